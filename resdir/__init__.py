@@ -1,0 +1,49 @@
+"""resdir: community resource directory and closed-loop referral matcher."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from resdir import config
+from resdir.extensions import db, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: settings -> extensions -> blueprints -> error handlers -> CLI."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+    )
+    app.config.update(config.load(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+        if "RESDIR_DATABASE_URL" in test_config:
+            app.config["SQLALCHEMY_DATABASE_URI"] = test_config["RESDIR_DATABASE_URL"]
+        if "RESDIR_SECRET_KEY" in test_config:
+            app.config["SECRET_KEY"] = test_config["RESDIR_SECRET_KEY"]
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "resdir" / "migrations"))
+
+    from resdir import directory, errors
+    from resdir.cli import register_cli
+
+    directory.init_app(app)
+    errors.register_error_handlers(app)
+    register_cli(app)
+    return app
+
+
+def _engine_options(app: Flask) -> dict[str, Any]:
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # Several processes (web workers, CLI) share the file: wait for locks a while.
+        return {"connect_args": {"timeout": 15}}
+    return {"pool_pre_ping": True}

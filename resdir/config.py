@@ -1,0 +1,106 @@
+"""Every setting resdir reads, with its default and what it is for.
+
+Each setting can be overridden by an environment variable named ``RESDIR_<NAME>``.
+Nothing here reads the environment at import time: :func:`load` does, when the app
+is created.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    kind: type = str
+
+
+def _instance(app_instance_path: str, *parts: str) -> str:
+    return str(Path(app_instance_path, *parts))
+
+
+# Defaults that depend on the instance folder are callables taking that folder.
+SETTINGS: list[Setting] = [
+    Setting(
+        "DATABASE_URL",
+        lambda inst: "sqlite:///" + _instance(inst, "resdir.sqlite3"),
+        "SQLAlchemy URL of the database (PostgreSQL in production).",
+    ),
+    Setting(
+        "INDEX_DIR",
+        lambda inst: _instance(inst, "index"),
+        "Folder of the Whoosh search index (a rebuildable cache of the database).",
+    ),
+    Setting(
+        "SECRET_KEY",
+        "dev-only-change-me",
+        "Key that signs sessions; set a long random value in production.",
+    ),
+    Setting(
+        "SEED_FILE",
+        lambda inst: str(Path(__file__).resolve().parent.parent / "data" / "seed_resources.csv"),
+        "Directory CSV that `resdir setup` loads into an empty database.",
+    ),
+    Setting(
+        "GEOCODER",
+        "gazetteer",
+        "Geocoder for addresses: `gazetteer` (offline ZIP centroids) or a geopy name "
+        "such as `nominatim`.",
+    ),
+    Setting(
+        "GEOCODER_USER_AGENT",
+        "resdir",
+        "User agent sent to an online geocoder (required by Nominatim's usage policy).",
+    ),
+    Setting("DEFAULT_RADIUS_MI", 10.0, "Radius used when a ZIP is given without one.", float),
+    Setting("MAX_RADIUS_MI", 250.0, "Largest search radius accepted, in miles.", float),
+    Setting("PER_PAGE", 20, "Results per page when the request does not say.", int),
+    Setting("MAX_PER_PAGE", 100, "Largest page size the API accepts.", int),
+    Setting(
+        "STALE_AFTER_DAYS",
+        180,
+        "A listing not verified for this many days is flagged as possibly out of date.",
+        int,
+    ),
+    Setting(
+        "DEFAULT_TIMEZONE",
+        "America/New_York",
+        "Time zone of programs whose location has no known time zone.",
+    ),
+    Setting(
+        "INDEX_SYNC",
+        True,
+        "Apply pending index changes right after each commit (off: only `resdir sync-index`).",
+        bool,
+    ),
+]
+
+
+def _coerce(setting: Setting, raw: str) -> Any:
+    if setting.kind is bool:
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    return setting.kind(raw)
+
+
+def load(instance_path: str, environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Return Flask config for every setting: environment first, then the default."""
+    environ = os.environ if environ is None else environ
+    config: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = environ.get("RESDIR_" + setting.name)
+        if raw is not None:
+            value = _coerce(setting, raw)
+        elif callable(setting.default):
+            value = setting.default(instance_path)
+        else:
+            value = setting.default
+        config["RESDIR_" + setting.name] = value
+    config["SECRET_KEY"] = config["RESDIR_SECRET_KEY"]
+    config["SQLALCHEMY_DATABASE_URI"] = config["RESDIR_DATABASE_URL"]
+    return config

@@ -1,0 +1,209 @@
+"""How programs read: plain-words eligibility, hours with today first, JSON form."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from flask import current_app
+
+from resdir.directory import hours
+from resdir.directory import models as m
+from resdir.directory.documents import spans_of
+
+INSURANCE_NAMES = {
+    "medicaid": "Medicaid", "medicare": "Medicare", "private": "private insurance",
+    "uninsured": "no insurance",
+}
+
+
+@lru_cache(maxsize=1)
+def _language_names() -> dict[str, str]:
+    return dict(Locale("en").languages)
+
+
+def language_name(code: str) -> str:
+    return _language_names().get(code, code.upper())
+
+
+def _or_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def eligibility_lines(service: m.Service) -> list[str]:
+    """The structured eligibility rules, one plain sentence each."""
+    lines = []
+    low, high = service.minimum_age, service.maximum_age
+    if low is not None and high is not None:
+        lines.append(f"Ages {low} to {high}")
+    elif low is not None:
+        lines.append(f"Ages {low} and older")
+    elif high is not None:
+        lines.append(f"Ages {high} and younger")
+    e = service.eligibility
+    if e is None:
+        return lines
+    if e.income_limit_fpl:
+        lines.append(
+            f"Household income at or below {e.income_limit_fpl}% of the federal poverty guideline"
+        )
+    if e.household_size_min and e.household_size_max:
+        lines.append(f"Households of {e.household_size_min} to {e.household_size_max} people")
+    elif e.household_size_min:
+        lines.append(f"Households of {e.household_size_min} or more people")
+    elif e.household_size_max:
+        lines.append(f"Households of up to {e.household_size_max} people")
+    if e.veteran_required:
+        lines.append("Veterans")
+    if e.insurance:
+        lines.append("Insurance: " + _or_list([INSURANCE_NAMES.get(i, i)
+                                               for i in e.insurance.split(";")]))
+    if e.gender:
+        lines.append({"female": "Women", "male": "Men"}.get(e.gender, e.gender))
+    if e.pregnancy_required:
+        lines.append("Pregnant people")
+    if e.disability_required:
+        lines.append("People with a disability")
+    if e.languages:
+        lines.append("Speaks " + _or_list([language_name(c) for c in e.languages.split(";")]))
+    if e.residency_required and service.service_areas:
+        lines.append("Lives in: " + "; ".join(area_text(a) for a in service.service_areas))
+    return lines
+
+
+def area_text(area: m.ServiceArea) -> str:
+    if area.kind == "postal_codes":
+        return "ZIP " + ", ".join((area.extent or "").split(";"))
+    if area.kind == "radius":
+        return f"within {area.radius_mi:g} miles of the program"
+    if area.kind == "polygon":
+        return area.name or "a mapped area"
+    return area.extent or area.name or ""
+
+
+def is_stale(service: m.Service, today: date | None = None) -> bool:
+    """Not verified within STALE_AFTER_DAYS (or never): the listing may be out of date."""
+    today = today or date.today()
+    limit = current_app.config["RESDIR_STALE_AFTER_DAYS"]
+    return service.assured_date is None or (today - service.assured_date).days > limit
+
+
+def program_timezone(service: m.Service) -> str:
+    tz = next((loc.timezone for loc in service.locations if loc.timezone), None)
+    return tz or current_app.config["RESDIR_DEFAULT_TIMEZONE"]
+
+
+def local_now(service: m.Service, now: datetime | None = None) -> datetime:
+    tz = ZoneInfo(program_timezone(service))
+    return now.astimezone(tz) if now else datetime.now(tz)
+
+
+def week_hours(service: m.Service, now: datetime | None = None) -> list[dict]:
+    """Each day's hours, starting today (in the program's time zone)."""
+    if not any(not s.closed for s in service.schedules):
+        return []
+    today = local_now(service, now).weekday()
+    lines = dict(hours.day_lines(spans_of(service)))
+    return [
+        {"day": hours.DAY_NAMES[(today + i) % 7], "hours": lines[(today + i) % 7],
+         "today": i == 0}
+        for i in range(7)
+    ]
+
+
+def upcoming_closures(service: m.Service, today: date | None = None) -> list[date]:
+    today = today or date.today()
+    return sorted(
+        s.valid_from for s in service.schedules
+        if s.closed and s.valid_from and (s.valid_to or s.valid_from) >= today
+    )
+
+
+def _location_json(loc: m.Location) -> dict:
+    address = None if loc.confidential or loc.address is None else {
+        "address_1": loc.address.address_1, "address_2": loc.address.address_2,
+        "city": loc.address.city, "state_province": loc.address.state_province,
+        "postal_code": loc.address.postal_code, "country": loc.address.country,
+    }
+    return {
+        "id": loc.id,
+        "name": loc.name,
+        "confidential": loc.confidential,
+        "latitude": None if loc.confidential else loc.latitude,
+        "longitude": None if loc.confidential else loc.longitude,
+        "timezone": loc.timezone,
+        "address": address,
+    }
+
+
+def service_json(service: m.Service) -> dict:
+    """One program in full, HSDS 3.0 field names plus resdir's extensions."""
+    e = service.eligibility
+    return {
+        "id": service.id,
+        "name": service.name,
+        "alternate_name": service.alternate_name,
+        "description": service.description,
+        "url": service.url,
+        "email": service.email,
+        "status": service.status,
+        "organization": {
+            "id": service.organization.id, "name": service.organization.name,
+            "description": service.organization.description,
+            "website": service.organization.website, "email": service.organization.email,
+        },
+        "categories": [
+            {"code": c.code, "name": c.name, "open_eligibility": c.open_eligibility}
+            for c in sorted(service.categories, key=lambda c: c.code or "")
+        ],
+        "application_process": service.application_process,
+        "fees_description": service.fees_description,
+        "eligibility_description": service.eligibility_description,
+        "minimum_age": service.minimum_age,
+        "maximum_age": service.maximum_age,
+        "eligibility": {
+            "income_limit_fpl_percent": e.income_limit_fpl if e else None,
+            "household_size_min": e.household_size_min if e else None,
+            "household_size_max": e.household_size_max if e else None,
+            "veteran_required": bool(e and e.veteran_required),
+            "insurance": e.insurance.split(";") if e and e.insurance else [],
+            "gender": e.gender if e else None,
+            "pregnancy_required": bool(e and e.pregnancy_required),
+            "disability_required": bool(e and e.disability_required),
+            "languages": e.languages.split(";") if e and e.languages else [],
+            "residency_required": bool(e and e.residency_required),
+            "plain": eligibility_lines(service),
+        },
+        "locations": [_location_json(loc) for loc in service.locations],
+        "phones": [{"number": p.number, "type": p.type} for p in service.phones],
+        "schedules": [
+            {"freq": s.freq, "byday": s.byday,
+             "opens_at": s.opens_at.strftime("%H:%M") if s.opens_at else None,
+             "closes_at": s.closes_at.strftime("%H:%M") if s.closes_at else None}
+            for s in service.schedules if not s.closed
+        ],
+        "hours_text": hours.to_text(spans_of(service)) or None,
+        "holiday_closures": [d.isoformat() for d in upcoming_closures(service)],
+        "languages": [{"code": lang.code, "name": language_name(lang.code)}
+                      for lang in service.languages],
+        "required_documents": [d.document for d in service.required_documents],
+        "cost_options": [
+            {"option": c.option, "amount": c.amount, "currency": c.currency}
+            for c in service.cost_options
+        ],
+        "service_areas": [
+            {"kind": a.kind, "name": a.name, "extent": a.extent, "extent_type": a.extent_type,
+             "radius_mi": a.radius_mi}
+            for a in service.service_areas
+        ],
+        "capacity": {
+            "status": service.capacity_status,
+            "available": service.capacity_available,
+            "maximum": service.capacity_maximum,
+        },
+        "assured_date": service.assured_date.isoformat() if service.assured_date else None,
+        "stale": is_stale(service),
+        "last_modified": service.last_modified.isoformat() if service.last_modified else None,
+    }

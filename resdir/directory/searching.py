@@ -1,0 +1,217 @@
+"""Search requests as people and programs send them: parameters, checks, results.
+
+The search page and `GET /api/v1/search` share this code, so they accept the same
+parameters and give the same answers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from werkzeug.datastructures import MultiDict
+
+from resdir.directory import hours, indexing, operations
+from resdir.directory import models as m
+from resdir.errors import BadParameter
+from resdir.directory.documents import index_point
+from resdir.directory.present import is_stale
+from resdir.geo import UnknownZip, distance_mi, lookup_zip
+from resdir.search import SearchRequest, SearchResult
+from resdir.search.engine import snippet
+
+DAYS = {name.lower()[:3]: i for i, name in enumerate(hours.DAY_NAMES)}
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"", "0", "false", "no", "off"}
+
+
+@dataclass
+class Query:
+    request: SearchRequest
+    zip: str | None = None
+    place: str | None = None  # "Pittsburgh, PA 15213" for the page
+
+
+def _int(args: MultiDict, name: str, low: int, high: int) -> int | None:
+    text = (args.get(name) or "").strip()
+    if not text:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise BadParameter(f"{name} must be a whole number, not {text[:40]!r}.", name) from None
+    if not low <= value <= high:
+        raise BadParameter(f"{name} must be between {low} and {high}.", name)
+    return value
+
+
+def _float(args: MultiDict, name: str, low: float, high: float) -> float | None:
+    text = (args.get(name) or "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise BadParameter(f"{name} must be a number, not {text[:40]!r}.", name) from None
+    if not math.isfinite(value) or not low <= value <= high:
+        raise BadParameter(f"{name} must be between {low:g} and {high:g}.", name)
+    return value
+
+
+def _bool(args: MultiDict, name: str) -> bool:
+    text = (args.get(name) or "").strip().lower()
+    if text in TRUE:
+        return True
+    if text in FALSE:
+        return False
+    raise BadParameter(f"{name} must be true or false.", name)
+
+
+def _open_at(args: MultiDict, now: datetime):
+    """The `open_at` callable for open_now, or for open_day (mon..sun) + open_time."""
+    day_text = (args.get("open_day") or "").strip().lower()[:3]
+    time_text = (args.get("open_time") or "").strip()
+    if day_text or time_text:
+        if day_text not in DAYS:
+            raise BadParameter("open_day must be a weekday: mon, tue, ... sun.", "open_day")
+        try:
+            at = datetime.strptime(time_text or "12:00", "%H:%M").time()
+        except ValueError:
+            raise BadParameter("open_time must be a time like 14:30.", "open_time") from None
+        base = date(2026, 1, 5)  # a Monday with no holidays: weekday only, no dated closures
+
+        return lambda tz: datetime.combine(base + timedelta(days=DAYS[day_text]), at)
+    if _bool(args, "open_now"):
+        return lambda tz: now.astimezone(ZoneInfo(tz))
+    return None
+
+
+def parse(args: MultiDict, now: datetime | None = None) -> Query:
+    """Check request parameters; raise BadParameter naming the first bad one."""
+    cfg = current_app.config
+    now = now or datetime.now(timezone.utc)
+    known = set(operations.category_slugs())
+    cats = [c.strip() for c in args.getlist("category") if c.strip()]
+    for c in cats:
+        if c not in known:
+            raise BadParameter(f"category {c[:40]!r} is not one of: {', '.join(sorted(known))}.",
+                               "category")
+    text = (args.get("q") or "")[:10000]
+    zip_text = (args.get("zip") or "").strip()
+    lat = _float(args, "lat", -90, 90)
+    lon = _float(args, "lon", -180, 180)
+    radius = _float(args, "radius_mi", 0.1, cfg["RESDIR_MAX_RADIUS_MI"])
+    point, place, zip_code = None, None, None
+    if zip_text:
+        try:
+            found = lookup_zip(zip_text)
+        except UnknownZip as exc:
+            raise BadParameter(f"zip: {exc}.", "zip") from None
+        point, zip_code = (found.latitude, found.longitude), found.zip
+        place = f"{found.city}, {found.state} {found.zip}"
+    elif lat is not None or lon is not None:
+        if lat is None or lon is None:
+            raise BadParameter("lat and lon must be given together.", "lat" if lat is None else "lon")
+        point = (lat, lon)
+    if point is not None and radius is None:
+        radius = cfg["RESDIR_DEFAULT_RADIUS_MI"]
+    if point is None and radius is not None:
+        raise BadParameter("radius_mi needs a zip or lat and lon.", "radius_mi")
+    sort = (args.get("sort") or "").strip() or ("relevance" if text.strip() or point is None
+                                                 else "distance")
+    if sort not in ("relevance", "distance"):
+        raise BadParameter("sort must be relevance or distance.", "sort")
+    if sort == "distance" and point is None:
+        raise BadParameter("sort=distance needs a zip or lat and lon.", "sort")
+    languages = [x.strip().lower() for x in args.getlist("language") if x.strip()]
+    for code in languages:
+        if len(code) != 2 or not code.isalpha():
+            raise BadParameter("language must be a two-letter ISO 639-1 code, like es.",
+                               "language")
+    capacities = [x.strip() for x in args.getlist("capacity") if x.strip()]
+    for c in capacities:
+        if c not in (*m.CAPACITY_STATUSES, "unknown"):
+            raise BadParameter("capacity must be one of: "
+                               + ", ".join((*m.CAPACITY_STATUSES, "unknown")) + ".", "capacity")
+    statuses = [x.strip() for x in args.getlist("status") if x.strip()] or ["active"]
+    if statuses == ["any"]:
+        statuses = []
+    for s in statuses:
+        if s not in m.SERVICE_STATUSES:
+            raise BadParameter("status must be any or one of: "
+                               + ", ".join(m.SERVICE_STATUSES) + ".", "status")
+    per_page = _int(args, "per_page", 1, cfg["RESDIR_MAX_PER_PAGE"]) or cfg["RESDIR_PER_PAGE"]
+    request = SearchRequest(
+        text=text,
+        categories=cats,
+        point=point,
+        radius_mi=radius,
+        languages=languages,
+        open_at=_open_at(args, now),
+        age=_int(args, "age", 0, 120),
+        statuses=statuses,
+        capacities=capacities,
+        sort=sort,
+        page=_int(args, "page", 1, 10000) or 1,
+        per_page=per_page,
+    )
+    return Query(request=request, zip=zip_code, place=place)
+
+
+def run(query: Query) -> tuple[SearchResult, list[m.Service]]:
+    """Search the index, then read the programs from the database in rank order."""
+    result = indexing.search_index().search(query.request)
+    services = operations.services_by_ids([h.id for h in result.hits])
+    return result, services
+
+
+def nearest_location(service: m.Service, point: tuple[float, float] | None) -> m.Location | None:
+    """The program's location closest to the searched point (its first one otherwise)."""
+    placed = [loc for loc in service.locations if index_point(loc)]
+    if point is None or not placed:
+        return (service.locations or [None])[0]
+    return min(placed, key=lambda loc: distance_mi(point, index_point(loc)))
+
+
+def public_address(location: m.Location | None) -> str | None:
+    """The address people may see: none for a confidential location."""
+    if location is None or location.confidential or location.address is None:
+        return None
+    return location.address.one_line()
+
+
+def result_json(result: SearchResult, services: list[m.Service], query: Query) -> dict:
+    hits = {h.id: h for h in result.hits}
+    out = []
+    for service in services:
+        hit = hits[service.id]
+        location = nearest_location(service, query.request.point)
+        out.append({
+            "id": service.id,
+            "name": service.name,
+            "organization": {"id": service.organization.id, "name": service.organization.name},
+            "categories": sorted(c.code for c in service.categories),
+            "distance_mi": hit.distance_mi,
+            "address": public_address(location),
+            "confidential_location": bool(location and location.confidential),
+            "phone": service.phones[0].number if service.phones else None,
+            "status": service.status,
+            "capacity": service.capacity_status,
+            "last_verified": service.assured_date.isoformat() if service.assured_date else None,
+            "stale": is_stale(service),
+            "snippet": snippet(service.description or "", result.terms)
+            .replace("\x02", "").replace("\x03", ""),
+        })
+    return {
+        "total": result.total,
+        "page": query.request.page,
+        "per_page": query.request.per_page,
+        "results": out,
+        "facets": {"category": result.facets},
+        "suggestion": result.suggestion,
+        "corrected": result.corrected,
+        "matched": result.matched,
+    }

@@ -1,0 +1,92 @@
+"""Pages for people: the search page and the program page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, render_template, request
+from markupsafe import Markup, escape
+
+from resdir.directory import operations, present, searching
+from resdir.errors import BadParameter
+from resdir.search.engine import snippet
+
+bp = Blueprint("directory", __name__)
+bp.add_app_template_filter(present.language_name, "language_name")
+
+SEARCH_PARAMS = ("q", "zip", "radius_mi", "category", "language", "open_now", "age", "sort",
+                 "capacity", "open_day", "open_time")
+COMMON_LANGUAGES = ("en", "es", "ar", "fr", "ne", "ru", "so", "sw", "uk", "vi", "zh")
+
+
+def _marked(text: str) -> Markup:
+    """Escape a snippet, then turn the search package's match markers into <mark>."""
+    safe = str(escape(text))
+    return Markup(safe.replace("\x02", "<mark>").replace("\x03", "</mark>"))
+
+
+def _page_url(page: int) -> str:
+    pairs = [(k, v) for k in SEARCH_PARAMS for v in request.args.getlist(k) if v]
+    return "?" + urlencode([*pairs, ("page", page)])
+
+
+@bp.get("/")
+def search():
+    """Show the search form and, when asked, the matching programs."""
+    categories = operations.categories()
+    asked = any(request.args.get(k) for k in SEARCH_PARAMS)
+    context = {
+        "categories": categories, "args": request.args, "languages": COMMON_LANGUAGES,
+        "language_name": present.language_name, "asked": asked, "error": None,
+        "result": None, "rows": [], "query": None,
+    }
+    if asked:
+        try:
+            query = searching.parse(request.args)
+        except BadParameter as exc:
+            context["error"] = exc
+            return render_template("directory/search.html", **context), 400
+        result, services = searching.run(query)
+        hits = {h.id: h for h in result.hits}
+        context.update(
+            query=query,
+            result=result,
+            rows=[
+                {
+                    "service": s,
+                    "hit": hits[s.id],
+                    "location": searching.nearest_location(s, query.request.point),
+                    "snippet": _marked(present_snippet(s, result)),
+                    "stale": present.is_stale(s),
+                }
+                for s in services
+            ],
+            pages=_pages(result.total, query.request.page, query.request.per_page),
+            page_url=_page_url,
+        )
+    return render_template("directory/search.html", **context)
+
+
+def present_snippet(service, result) -> str:
+    return snippet(service.description or "", result.terms)
+
+
+def _pages(total: int, page: int, per_page: int) -> dict:
+    last = max(1, -(-total // per_page))
+    return {"page": page, "last": last, "prev": page - 1 if page > 1 else None,
+            "next": page + 1 if page < last else None}
+
+
+@bp.get("/programs/<service_id>")
+def program(service_id: str):
+    """Show one program: what it offers, who may get it, when and where."""
+    service = operations.get_service(service_id)
+    return render_template(
+        "directory/program.html",
+        service=service,
+        eligibility=present.eligibility_lines(service),
+        week=present.week_hours(service),
+        closures=present.upcoming_closures(service),
+        language_name=present.language_name,
+        stale=present.is_stale(service),
+    )

@@ -1,0 +1,109 @@
+"""Places and distances: the offline ZIP gazetteer, geopy geocoders, distances.
+
+This is the only module that imports geopy or zipcodes. The gazetteer comes from the
+`zipcodes` package (42,789 US ZIPs bundled; nothing downloaded at run time). An online
+geocoder (any geopy geocoder by name) is used only when configured, for street addresses.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from geopy.distance import great_circle
+
+ZIP_RE = re.compile(r"^\s*(\d{5})(?:-?\d{4})?\s*$")
+EARTH_RADIUS_MI = 3958.7613
+
+
+@dataclass(frozen=True)
+class Place:
+    zip: str
+    latitude: float
+    longitude: float
+    city: str
+    county: str
+    state: str
+    timezone: str | None
+
+
+class UnknownZip(ValueError):
+    """The text is not a 5-digit US ZIP code that the gazetteer knows."""
+
+
+def normalize_zip(text: str) -> str | None:
+    """Return the 5-digit ZIP of `text` (ZIP+4 accepted), or None if it is not one."""
+    match = ZIP_RE.match(text or "")
+    return match.group(1) if match else None
+
+
+@lru_cache(maxsize=1)
+def _gazetteer() -> dict[str, Place]:
+    import zipcodes
+
+    places = {}
+    for row in zipcodes.list_all():
+        if not row.get("lat") or not row.get("long"):
+            continue
+        places[row["zip_code"]] = Place(
+            zip=row["zip_code"],
+            latitude=float(row["lat"]),
+            longitude=float(row["long"]),
+            city=row.get("city") or "",
+            county=row.get("county") or "",
+            state=row.get("state") or "",
+            timezone=row.get("timezone") or None,
+        )
+    return places
+
+
+def lookup_zip(text: str) -> Place:
+    """Return the place of a ZIP code, or raise UnknownZip saying why."""
+    code = normalize_zip(text)
+    if code is None:
+        raise UnknownZip(f"{text!r} is not a 5-digit ZIP code")
+    place = _gazetteer().get(code)
+    if place is None:
+        raise UnknownZip(f"ZIP code {code} is not in the gazetteer")
+    return place
+
+
+def distance_mi(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance in miles between two (lat, lon) points."""
+    return great_circle(a, b).miles
+
+
+def bounding_box(lat: float, lon: float, radius_mi: float) -> tuple[float, float, float, float]:
+    """Return (min_lat, min_lon, max_lat, max_lon) enclosing the circle."""
+    dlat = math.degrees(radius_mi / EARTH_RADIUS_MI)
+    coslat = max(math.cos(math.radians(lat)), 0.01)
+    dlon = min(180.0, dlat / coslat)
+    return lat - dlat, lon - dlon, lat + dlat, lon + dlon
+
+
+def geocode(address: str, geocoder: str = "gazetteer", user_agent: str = "resdir"):
+    """Return (lat, lon) for an address, or None when it cannot be placed.
+
+    With the default `gazetteer`, only the ZIP code in the address is used. Any other
+    value names a geopy geocoder (for example `nominatim`) that is asked over the network;
+    it is rate-limited to one request a second as public geocoders require.
+    """
+    if geocoder == "gazetteer":
+        match = re.search(r"\b(\d{5})(?:-\d{4})?\b\s*$", address.strip())
+        if not match:
+            return None
+        place = _gazetteer().get(match.group(1))
+        return (place.latitude, place.longitude) if place else None
+    located = _online_geocoder(geocoder, user_agent)(address)
+    return (located.latitude, located.longitude) if located else None
+
+
+@lru_cache(maxsize=4)
+def _online_geocoder(name: str, user_agent: str):
+    from geopy.extra.rate_limiter import RateLimiter
+    from geopy.geocoders import get_geocoder_for_service
+
+    service = get_geocoder_for_service(name)(user_agent=user_agent)
+    return RateLimiter(service.geocode, min_delay_seconds=1.0)

@@ -1,0 +1,68 @@
+"""Plain values that cross the boundary of the search package."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class Document:
+    """What the index knows about one program (no client data, ever)."""
+
+    id: str
+    stamp: str  # changes whenever the program changes; used to detect drift
+    name: str
+    organization: str = ""
+    text: str = ""  # description and other words people search for
+    categories: list[str] = field(default_factory=list)  # slugs
+    category_names: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)  # ISO 639-1
+    status: str = "active"
+    capacity: str | None = None
+    minimum_age: int | None = None
+    maximum_age: int | None = None
+    points: list[tuple[float, float]] = field(default_factory=list)  # (lat, lon)
+    timezone: str = "America/New_York"
+    # Weekly opening as [start, end) minutes of the week (0 = Monday 00:00, local time).
+    # None means hours unknown (never "open"); [] means never open.
+    open_minutes: list[tuple[int, int]] | None = None
+    closures: list[tuple[str, str]] = field(default_factory=list)  # ISO dates, inclusive
+
+
+@dataclass
+class SearchRequest:
+    text: str = ""
+    categories: list[str] = field(default_factory=list)
+    point: tuple[float, float] | None = None
+    radius_mi: float | None = None
+    languages: list[str] = field(default_factory=list)
+    # Returns the local time to test in the given IANA time zone ("open now" or a chosen
+    # weekday and time); None means no opening-hours filter.
+    open_at: Callable[[str], datetime] | None = None
+    age: int | None = None
+    statuses: list[str] = field(default_factory=lambda: ["active"])  # [] = any status
+    capacities: list[str] = field(default_factory=list)
+    sort: str = "relevance"  # or "distance"
+    page: int = 1
+    per_page: int = 20
+
+
+@dataclass
+class Hit:
+    id: str
+    score: float
+    distance_mi: float | None
+    snippet_terms: frozenset[str] = frozenset()
+
+
+@dataclass
+class SearchResult:
+    total: int
+    hits: list[Hit]
+    facets: dict[str, int]
+    suggestion: str | None = None  # a corrected query ("did you mean")
+    corrected: bool = False  # True when the hits are for the suggestion
+    matched: str = "all"  # "all" words, or "any" when no program had all of them
+    terms: frozenset[str] = frozenset()  # analysed words, for snippets
