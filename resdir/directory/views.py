@@ -41,8 +41,11 @@ def search():
         "result": None, "rows": [], "query": None,
     }
     if asked:
+        args = request.args.copy()
+        if not args.get("zip"):
+            args.pop("radius_mi", None)  # the form always sends a radius; alone it means nothing
         try:
-            query = searching.parse(request.args)
+            query = searching.parse(args)
         except BadParameter as exc:
             context["error"] = exc
             return render_template("directory/search.html", **context), 400

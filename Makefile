@@ -1,0 +1,45 @@
+# Two commands: `make run` (set up and serve) and `make test` (set up and test).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi
+
+.PHONY: run setup test lint chromium bench clean
+
+$(VENV)/.run-installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml $(VENV)/.run-installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+## setup: database, seed directory (first time only) and search index
+setup: $(VENV)/.run-installed
+	$(BIN)/flask resdir setup
+
+## run: set everything up and serve on http://127.0.0.1:5000
+run: setup
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+## chromium: Debian's Chromium for the browser tests, installed when missing
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check resdir tests bench wsgi.py
+
+## test: lint, then the whole suite on SQLite and again on a real PostgreSQL server
+test: $(VENV)/.test-installed chromium lint
+	$(BIN)/python -m pytest -p no:cacheprovider
+	$(BIN)/python -m pytest -p no:cacheprovider --db=postgres
+
+bench: $(VENV)/.test-installed
+	$(BIN)/python bench/search.py
+
+clean:
+	rm -rf $(VENV) instance

@@ -1,0 +1,175 @@
+"""Fixtures: a fresh database and a fresh index per test, factories for directory data.
+
+`pytest --db=postgres` runs the same tests on a real PostgreSQL server started for the
+session (each test gets its own database, copied from a migrated template).
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+
+from resdir import create_app
+from resdir.directory import indexing, operations
+from resdir.directory import models as m
+from resdir.extensions import db
+
+HERE = Path(__file__).resolve().parent
+MINI_CSV = HERE / "data" / "mini.csv"
+_counter = itertools.count()
+
+
+def pytest_addoption(parser):
+    parser.addoption("--db", default="sqlite", choices=["sqlite", "postgres"],
+                     help="database the tests run on")
+
+
+@pytest.fixture(scope="session")
+def pg_server(request, tmp_path_factory):
+    if request.config.getoption("--db") != "postgres":
+        yield None
+        return
+    from tests.pgserver import PgServer
+
+    server = PgServer()
+    server.start()
+    server.execute("CREATE DATABASE resdir_template")
+    _migrate(create_app({"RESDIR_DATABASE_URL": server.url("resdir_template"), "TESTING": True,
+                         "RESDIR_INDEX_DIR": str(tmp_path_factory.mktemp("unused-index"))}))
+    yield server
+    server.stop()
+
+
+def _migrate(app) -> None:
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path, pg_server):
+    if pg_server is None:
+        return f"sqlite:///{tmp_path / 'resdir.sqlite3'}", True
+    name = f"resdir_test_{next(_counter)}"
+    pg_server.execute(f"CREATE DATABASE {name} TEMPLATE resdir_template")
+    return pg_server.url(name), False
+
+
+@pytest.fixture
+def app(tmp_path, database_url):
+    url, needs_migration = database_url
+    app = create_app({
+        "TESTING": True,
+        "RESDIR_DATABASE_URL": url,
+        "RESDIR_INDEX_DIR": str(tmp_path / "index"),
+        "RESDIR_SECRET_KEY": "test-secret",
+    })
+    with app.app_context():
+        if needs_migration:
+            upgrade(directory=app.extensions["migrate"].directory)
+        operations.ensure_categories()
+        db.session.commit()
+    yield app
+    with app.app_context():
+        indexing.search_index().close()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def mini(app):
+    """The six-program directory in tests/data/mini.csv, loaded and indexed."""
+    with app.app_context():
+        operations.import_csv(MINI_CSV)
+    return app
+
+
+@pytest.fixture
+def make_service(app):
+    """Factory: create one program (with organization and location) and index it."""
+
+    def make(name="Test Program", *, description="", categories=("food",), zip_code="15213",
+             lat=40.4442, lon=-79.9557, status="active", hours=(), languages=("en",),
+             confidential=False, assured=date(2026, 11, 1), **fields):
+        with app.app_context():
+            terms = {t.code: t for t in operations.categories()}
+            n = next(_counter)
+            org = m.Organization(name=f"Org {n}")
+            loc = m.Location(organization=org, latitude=lat, longitude=lon,
+                             timezone="America/New_York", confidential=confidential)
+            loc.addresses.append(m.Address(address_1=f"{n} Main St", city="Pittsburgh",
+                                           state_province="PA", postal_code=zip_code))
+            service = m.Service(organization=org, name=name, description=description,
+                                status=status, assured_date=assured, **fields)
+            service.service_at_locations.append(m.ServiceAtLocation(location=loc))
+            service.attributes = [
+                m.Attribute(link_entity="service", taxonomy_term_id=terms[c].id,
+                            taxonomy_term=terms[c])
+                for c in categories
+            ]
+            service.languages = [m.Language(code=c) for c in languages]
+            service.schedules = [
+                m.Schedule(freq="WEEKLY", byday=day, opens_at=o, closes_at=c)
+                for day, o, c in hours
+            ]
+            db.session.add(service)
+            indexing.commit()
+            return service.id
+
+    return make
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over real HTTP on a free loopback port, in a background thread."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium driven by Playwright (never `playwright install`)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()

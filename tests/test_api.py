@@ -1,0 +1,93 @@
+"""The JSON API: shapes, parameter errors, one program in full."""
+
+import pytest
+
+RESULT_KEYS = {"id", "name", "organization", "categories", "distance_mi", "address", "phone",
+               "status", "capacity", "last_verified", "snippet"}
+
+
+def test_search_response_shape(client, mini):
+    body = client.get("/api/v1/search?q=pantry&zip=15219&radius_mi=3").get_json()
+    assert {"total", "page", "per_page", "results", "facets", "suggestion"} <= set(body)
+    (first, *_) = body["results"]
+    assert RESULT_KEYS <= set(first)
+    assert first["organization"] == {"id": first["organization"]["id"],
+                                     "name": "Hilltop Community Pantry"}
+    assert first["address"] == "100 Centre Ave, Pittsburgh, PA 15219"
+    assert first["categories"] == ["food"]
+    assert first["last_verified"] == "2026-10-01"
+    assert first["snippet"].startswith("Free groceries") and "\x02" not in first["snippet"]
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ("zip=00000", "zip"),
+        ("zip=abc", "zip"),
+        ("lat=40.4", "lon"),
+        ("lat=91&lon=0", "lat"),
+        ("lat=nan&lon=0", "lat"),
+        ("zip=15213&radius_mi=0", "radius_mi"),
+        ("zip=15213&radius_mi=100000", "radius_mi"),
+        ("radius_mi=5", "radius_mi"),
+        ("category=pets", "category"),
+        ("language=spanish", "language"),
+        ("age=-1", "age"),
+        ("age=old", "age"),
+        ("page=0", "page"),
+        ("per_page=1000", "per_page"),
+        ("sort=price", "sort"),
+        ("sort=distance", "sort"),
+        ("open_now=maybe", "open_now"),
+        ("open_day=someday", "open_day"),
+        ("open_day=mon&open_time=25:99", "open_time"),
+        ("capacity=lots", "capacity"),
+        ("status=open", "status"),
+    ],
+)
+def test_bad_parameters_get_400_naming_the_parameter(client, mini, query, parameter):
+    response = client.get(f"/api/v1/search?{query}")
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["parameter"] == parameter
+    assert parameter in error["message"]
+
+
+def test_unknown_zip_says_so(client, mini):
+    response = client.get("/api/v1/search?zip=00000")
+    assert "00000 is not in the gazetteer" in response.get_json()["error"]["message"]
+
+
+def test_service_in_full(client, mini):
+    sid = client.get("/api/v1/search?q=rent").get_json()["results"][0]["id"]
+    body = client.get(f"/api/v1/services/{sid}").get_json()
+    assert body["name"] == "Emergency Rent Assistance"
+    assert body["eligibility"]["income_limit_fpl_percent"] == 200
+    assert body["eligibility"]["residency_required"] is True
+    assert "Household income at or below 200% of the federal poverty guideline" in \
+        body["eligibility"]["plain"]
+    assert body["required_documents"] == ["Photo ID", "Lease", "Eviction notice"]
+    assert body["hours_text"] == "Mo-Th 10:00-16:00"
+    assert body["capacity"]["status"] == "waitlist"
+    assert body["stale"] is True  # verified 2025-01-15
+    assert body["locations"][0]["address"]["postal_code"] == "15219"
+
+
+def test_confidential_service_in_full_hides_the_place(client, mini):
+    sid = client.get("/api/v1/search?q=shelter").get_json()["results"][0]["id"]
+    body = client.get(f"/api/v1/services/{sid}").get_json()
+    (location,) = body["locations"]
+    assert location["confidential"] is True
+    assert location["address"] is None and location["latitude"] is None
+
+
+def test_unknown_service_is_404_json(client, mini):
+    response = client.get("/api/v1/services/does-not-exist")
+    assert response.status_code == 404
+    assert response.get_json()["error"]["status"] == 404
+
+
+def test_unknown_api_route_is_json_404(client):
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.is_json

@@ -1,0 +1,58 @@
+import csv
+from pathlib import Path
+
+import pytest
+
+from resdir import geo
+
+ZCTA = Path(__file__).resolve().parents[2] / "shared" / "external" / \
+    "zip-centroids-census-zcta-2018" / "zctas_2018.csv"
+
+
+def test_zip_lookup_keeps_leading_zeros_and_accepts_zip_plus_four():
+    assert geo.lookup_zip("02139").city == "Cambridge"
+    assert geo.lookup_zip("15213-1234").zip == "15213"
+    assert geo.lookup_zip(" 15213 ").timezone == "America/New_York"
+
+
+@pytest.mark.parametrize("text", ["1521", "abcde", "", "152134"])
+def test_malformed_zip_is_rejected(text):
+    with pytest.raises(geo.UnknownZip, match="not a 5-digit ZIP"):
+        geo.lookup_zip(text)
+
+
+def test_unknown_zip_says_so():
+    with pytest.raises(geo.UnknownZip, match="not in the gazetteer"):
+        geo.lookup_zip("00000")
+
+
+def test_distance_in_miles():
+    pittsburgh, philadelphia = geo.lookup_zip("15219"), geo.lookup_zip("19107")
+    d = geo.distance_mi((pittsburgh.latitude, pittsburgh.longitude),
+                        (philadelphia.latitude, philadelphia.longitude))
+    assert 250 < d < 265
+
+
+def test_bounding_box_contains_the_circle():
+    lat, lon = 40.44, -79.99
+    min_lat, min_lon, max_lat, max_lon = geo.bounding_box(lat, lon, 10)
+    for point in [(max_lat, lon), (min_lat, lon), (lat, max_lon), (lat, min_lon)]:
+        assert geo.distance_mi((lat, lon), point) == pytest.approx(10, rel=0.01)
+
+
+def test_gazetteer_agrees_with_census_centroids_in_the_seed_region():
+    """Allegheny County ZIPs: the bundled gazetteer is within a few miles of the Census."""
+    far = []
+    with ZCTA.open() as handle:
+        rows = [r for r in csv.DictReader(handle) if r["geoid"].startswith(("150", "151", "152"))]
+    assert len(rows) > 100
+    for row in rows:
+        try:
+            place = geo.lookup_zip(row["geoid"])
+        except geo.UnknownZip:
+            continue
+        d = geo.distance_mi((place.latitude, place.longitude),
+                            (float(row["latitude"]), float(row["longitude"])))
+        if d > 5:
+            far.append((row["geoid"], round(d, 1)))
+    assert len(far) / len(rows) < 0.1, far
