@@ -1,6 +1,6 @@
 """Search behaviour over the six-program directory in tests/data/mini.csv."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -129,12 +129,13 @@ def test_open_at_a_given_day_and_time(client, mini, day, at, open_names):
 
 
 def test_open_now_uses_the_programs_time_zone(app, mini):
-    from resdir.directory.searching import parse, run
     from werkzeug.datastructures import MultiDict
 
+    from resdir.directory.searching import parse, run
+
     # Thanksgiving 2026, 10:30 in Pittsburgh (15:30 UTC): the pantry has a holiday closure.
-    thanksgiving = datetime(2026, 11, 26, 15, 30, tzinfo=timezone.utc)
-    monday = datetime(2026, 11, 23, 15, 30, tzinfo=timezone.utc)
+    thanksgiving = datetime(2026, 11, 26, 15, 30, tzinfo=UTC)
+    monday = datetime(2026, 11, 23, 15, 30, tzinfo=UTC)
     with app.test_request_context():
         for moment, expect_pantry in ((thanksgiving, False), (monday, True)):
             result, services = run(parse(MultiDict({"open_now": "1", "q": "pantry"}), now=moment))

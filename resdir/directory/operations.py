@@ -129,7 +129,8 @@ def _apply(rows: list[csvimport.Row], terms: dict[str, m.TaxonomyTerm]) -> Impor
         if org_key not in done_orgs:
             done_orgs.add(org_key)
             summary.organizations += 1
-            _set(org, name=v["organization_name"], description=v["organization_description"] or None,
+            _set(org, name=v["organization_name"],
+                 description=v["organization_description"] or None,
                  website=v["organization_url"] or None, email=v["organization_email"] or None)
         loc_key = "csv:" + str(v["location_key"])
         loc = locs.get(loc_key)

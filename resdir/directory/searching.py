@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -16,9 +16,9 @@ from werkzeug.datastructures import MultiDict
 
 from resdir.directory import hours, indexing, operations
 from resdir.directory import models as m
-from resdir.errors import BadParameter
 from resdir.directory.documents import index_point
 from resdir.directory.present import is_stale
+from resdir.errors import BadParameter
 from resdir.geo import UnknownZip, distance_mi, lookup_zip
 from resdir.search import SearchRequest, SearchResult
 from resdir.search.engine import snippet
@@ -92,7 +92,7 @@ def _open_at(args: MultiDict, now: datetime):
 def parse(args: MultiDict, now: datetime | None = None) -> Query:
     """Check request parameters; raise BadParameter naming the first bad one."""
     cfg = current_app.config
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     known = set(operations.category_slugs())
     cats = [c.strip() for c in args.getlist("category") if c.strip()]
     for c in cats:
@@ -114,7 +114,8 @@ def parse(args: MultiDict, now: datetime | None = None) -> Query:
         place = f"{found.city}, {found.state} {found.zip}"
     elif lat is not None or lon is not None:
         if lat is None or lon is None:
-            raise BadParameter("lat and lon must be given together.", "lat" if lat is None else "lon")
+            missing = "lat" if lat is None else "lon"
+            raise BadParameter("lat and lon must be given together.", missing)
         point = (lat, lon)
     if point is not None and radius is None:
         radius = cfg["RESDIR_DEFAULT_RADIUS_MI"]
