@@ -13,6 +13,10 @@ from resdir.directory import hours
 from resdir.directory import models as m
 from resdir.directory.documents import spans_of
 
+CAPACITY_LABELS = {
+    "capacity": "Accepting clients", "waitlist": "Waitlist", "no-capacity": "No openings",
+    "additional-assessment-required": "Assessment required",
+}
 INSURANCE_NAMES = {
     "medicaid": "Medicaid", "medicare": "Medicare", "private": "private insurance",
     "uninsured": "no insurance",
@@ -22,6 +26,10 @@ INSURANCE_NAMES = {
 @lru_cache(maxsize=1)
 def _language_names() -> dict[str, str]:
     return dict(Locale("en").languages)
+
+
+def capacity_label(status: str | None) -> str:
+    return CAPACITY_LABELS.get(status or "", "Capacity unknown")
 
 
 def language_name(code: str) -> str:

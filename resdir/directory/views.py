@@ -13,6 +13,7 @@ from resdir.search.engine import snippet
 
 bp = Blueprint("directory", __name__)
 bp.add_app_template_filter(present.language_name, "language_name")
+bp.add_app_template_filter(present.capacity_label, "capacity_label")
 
 SEARCH_PARAMS = ("q", "zip", "radius_mi", "category", "language", "open_now", "age", "sort",
                  "capacity", "open_day", "open_time")
