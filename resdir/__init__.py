@@ -36,13 +36,25 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         _tune_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "resdir" / "migrations"))
 
-    from resdir import directory, errors
+    from resdir import agencies, auth, directory, errors
     from resdir.cli import register_cli
 
+    auth.init_app(app)
     directory.init_app(app)
+    agencies.init_app(app)
+    _exempt_api_from_csrf(app)
     errors.register_error_handlers(app)
     register_cli(app)
     return app
+
+
+def _exempt_api_from_csrf(app: Flask) -> None:
+    """API requests carry a bearer token, never a cookie, so CSRF cannot ride on them."""
+    from resdir.extensions import csrf
+
+    for blueprint in app.blueprints.values():
+        if (blueprint.url_prefix or "").startswith("/api"):
+            csrf.exempt(blueprint)
 
 
 def _tune_sqlite(engine) -> None:

@@ -98,4 +98,7 @@ def setup() -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from resdir.auth import cli as auth_cli
+
+    auth_cli.register(resdir_cli)
     app.cli.add_command(resdir_cli)

@@ -73,6 +73,30 @@ SETTINGS: list[Setting] = [
         "America/New_York",
         "Time zone of programs whose location has no known time zone.",
     ),
+    Setting("BASE_URL", "http://127.0.0.1:5000", "Public address of the app, used in links."),
+    Setting("SESSION_IDLE_MINUTES", 15, "A browser session ends after this long unused.", int),
+    Setting("SESSION_MAX_HOURS", 12, "A browser session ends this long after sign-in.", int),
+    Setting("SETUP_LINK_HOURS", 72, "A one-time set-password link works this long.", int),
+    Setting(
+        "COOKIE_SECURE",
+        False,
+        "Always mark the session cookie Secure (it is Secure anyway on https requests).",
+        bool,
+    ),
+    Setting(
+        "PROXY_COUNT",
+        0,
+        "Reverse proxies in front of the app whose X-Forwarded-* headers are trusted.",
+        int,
+    ),
+    Setting(
+        "RATELIMIT_STORAGE_URI",
+        "memory://",
+        "Where login rate-limit counters live; use redis://... with several processes.",
+    ),
+    Setting("LOGIN_LIMIT_ADDRESS", "20/minute;200/hour", "Sign-in attempts allowed per address."),
+    Setting("LOGIN_LIMIT_ACCOUNT", "5/minute;30/hour", "Sign-in attempts allowed per e-mail."),
+    Setting("TOTP_ISSUER", "resdir", "Name shown in authenticator apps for the second factor."),
     Setting(
         "INDEX_SYNC",
         True,
@@ -102,5 +126,9 @@ def load(instance_path: str, environ: dict[str, str] | None = None) -> dict[str,
             value = setting.default
         config["RESDIR_" + setting.name] = value
     config["SECRET_KEY"] = config["RESDIR_SECRET_KEY"]
+    config["SESSION_COOKIE_SECURE"] = config["RESDIR_COOKIE_SECURE"]
+    config["SESSION_COOKIE_HTTPONLY"] = True
+    config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    config["RATELIMIT_STORAGE_URI"] = config["RESDIR_RATELIMIT_STORAGE_URI"]
     config["SQLALCHEMY_DATABASE_URI"] = config["RESDIR_DATABASE_URL"]
     return config

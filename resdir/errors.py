@@ -30,6 +30,23 @@ class BadParameter(ResdirError):
     """A request parameter is missing, malformed or out of range."""
 
 
+class Unauthorized(ResdirError):
+    status = 401
+    title = "Sign in required"
+
+
+class Forbidden(ResdirError):
+    status = 403
+    title = "Not allowed"
+
+
+class Conflict(ResdirError):
+    """Someone else changed the record first; the answer carries the current state."""
+
+    status = 409
+    title = "Changed by someone else"
+
+
 class NotFound(ResdirError):
     status = 404
     title = "Not found"
@@ -58,6 +75,13 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
+        if error.code == 429:
+            # Says nothing of whether the account exists.
+            return _render(429, "Too many attempts", "Too many attempts. Wait a minute and "
+                           "try again.")
+        if error.code == 400 and "CSRF" in (error.description or ""):
+            return _render(400, "Form expired", "The form expired or did not come from this "
+                           "site. Reload the page and try again.")
         return _render(error.code or 500, error.name, error.description or error.name)
 
     @app.errorhandler(Exception)

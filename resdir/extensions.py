@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -23,3 +26,6 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True)  # batch mode lets SQLite alter tables
+csrf = CSRFProtect()
+# No default limits: only sign-in and similar routes are limited, each by its own rule.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

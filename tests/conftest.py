@@ -173,3 +173,78 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+PASSWORD = "correct horse battery staple"
+
+
+class People:
+    """Two care organizations, two agencies and an admin, each able to sign in."""
+
+    def __init__(self, app):
+        import pyotp
+
+        from resdir.auth import operations as auth
+
+        self.app = app
+        with app.app_context():
+            pantry = db.session.query(m.Organization).filter_by(
+                name="Hilltop Community Pantry").one()
+            counseling = db.session.query(m.Organization).filter_by(
+                name="Three Rivers Counseling Collective").one()
+            self.pantry_org, self.counseling_org = pantry.id, counseling.id
+            made = {
+                "admin": auth.create_user("admin@resdir.example", "admin", password=PASSWORD),
+                "coord_a": auth.create_user("coord.a@clinic-a.example", "coordinator",
+                                            "Northside Clinic", password=PASSWORD),
+                "coord_b": auth.create_user("coord.b@clinic-b.example", "coordinator",
+                                            "Southside Health Plan", password=PASSWORD),
+                "agency_a": auth.create_user("staff@pantry.example", "agency", pantry.id,
+                                             password=PASSWORD),
+                "agency_b": auth.create_user("staff@counseling.example", "agency",
+                                             counseling.id, password=PASSWORD),
+            }
+            self.totp = pyotp.random_base32()
+            made["admin"].totp_secret = self.totp
+            db.session.commit()
+            self.ids = {k: u.id for k, u in made.items()}
+            self.emails = {k: u.email for k, u in made.items()}
+            self.care = {k: made[k].care_organization_id for k in ("coord_a", "coord_b")}
+            self.tokens = {k: auth.create_api_token(u) for k, u in made.items()}
+
+    def login(self, client, who: str):
+        """Sign in through the real form (and the second factor for the admin)."""
+        import pyotp
+
+        csrf = _csrf(client, "/login")
+        response = client.post("/login", data={"email": self.emails[who], "password": PASSWORD,
+                                               "csrf_token": csrf})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        if who == "admin":
+            csrf = _csrf(client, "/login/second-factor")
+            response = client.post("/login/second-factor", data={
+                "code": pyotp.TOTP(self.totp).now(), "csrf_token": csrf})
+            assert response.status_code == 302
+        return client
+
+    def bearer(self, who: str) -> dict:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+
+def _csrf(client, path: str) -> str:
+    import re
+
+    page = client.get(path).get_data(as_text=True)
+    found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    assert found, f"no CSRF token on {path}"
+    return found.group(1)
+
+
+@pytest.fixture
+def people(app, mini):
+    return People(app)
+
+
+@pytest.fixture
+def csrf_token():
+    return _csrf

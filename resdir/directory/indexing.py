@@ -61,8 +61,8 @@ def _record_changes(session, flush_context, instances) -> None:
         for obj in (*session.new, *session.dirty, *session.deleted):
             if isinstance(obj, m.IndexOutbox):
                 continue
-            if obj in session.new and hasattr(obj, "id") and obj.id is None:
-                obj.id = m.new_id()  # ids are needed now, not at INSERT time
+            if isinstance(obj, m.Service) and obj.id is None:
+                obj.id = m.new_id()  # the outbox needs the id now, not at INSERT time
             ids |= _affected(session, obj)
     ids -= session.info.setdefault("outboxed", set())
     if ids:

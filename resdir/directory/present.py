@@ -214,4 +214,5 @@ def service_json(service: m.Service) -> dict:
         "assured_date": service.assured_date.isoformat() if service.assured_date else None,
         "stale": is_stale(service),
         "last_modified": service.last_modified.isoformat() if service.last_modified else None,
+        "version": service.version,
     }

@@ -1,12 +1,22 @@
-"""The Whoosh schema and how a Document becomes index fields."""
+"""The Whoosh schema and how a Document becomes index fields.
+
+Every posting costs Whoosh (pure Python) several microseconds to write, so the schema keeps
+them few: per program the words of its text, four grid cells, and one term each for its
+status, capacity, time zone, age range and weekly hours. Age ranges and weekly hours are
+single terms that spell out their values ("18-64", "540-1020,1980-2460"): a query reads
+the few distinct values from the lexicon, keeps those that fit, and unions their postings.
+"""
 
 from __future__ import annotations
 
 import json
 import math
+import re
+import struct
 
-from whoosh import fields
-from whoosh.analysis import StemmingAnalyzer
+from whoosh import columns, fields
+from whoosh.analysis import STOP_WORDS, StemmingAnalyzer
+from whoosh.codec import whoosh3
 
 from resdir.search.types import Document
 
@@ -16,6 +26,11 @@ ANALYZER = StemmingAnalyzer(minsize=2)
 # its box in a few dozen cells.
 CELL_SIZES = (0.05, 0.2, 1.0, 5.0)
 MAX_AGE = 120
+ANY_AGE = "any"
+WEEK_MINUTES = 7 * 24 * 60
+_POINT = struct.Struct("<dd")
+# Words as Whoosh's default tokenizer cuts them (before stop words and stemming).
+_WORD_RE = re.compile(r"\w+(?:\.?\w+)*", re.UNICODE)
 
 
 def make_schema() -> fields.Schema:
@@ -23,19 +38,27 @@ def make_schema() -> fields.Schema:
         id=fields.ID(unique=True, stored=True),
         stamp=fields.STORED(),
         # phrase=False: no positions, since queries are plain words (smaller, faster).
-        content=fields.TEXT(analyzer=ANALYZER, phrase=False, spelling=True),
+        # No spelling=True: it indexes every word a second time, unstemmed; "did you mean"
+        # reads a word list written beside the index instead (see SearchIndex).
+        content=fields.TEXT(analyzer=ANALYZER, phrase=False),
         name_sort=fields.ID(sortable=True),
         category=fields.KEYWORD(scorable=False),
         language=fields.KEYWORD(scorable=False),
         status=fields.ID(),
         capacity=fields.ID(),
-        age=fields.KEYWORD(scorable=False),
+        age=fields.ID(),  # one term: "LOW-HIGH" or "any"
         cell=fields.KEYWORD(scorable=False),
-        slot=fields.KEYWORD(scorable=False),
+        week=fields.ID(),  # one term: the weekly open spans (none when hours are unknown)
+        flags=fields.KEYWORD(scorable=False),  # "closures": has dated closures to check
         tz=fields.ID(),
-        geo=fields.STORED(),
+        geo=fields.COLUMN(columns.VarBytesColumn()),  # packed (lat, lon) pairs
         hours=fields.STORED(),
     )
+
+
+def schema_fields() -> frozenset[str]:
+    """Names of the current schema's fields (an index with others must be rebuilt)."""
+    return frozenset(make_schema().names())
 
 
 def cell_key(level: int, lat: float, lon: float) -> str:
@@ -59,48 +82,107 @@ def cells_covering(box: tuple[float, float, float, float], max_cells: int = 40) 
     raise AssertionError("unreachable")
 
 
-def slot_terms(open_minutes: list[tuple[int, int]] | None) -> list[str]:
-    """Hour-of-week terms: `fN` when open the whole hour N, `pN` when open part of it."""
-    if not open_minutes:
-        return []
-    covered = [0] * 168
-    for start, end in open_minutes:
-        for hour in range(start // 60, min(167, (end - 1) // 60) + 1):
-            lo, hi = max(start, hour * 60), min(end, hour * 60 + 60)
-            covered[hour] += max(0, hi - lo)
-    if all(c >= 60 for c in covered):
-        return ["always"]
-    return [("f" if c >= 60 else "p") + str(h) for h, c in enumerate(covered) if c > 0]
+def week_key(open_minutes: list[tuple[int, int]] | None) -> str | None:
+    """The weekly open spans as one term: merged [start, end) minute ranges, e.g.
+    "540-1020,1980-2460"; None when never open or hours are unknown."""
+    spans = sorted(
+        (max(0, start), min(WEEK_MINUTES, end))
+        for start, end in open_minutes or []
+        if min(WEEK_MINUTES, end) > max(0, start)
+    )
+    merged: list[list[int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return ",".join(f"{a}-{b}" for a, b in merged) or None
 
 
-def age_terms(minimum: int | None, maximum: int | None) -> list[str]:
+def parse_week(key: str) -> list[tuple[int, int]]:
+    return [tuple(map(int, span.split("-"))) for span in key.split(",")]
+
+
+def age_key(minimum: int | None, maximum: int | None) -> str:
     if minimum is None and maximum is None:
-        return ["any"]
+        return ANY_AGE
     low = max(0, minimum or 0)
     high = min(MAX_AGE, MAX_AGE if maximum is None else maximum)
-    return [str(a) for a in range(low, high + 1)]
+    return f"{low}-{high}"
 
 
-def to_fields(doc: Document) -> dict:
-    """Return the keyword arguments of `writer.update_document` for one program."""
+def parse_age(key: str) -> tuple[int, int] | None:
+    """(low, high) of an age term; None for "any"."""
+    if key == ANY_AGE:
+        return None
+    low, high = key.split("-")
+    return int(low), int(high)
+
+
+def pack_points(points: list[tuple[float, float]]) -> bytes:
+    return b"".join(_POINT.pack(lat, lon) for lat, lon in points)
+
+
+def unpack_points(data: bytes) -> list[tuple[float, float]]:
+    return [p for p in _POINT.iter_unpack(data)] if data else []
+
+
+def spell_words(content: str) -> set[str]:
+    """The unstemmed words of `content` that "did you mean" may suggest."""
+    return {w for w in _WORD_RE.findall(content.lower()) if len(w) >= 2} - STOP_WORDS
+
+
+def content_of(doc: Document) -> str:
     # The name twice: a word in the name matters more than one in the description.
-    content = " ".join(
+    return " ".join(
         [doc.name, doc.name, doc.organization, " ".join(doc.category_names), doc.text]
     )
-    slots = slot_terms(doc.open_minutes)
-    return {
+
+
+def to_fields(doc: Document, content: str | None = None) -> dict:
+    """Return the keyword arguments of `writer.update_document` for one program."""
+    week = week_key(doc.open_minutes)
+    out = {
         "id": doc.id,
         "stamp": doc.stamp,
-        "content": content,
+        "content": content if content is not None else content_of(doc),
         "name_sort": doc.name.casefold()[:100] or " ",
         "category": " ".join(doc.categories),
         "language": " ".join(doc.languages),
         "status": doc.status.replace(" ", "_"),
         "capacity": doc.capacity or "unknown",
-        "age": " ".join(age_terms(doc.minimum_age, doc.maximum_age)),
+        "age": age_key(doc.minimum_age, doc.maximum_age),
         "cell": " ".join(sorted(cells_for_points(doc.points))),
-        "slot": " ".join(slots + (["closures"] if doc.closures and slots else [])),
         "tz": doc.timezone,
-        "geo": ";".join(f"{lat:.5f},{lon:.5f}" for lat, lon in doc.points),
+        "geo": pack_points(doc.points),
         "hours": json.dumps([doc.open_minutes or [], doc.closures], separators=(",", ":")),
     }
+    if week:
+        out["week"] = week
+        if doc.closures:
+            out["flags"] = "closures"
+    return out
+
+
+def _patch_whoosh_lengths() -> None:
+    """Whoosh 2.7 looks up a field's length column for every posting it writes, and for a
+    field without one (every unscored field) asks the disk again each time: one stat()
+    per posting, a third of the time of a rebuild. Remember the answer instead."""
+    cls = whoosh3.W3PerDocReader
+    if getattr(cls, "_resdir_patched", False) or not hasattr(cls, "_cached_reader"):
+        return
+    original = cls._cached_reader
+
+    def _cached_reader(self, fieldname, column):
+        if fieldname in self._readers:
+            return self._readers[fieldname]
+        reader = original(self, fieldname, column)
+        if reader is None:
+            self._readers[fieldname] = None  # the segment's files never change
+        return reader
+
+    cls._cached_reader = _cached_reader
+    cls._resdir_patched = True
+
+
+_patch_whoosh_lengths()

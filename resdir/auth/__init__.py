@@ -1,0 +1,32 @@
+"""Accounts, roles, sessions, API tokens and the access policy."""
+
+from __future__ import annotations
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from resdir.extensions import csrf, limiter
+
+
+def init_app(app: Flask) -> None:
+    from resdir.auth import admin, api, headers, sessions, views
+
+    if app.config["RESDIR_PROXY_COUNT"]:
+        n = app.config["RESDIR_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    app.session_interface = sessions.SessionInterface()
+    csrf.init_app(app)
+    limiter.init_app(app)
+    app.before_request(sessions.load_user)
+    headers.init_app(app)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(api.bp)
+
+    @app.context_processor
+    def current_user():
+        from flask import g
+
+        from resdir.auth.forms import ConfirmForm
+
+        return {"current_user": g.get("user"), "logout_form": ConfirmForm}

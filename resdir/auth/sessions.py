@@ -1,0 +1,116 @@
+"""Who is asking: a bearer token (API) or a server-side session (browser).
+
+The session cookie is Flask's signed cookie holding only a random session token; the
+`user_session` row it names is what counts. Logout, deactivation and the idle timeout
+revoke that row, so a copied cookie stops working at once.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app, g, request, session
+from flask.sessions import SecureCookieSessionInterface
+from sqlalchemy import select
+
+from resdir.auth.models import ApiToken, UserSession
+from resdir.auth.secrets import new_token, token_hash
+from resdir.errors import Unauthorized
+from resdir.extensions import db
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    def get_cookie_secure(self, app) -> bool:
+        # Secure whenever the request came over https (or the setting forces it).
+        return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite gives naive datetimes back; they were written in UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def load_user() -> None:
+    """before_request: set g.user (fully signed in), g.pending (password only), g.via."""
+    g.user, g.pending, g.via, g.session_row = None, None, None, None
+    header = request.headers.get("Authorization")
+    if header is not None:
+        _load_token(header)
+        return
+    if request.path.startswith("/api/"):
+        return  # the API knows only bearer tokens, so a cookie can never act there (CSRF)
+    token = session.get("sid")
+    if not token:
+        return
+    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == token_hash(token)))
+    if row is None or not _session_alive(row):
+        session.clear()
+        return
+    row.last_seen_at = _now()
+    db.session.commit()
+    g.session_row = row
+    user = row.user
+    if user.needs_second_factor and (row.second_factor_at is None or not user.totp_secret):
+        g.pending = user
+    else:
+        g.user, g.via = user, "session"
+
+
+def _load_token(header: str) -> None:
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Send the API token as 'Authorization: Bearer <token>'.")
+    row = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == token_hash(token.strip()))
+    )
+    if row is None or row.revoked_at is not None or not row.user.active:
+        raise Unauthorized("The API token is not valid (revoked, or its user deactivated).")
+    row.last_used_at = _now()
+    db.session.commit()
+    g.user, g.via = row.user, "token"
+
+
+def _session_alive(row: UserSession) -> bool:
+    cfg = current_app.config
+    now = _now()
+    idle = timedelta(minutes=cfg["RESDIR_SESSION_IDLE_MINUTES"])
+    lifetime = timedelta(hours=cfg["RESDIR_SESSION_MAX_HOURS"])
+    if row.revoked_at is not None or not row.user.active:
+        return False
+    if now - _aware(row.last_seen_at) > idle or now - _aware(row.created_at) > lifetime:
+        row.revoked_at = now
+        db.session.commit()
+        return False
+    return True
+
+
+def start(user) -> UserSession:
+    """A new server-side session for the user; a fresh token (no session fixation)."""
+    session.clear()
+    token = new_token()
+    row = UserSession(token_hash=token_hash(token), user=user)
+    db.session.add(row)
+    session["sid"] = token
+    return row
+
+
+def end() -> None:
+    row = g.get("session_row")
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = _now()
+    session.clear()
+
+
+def revoke_all(user) -> None:
+    """End every session and API token of the user (on deactivation)."""
+    now = _now()
+    for row in db.session.scalars(select(UserSession).where(
+            UserSession.user_id == user.id, UserSession.revoked_at.is_(None))):
+        row.revoked_at = now
+    for row in db.session.scalars(select(ApiToken).where(
+            ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))):
+        row.revoked_at = now
