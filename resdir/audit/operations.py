@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import g, has_request_context, request
 from sqlalchemy import select
@@ -53,9 +53,9 @@ def search(user_id: str | None = None, record_id: str | None = None,
     if record_id:
         query = query.where(AuditEvent.record_id == record_id)
     if day_from:
-        query = query.where(AuditEvent.at >= datetime.combine(day_from, time(), timezone.utc))
+        query = query.where(AuditEvent.at >= datetime.combine(day_from, time(), UTC))
     if day_to:
-        end = datetime.combine(day_to + timedelta(days=1), time(), timezone.utc)
+        end = datetime.combine(day_to + timedelta(days=1), time(), UTC)
         query = query.where(AuditEvent.at < end)
     return list(db.session.scalars(query.limit(limit)))
 

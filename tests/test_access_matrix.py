@@ -1,0 +1,145 @@
+"""Every route and API endpoint, as every role: the allowed and the denied answers.
+
+Two care organizations (coord_a, coord_b), two agencies (agency_a keeps the pantry's
+listings, agency_b the counseling collective's) and an admin. A route added to the app
+without a row here fails `test_every_route_is_in_the_matrix`.
+"""
+
+import itertools
+
+import pytest
+
+from resdir.auth import operations
+from resdir.extensions import db
+
+ROLES = ("anon", "coord_a", "coord_b", "agency_a", "agency_b", "admin")
+_emails = itertools.count()
+
+
+def _all(code):
+    return dict.fromkeys(ROLES, code)
+
+
+def _signed_in(anon, others, **special):
+    out = {"anon": anon, **dict.fromkeys(ROLES[1:], others)}
+    out.update(special)
+    return out
+
+
+ADMIN_ONLY = _signed_in(401, 403, admin=200)
+PANTRY_EDITORS = _signed_in(401, 404, agency_a=200, admin=200)
+
+# (method, rule) -> (how to call it, expected status per role)
+MATRIX = {
+    ("GET", "/"): ("page", "/?q=food", _all(200)),
+    ("GET", "/programs/<service_id>"): ("page", "/programs/{pantry}", _all(200)),
+    ("GET", "/api/v1/search"): ("api", "/api/v1/search?q=food", _all(200)),
+    ("GET", "/api/v1/services/<service_id>"): ("api", "/api/v1/services/{pantry}", _all(200)),
+    ("PATCH", "/api/v1/services/<service_id>"): ("api", "/api/v1/services/{pantry}",
+                                                  PANTRY_EDITORS),
+    ("PATCH", "/api/v1/services/<service_id>#other"): ("api", "/api/v1/services/{counseling}",
+                                                        _signed_in(401, 404, agency_b=200,
+                                                                   admin=200)),
+    ("GET", "/api/v1/me"): ("api", "/api/v1/me", _signed_in(401, 200)),
+    ("GET", "/login"): ("page", "/login", _all(200)),
+    ("POST", "/login"): ("page", "/login", _all(401)),  # wrong password for everyone
+    ("GET", "/login/second-factor"): ("page", "/login/second-factor", _all(302)),
+    ("POST", "/login/second-factor"): ("page", "/login/second-factor", _all(302)),
+    ("POST", "/logout"): ("page", "/logout", _all(302)),
+    ("GET", "/set-password/<token>"): ("page", "/set-password/not-a-token", _all(404)),
+    ("POST", "/set-password/<token>"): ("page", "/set-password/not-a-token", _all(404)),
+    ("GET", "/admin/users"): ("page", "/admin/users", ADMIN_ONLY),
+    ("POST", "/admin/users"): ("page", "/admin/users", _signed_in(401, 403, admin=201)),
+    ("POST", "/admin/users/<user_id>/deactivate"): (
+        "page", "/admin/users/{target}/deactivate", _signed_in(401, 403, admin=302)),
+    ("POST", "/admin/users/<user_id>/reactivate"): (
+        "page", "/admin/users/{target}/reactivate", _signed_in(401, 403, admin=302)),
+    ("POST", "/admin/users/<user_id>/role"): (
+        "page", "/admin/users/{target}/role", _signed_in(401, 403, admin=302)),
+    ("GET", "/admin/audit"): ("page", "/admin/audit", ADMIN_ONLY),
+    ("GET", "/admin/audit.csv"): ("page", "/admin/audit.csv", ADMIN_ONLY),
+    ("GET", "/agency/"): ("page", "/agency/", _signed_in(401, 403, agency_a=200, agency_b=200,
+                                                          admin=200)),
+    ("POST", "/agency/programs/<service_id>/capacity"): (
+        "page", "/agency/programs/{pantry}/capacity",
+        _signed_in(401, 403, agency_a=303, agency_b=404, admin=303)),
+}
+
+
+def test_every_route_is_in_the_matrix(app):
+    routes = {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules() if rule.endpoint != "static"
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    covered = {(method, rule.split("#")[0]) for method, rule in MATRIX}
+    assert routes - covered == set(), "add these routes to the access matrix"
+    assert covered - routes == set(), "the matrix names routes the app does not have"
+
+
+@pytest.fixture
+def world(app, people, csrf_token):
+    with app.app_context():
+        target = operations.create_user("target@clinic-b.example", "coordinator",
+                                        "Southside Health Plan", password="x" * 12)
+        from resdir.directory import models as m
+
+        pantry = db.session.query(m.Service.id).filter_by(name="Hilltop Food Pantry").scalar()
+        counseling = db.session.query(m.Service.id).filter_by(
+            name="Sliding Scale Counseling").scalar()
+        ids = {"target": target.id, "pantry": pantry, "counseling": counseling}
+    clients = {"anon": app.test_client()}
+    for role in ROLES[1:]:
+        clients[role] = people.login(app.test_client(), role)
+    return ids, clients
+
+
+def _form(method, rule, csrf, app, ids):
+    if rule == "/login":
+        return {"email": f"nobody{next(_emails)}@x.example", "password": "wrong-password",
+                "csrf_token": csrf}
+    if rule == "/admin/users":
+        return {"email": f"new{next(_emails)}@x.example", "role": "coordinator",
+                "organization": "Northside Clinic", "csrf_token": csrf}
+    if rule.endswith("/role"):
+        return {"role": "coordinator", "organization": "Southside Health Plan",
+                "csrf_token": csrf}
+    if rule.endswith("/capacity"):
+        with app.app_context():
+            from resdir.directory import models as m
+
+            version = db.session.get(m.Service, ids["pantry"]).version
+        return {"capacity_status": "capacity", "version": version, "csrf_token": csrf}
+    return {"csrf_token": csrf, "password": "a long enough password", "code": "123456"}
+
+
+@pytest.mark.parametrize("route", sorted(MATRIX), ids=lambda r: f"{r[0]} {r[1]}")
+def test_access(app, people, world, csrf_token, route):
+    ids, clients = world
+    kind, path, expected = MATRIX[route]
+    method, rule = route[0], route[1].split("#")[0]
+    path = path.format(**ids)
+    answers = {}
+    for role in ROLES:
+        client = clients[role]
+        if kind == "api":
+            headers = people.bearer(role) if role != "anon" else {}
+            if method == "PATCH":
+                with app.app_context():
+                    from resdir.directory import models as m
+
+                    sid = path.rsplit("/", 1)[1]
+                    version = db.session.get(m.Service, sid).version
+                response = client.patch(path, headers=headers,
+                                        json={"capacity_status": "waitlist", "version": version})
+            else:
+                response = client.get(path, headers=headers)
+        elif method == "GET":
+            response = client.get(path)
+        else:
+            csrf = csrf_token(client, "/login")
+            response = client.post(path, data=_form(method, rule, csrf, app, ids))
+            if rule == "/logout" and role != "anon":
+                clients[role] = people.login(app.test_client(), role)  # sign back in
+        answers[role] = response.status_code
+    assert answers == expected
