@@ -46,6 +46,10 @@ MATRIX = {
     ("GET", "/login/second-factor"): ("page", "/login/second-factor", _all(302)),
     ("POST", "/login/second-factor"): ("page", "/login/second-factor", _all(302)),
     ("POST", "/logout"): ("page", "/logout", _all(302)),
+    ("GET", "/account/second-factor"): ("page", "/account/second-factor",
+                                        _signed_in(401, 200)),
+    ("POST", "/account/second-factor"): ("page", "/account/second-factor",
+                                         _signed_in(401, 200)),  # wrong code: form again
     ("GET", "/set-password/<token>"): ("page", "/set-password/not-a-token", _all(404)),
     ("POST", "/set-password/<token>"): ("page", "/set-password/not-a-token", _all(404)),
     ("GET", "/admin/users"): ("page", "/admin/users", ADMIN_ONLY),

@@ -240,3 +240,20 @@ def test_care_organization_is_created_once(app, runner, mini):
                             "--organization", "Lakeside Clinic"], input=PASSWORD)
     with app.app_context():
         assert db.session.query(CareOrganization).filter_by(name="Lakeside Clinic").count() == 1
+
+
+def test_coordinator_may_add_a_second_factor(app, people, csrf_token):
+    client = people.login(app.test_client(), "coord_a")
+    token = csrf_token(client, "/account/second-factor")
+    with client.session_transaction() as session:
+        secret = session["totp_enrol"]
+    response = client.post("/account/second-factor", data={"code": pyotp.TOTP(secret).now(),
+                                                           "csrf_token": token})
+    assert response.status_code == 302
+    # From now on a password alone is not enough for this user.
+    again = app.test_client()
+    token = csrf_token(again, "/login")
+    response = again.post("/login", data={"email": people.emails["coord_a"],
+                                          "password": PASSWORD, "csrf_token": token})
+    assert response.headers["Location"] == "/login/second-factor"
+    assert again.get("/api/v1/me").status_code == 401

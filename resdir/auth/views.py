@@ -127,3 +127,24 @@ def set_password(token: str):
         error = "Use at least 12 characters."
     return render_template("auth/set_password.html", form=form, user=user, error=error), (
         400 if error else 200)
+
+
+@bp.route("/account/second-factor", methods=["GET", "POST"])
+def enrol_second_factor():
+    """Add an authenticator app (optional for coordinators and agency staff)."""
+    from resdir.auth import policy
+
+    policy.require_login(g.user)
+    form = CodeForm()
+    secret = session.setdefault("totp_enrol", pyotp.random_base32())
+    if form.validate_on_submit():
+        if operations.pass_second_factor(g.user, form.code.data, secret=secret):
+            session.pop("totp_enrol", None)
+            flash("Your authenticator app is set up; sign-ins will ask for a code.")
+            return redirect(url_for("directory.search"))
+        flash("That code did not match. Codes change every 30 seconds.")
+    uri = pyotp.TOTP(secret).provisioning_uri(
+        name=g.user.email, issuer_name=current_app.config["RESDIR_TOTP_ISSUER"])
+    return render_template("auth/second_factor.html", form=form, enrolling=True, secret=secret,
+                           uri=uri, qr=segno.make(uri).svg_data_uri(scale=4),
+                           action=url_for("auth.enrol_second_factor"))
