@@ -1,0 +1,1 @@
+"""Clients, needs screening and explainable eligibility matching."""
