@@ -23,6 +23,9 @@ def init_db() -> None:
     """Create or upgrade the database tables (Alembic migrations) and categories."""
     upgrade(directory=current_app.extensions["migrate"].directory)
     operations.ensure_categories()
+    from resdir.matching.operations import ensure_crosswalk
+
+    ensure_crosswalk()
     db.session.commit()
     click.echo("database ready")
 

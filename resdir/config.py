@@ -97,6 +97,13 @@ SETTINGS: list[Setting] = [
     Setting("LOGIN_LIMIT_ADDRESS", "20/minute;200/hour", "Sign-in attempts allowed per address."),
     Setting("LOGIN_LIMIT_ACCOUNT", "5/minute;30/hour", "Sign-in attempts allowed per e-mail."),
     Setting("TOTP_ISSUER", "resdir", "Name shown in authenticator apps for the second factor."),
+    Setting("MATCH_RADIUS_MI", 25.0, "How far from the client matching looks, in miles.", float),
+    Setting(
+        "MATCH_CANDIDATES",
+        60,
+        "Programs considered per need (nearest or most relevant first) before ranking.",
+        int,
+    ),
     Setting(
         "INDEX_SYNC",
         True,

@@ -17,6 +17,7 @@ from resdir import create_app
 from resdir.directory import indexing, operations
 from resdir.directory import models as m
 from resdir.extensions import db
+from resdir.matching.operations import ensure_crosswalk
 
 HERE = Path(__file__).resolve().parent
 MINI_CSV = HERE / "data" / "mini.csv"
@@ -73,6 +74,7 @@ def app(tmp_path, database_url):
         if needs_migration:
             upgrade(directory=app.extensions["migrate"].directory)
         operations.ensure_categories()
+        ensure_crosswalk()
         db.session.commit()
     yield app
     with app.app_context():

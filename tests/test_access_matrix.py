@@ -28,6 +28,9 @@ def _signed_in(anon, others, **special):
 
 ADMIN_ONLY = _signed_in(401, 403, admin=200)
 PANTRY_EDITORS = _signed_in(401, 404, agency_a=200, admin=200)
+# A client of care organization A: its coordinators and admins only; others learn nothing.
+CARE_A = _signed_in(401, 404, coord_a=200, agency_a=403, agency_b=403, admin=200)
+CARE_A_API = _signed_in(401, 404, coord_a=200, admin=200)
 
 # (method, rule) -> (how to call it, expected status per role)
 MATRIX = {
@@ -62,6 +65,30 @@ MATRIX = {
         "page", "/admin/users/{target}/role", _signed_in(401, 403, admin=302)),
     ("GET", "/admin/audit"): ("page", "/admin/audit", ADMIN_ONLY),
     ("GET", "/admin/audit.csv"): ("page", "/admin/audit.csv", ADMIN_ONLY),
+    ("GET", "/clients"): ("page", "/clients", _signed_in(401, 200, agency_a=403, agency_b=403)),
+    ("GET", "/clients/new"): ("page", "/clients/new", _signed_in(401, 200, agency_a=403,
+                                                                 agency_b=403)),
+    ("POST", "/clients/new"): ("page", "/clients/new", _signed_in(401, 303, agency_a=403,
+                                                                  agency_b=403)),
+    ("GET", "/clients/<client_id>"): ("page", "/clients/{client_a}", CARE_A),
+    ("POST", "/clients/<client_id>"): ("page", "/clients/{client_a}",
+                                       {**CARE_A, "coord_a": 303, "admin": 303}),
+    ("GET", "/clients/<client_id>/screening"): ("page", "/clients/{client_a}/screening",
+                                                CARE_A),
+    ("POST", "/clients/<client_id>/screening"): ("page", "/clients/{client_a}/screening",
+                                                 {**CARE_A, "coord_a": 303, "admin": 303}),
+    ("GET", "/needs"): ("page", "/needs", _signed_in(401, 200)),
+    ("POST", "/needs"): ("page", "/needs", _signed_in(401, 403, admin=303)),
+    ("POST", "/api/v1/clients"): ("api", "/api/v1/clients", _signed_in(401, 201, agency_a=403,
+                                                                        agency_b=403)),
+    ("GET", "/api/v1/clients/<client_id>"): ("api", "/api/v1/clients/{client_a}", CARE_A_API),
+    ("PATCH", "/api/v1/clients/<client_id>"): ("api", "/api/v1/clients/{client_a}",
+                                               CARE_A_API),
+    ("POST", "/api/v1/clients/<client_id>/screenings"): (
+        "api", "/api/v1/clients/{client_a}/screenings",
+        {**CARE_A_API, "coord_a": 201, "admin": 201}),
+    ("POST", "/api/v1/match"): ("api", "/api/v1/match", _signed_in(401, 200, agency_a=403,
+                                                                    agency_b=403)),
     ("GET", "/agency/"): ("page", "/agency/", _signed_in(401, 403, agency_a=200, agency_b=200,
                                                           admin=200)),
     ("POST", "/agency/programs/<service_id>/capacity"): (
@@ -91,11 +118,37 @@ def world(app, people, csrf_token):
         pantry = db.session.query(m.Service.id).filter_by(name="Hilltop Food Pantry").scalar()
         counseling = db.session.query(m.Service.id).filter_by(
             name="Sliding Scale Counseling").scalar()
-        ids = {"target": target.id, "pantry": pantry, "counseling": counseling}
+        from resdir.matching.operations import create_client
+
+        coord_a = db.session.get(operations.User, people.ids["coord_a"])
+        client_a = create_client(coord_a, {"name": "Ima Testperson", "zip": "15213",
+                                           "needs": ["food-insecurity"]})
+        ids = {"target": target.id, "pantry": pantry, "counseling": counseling,
+               "client_a": client_a.id, "care_a": people.care["coord_a"]}
     clients = {"anon": app.test_client()}
     for role in ROLES[1:]:
         clients[role] = people.login(app.test_client(), role)
     return ids, clients
+
+
+def _json(method, rule, app, ids):
+    """A valid body for each API write, so only the caller's rights decide the answer."""
+    from resdir.directory import models as m
+    from resdir.matching.models import Client
+
+    with app.app_context():
+        if rule == "/api/v1/services/<service_id>":
+            return None
+        if rule == "/api/v1/clients":
+            return {"name": "New Person", "zip": "15219", "care_organization_id": ids["care_a"]}
+        if rule == "/api/v1/clients/<client_id>":
+            return {"household_size": 2, "version": db.session.get(Client, ids["client_a"]).version}
+        if rule.endswith("/screenings"):
+            return {"ahc_hrsn": {"food_worry": "often"}}
+        if rule == "/api/v1/match":
+            return {"client": {"zip": "15213", "age": 40}, "needs": ["food-insecurity"]}
+    del m
+    return None
 
 
 def _form(method, rule, csrf, app, ids):
@@ -108,6 +161,20 @@ def _form(method, rule, csrf, app, ids):
     if rule.endswith("/role"):
         return {"role": "coordinator", "organization": "Southside Health Plan",
                 "csrf_token": csrf}
+    if rule == "/clients/new":
+        return {"name": "Form Person", "zip": "15213", "need": "food-insecurity",
+                "care_organization_id": ids["care_a"], "csrf_token": csrf}
+    if rule == "/clients/<client_id>":
+        from resdir.matching.models import Client
+
+        with app.app_context():
+            version = db.session.get(Client, ids["client_a"]).version
+        return {"name": "Ima Testperson", "zip": "15213", "need": "food-insecurity",
+                "version": version, "csrf_token": csrf}
+    if rule.endswith("/screening"):
+        return {"food_worry": "often", "csrf_token": csrf}
+    if rule == "/needs":
+        return {"code": "food-insecurity", "category": "food", "csrf_token": csrf}
     if rule.endswith("/capacity"):
         with app.app_context():
             from resdir.directory import models as m
@@ -128,7 +195,8 @@ def test_access(app, people, world, csrf_token, route):
         client = clients[role]
         if kind == "api":
             headers = people.bearer(role) if role != "anon" else {}
-            if method == "PATCH":
+            body = _json(method, rule, app, ids)
+            if method == "PATCH" and body is None:
                 with app.app_context():
                     from resdir.directory import models as m
 
@@ -136,6 +204,8 @@ def test_access(app, people, world, csrf_token, route):
                     version = db.session.get(m.Service, sid).version
                 response = client.patch(path, headers=headers,
                                         json={"capacity_status": "waitlist", "version": version})
+            elif method in ("POST", "PATCH"):
+                response = client.open(path, method=method, headers=headers, json=body)
             else:
                 response = client.get(path, headers=headers)
         elif method == "GET":

@@ -1,1 +1,12 @@
 """Clients, needs screening and explainable eligibility matching."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from resdir.matching import api, views
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)

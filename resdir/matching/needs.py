@@ -1,0 +1,41 @@
+"""Gravity SDOH need codes and their crosswalk to our categories (data/sdoh_needs.csv)."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from resdir import ROOT
+
+NEEDS_FILE = ROOT / "data" / "sdoh_needs.csv"
+
+
+@dataclass(frozen=True)
+class Need:
+    code: str
+    display: str
+    categories: tuple[str, ...]
+    open_eligibility: tuple[str, ...]
+
+
+def _split(text: str | None) -> tuple[str, ...]:
+    return tuple(p.strip() for p in (text or "").split(";") if p.strip())
+
+
+@lru_cache(maxsize=4)
+def _read(path: Path, mtime_ns: int) -> tuple[Need, ...]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return tuple(
+            Need(code=row["code"].strip(), display=row["display"].strip(),
+                 categories=_split(row["categories"]),
+                 open_eligibility=_split(row["open_eligibility"]))
+            for row in csv.DictReader(handle)
+        )
+
+
+def load_needs(path: Path = NEEDS_FILE) -> dict[str, Need]:
+    """Need code -> Need, in file order. Re-read when the file changes (admins edit it)."""
+    path = Path(path)
+    return {need.code: need for need in _read(path, path.stat().st_mtime_ns)}

@@ -1,0 +1,78 @@
+"""How a matched program ranks, and why: one score from six plain signals.
+
+Weights are a product choice, written here so coordinators can be told: eligibility
+certainty counts most, then distance, capacity, freshness, the coordinator's own words, and
+whether the program is open now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from resdir.directory import models as m
+from resdir.directory.documents import spans_of
+from resdir.matching.eligibility import Verdict
+
+WEIGHTS = {"eligibility": 0.35, "distance": 0.25, "capacity": 0.15, "freshness": 0.10,
+           "words": 0.10, "hours": 0.05}
+CERTAINTY = {"eligible": 1.0, "likely": 0.7, "unknown": 0.4, "ineligible": 0.0}
+CAPACITY = {"capacity": 1.0, None: 0.6, "additional-assessment-required": 0.5,
+            "waitlist": 0.4, "no-capacity": 0.1}
+CAPACITY_WHY = {"capacity": "Accepting clients", None: "Capacity not reported",
+                "additional-assessment-required": "Needs an assessment first",
+                "waitlist": "Has a waitlist", "no-capacity": "No openings now"}
+
+
+@dataclass
+class Ranked:
+    score: float
+    why: list[str]
+
+
+def open_now(service: m.Service, now: datetime, tz: str) -> bool | None:
+    """True or False when hours are known, None when they are not."""
+    spans = spans_of(service)
+    if not spans:
+        return None
+    local = now.astimezone(ZoneInfo(tz))
+    minute = local.weekday() * 1440 + local.hour * 60 + local.minute
+    if any(s.closed and s.valid_from and s.valid_from <= local.date() <= (s.valid_to or
+           s.valid_from) for s in service.schedules):
+        return False
+    return any(start <= minute < end for span in spans for start, end in span.minutes())
+
+
+def rank(service: m.Service, verdict: Verdict, distance_mi: float | None,
+         relevance: float | None, is_open: bool | None, today: date,
+         stale_after_days: int) -> Ranked:
+    why: list[str] = []
+    unknown = len(verdict.unknown)
+    certainty = CERTAINTY[verdict.status] - (0.05 * min(unknown, 4) if unknown else 0)
+    why.append(verdict.summary)
+    if distance_mi is None:
+        near = 0.5
+        why.append("Distance unknown (no client location)")
+    else:
+        near = 1 / (1 + distance_mi / 5)
+        why.append(f"{distance_mi:.1f} mi away")
+    capacity = CAPACITY.get(service.capacity_status, 0.6)
+    why.append(CAPACITY_WHY.get(service.capacity_status, "Capacity not reported"))
+    if service.assured_date is None:
+        fresh = 0.3
+        why.append("Never verified")
+    else:
+        age = (today - service.assured_date).days
+        fresh = 1.0 if age <= stale_after_days else 0.5
+        why.append(f"Verified {age} days ago" + ("" if age <= stale_after_days
+                                                  else " (may be out of date)"))
+    words = relevance or 0.0
+    if relevance:
+        why.append("Matches your words" if relevance >= 0.5 else "Partly matches your words")
+    hours = {True: 1.0, False: 0.5, None: 0.3}[is_open]
+    why.append({True: "Open now", False: "Closed now", None: "Hours unknown"}[is_open])
+    score = (WEIGHTS["eligibility"] * certainty + WEIGHTS["distance"] * near
+             + WEIGHTS["capacity"] * capacity + WEIGHTS["freshness"] * fresh
+             + WEIGHTS["words"] * words + WEIGHTS["hours"] * hours)
+    return Ranked(round(score, 4), why)

@@ -1,0 +1,160 @@
+"""Coordinators' pages: clients, screening, and "Find help for a client"."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+
+from resdir.auth import policy
+from resdir.auth.forms import ConfirmForm
+from resdir.directory.operations import categories
+from resdir.errors import BadParameter, Conflict
+from resdir.matching import operations
+from resdir.matching.needs import load_needs
+
+bp = Blueprint("matching", __name__)
+
+FACT_INPUTS = ("zip", "state", "age", "birth_date", "household_size", "annual_income",
+               "languages", "insurance", "gender")
+FACT_FLAGS = ("veteran", "pregnant", "disability")
+SCREEN_CHOICES = ("living_situation", "food_worry", "food_didnt_last", "utilities")
+
+
+def _facts_from_form(form) -> dict:
+    """Form text -> API-shaped facts (numbers as numbers, yes/no/unknown as bool/None)."""
+    data: dict = {}
+    for name in FACT_INPUTS:
+        text = (form.get(name) or "").strip()
+        if not text:
+            continue
+        if name in ("age", "household_size"):
+            data[name] = _number(text, name, int)
+        elif name == "annual_income":
+            data[name] = _number(text.replace(",", "").replace("$", ""), name, float)
+        elif name == "languages":
+            data[name] = [c.strip().lower() for c in text.replace(";", ",").split(",")
+                          if c.strip()]
+        else:
+            data[name] = text
+    for name in FACT_FLAGS:
+        value = form.get(name, "")
+        if value in ("yes", "no"):
+            data[name] = value == "yes"
+    return data
+
+
+def _number(text: str, name: str, kind):
+    try:
+        return kind(text)
+    except ValueError:
+        raise BadParameter(f"{name.replace('_', ' ')} must be a number.", name) from None
+
+
+@bp.before_request
+def coordinators_only():
+    if request.endpoint != "matching.needs":
+        policy.require_role(g.user, "coordinator", "admin")
+    else:
+        policy.require_login(g.user)
+
+
+@bp.get("/clients")
+def clients():
+    """The care organization's clients."""
+    return render_template("matching/clients.html", clients=operations.clients_of(g.user))
+
+
+@bp.route("/clients/new", methods=["GET", "POST"])
+def new_client():
+    """Record a client's facts and needs (every fact optional)."""
+    form = ConfirmForm()
+    error = None
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            raise BadParameter("The form expired; reload the page and try again.")
+        data = {"name": request.form.get("name", ""), "needs": request.form.getlist("need")}
+        try:
+            data.update(_facts_from_form(request.form))
+            if g.user.role == "admin":
+                data["care_organization_id"] = request.form.get("care_organization_id")
+            client = operations.create_client(g.user, data)
+        except BadParameter as exc:
+            error = exc
+        else:
+            return redirect(url_for("matching.client", client_id=client.id), 303)
+    return render_template("matching/client_form.html", form=form, error=error,
+                           values=request.form, needs=load_needs()), 400 if error else 200
+
+
+@bp.get("/clients/<client_id>")
+def client(client_id: str):
+    """The client, and programs for each need: eligible and likely first, then not."""
+    found = operations.get_client(g.user, client_id)
+    words = (request.args.get("words") or "")[:200]
+    needs = [(n.code, n.source) for n in found.needs]
+    result = operations.match(g.user, operations.facts_of(found), needs, words) if needs \
+        else None
+    return render_template("matching/client.html", client=found, result=result, words=words,
+                           form=ConfirmForm(), needs=load_needs()), 200
+
+
+@bp.post("/clients/<client_id>")
+def update_client(client_id: str):
+    """Change the client's facts and needs."""
+    found = operations.get_client(g.user, client_id, audit=False)
+    if not ConfirmForm().validate_on_submit():
+        raise BadParameter("The form expired; reload the page and try again.")
+    try:
+        data = {"name": request.form.get("name", ""), "needs": request.form.getlist("need"),
+                "version": _number(request.form.get("version", ""), "version", int)}
+        data.update(_facts_from_form(request.form))
+        for name in (*FACT_INPUTS, *FACT_FLAGS):
+            data.setdefault(name, None)  # an emptied field clears the fact
+        operations.update_client(g.user, found, data)
+    except (BadParameter, Conflict) as exc:
+        flash(exc.message)
+    return redirect(url_for("matching.client", client_id=client_id), 303)
+
+
+@bp.route("/clients/<client_id>/screening", methods=["GET", "POST"])
+def screening(client_id: str):
+    """The CMS AHC HRSN core questions; positive domains become the client's needs."""
+    found = operations.get_client(g.user, client_id)
+    form = ConfirmForm()
+    error = None
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            raise BadParameter("The form expired; reload the page and try again.")
+        answers: dict = {k: request.form[k] for k in SCREEN_CHOICES if request.form.get(k)}
+        if "housing_problems" in request.form or request.form.get("housing_none"):
+            answers["housing_problems"] = request.form.getlist("housing_problems")
+        if request.form.get("transportation") in ("yes", "no"):
+            answers["transportation"] = request.form["transportation"] == "yes"
+        safety = {k: request.form.get(f"safety_{k}") for k in
+                  ("hurt", "insult", "threaten", "scream")}
+        if all(safety.values()):
+            answers["safety"] = {k: _number(v, f"safety_{k}", int) for k, v in safety.items()}
+        try:
+            operations.record_screening(g.user, found, answers)
+        except BadParameter as exc:
+            error = exc
+        else:
+            return redirect(url_for("matching.client", client_id=client_id), 303)
+    return render_template("matching/screening.html", client=found, form=form, error=error), (
+        400 if error else 200)
+
+
+@bp.route("/needs", methods=["GET", "POST"])
+def needs():
+    """The crosswalk from need codes to categories; admins may change it."""
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            raise BadParameter("The form expired; reload the page and try again.")
+        code = request.form.get("code", "")
+        if code not in load_needs():
+            abort(404)
+        operations.set_crosswalk(g.user, code, request.form.getlist("category"))
+        flash(f"Categories for {load_needs()[code].display} saved.")
+        return redirect(url_for("matching.needs"), 303)
+    return render_template("matching/needs.html", needs=load_needs(),
+                           walk=operations.crosswalk(), categories=categories(),
+                           form=ConfirmForm())
