@@ -100,6 +100,14 @@ def setup() -> None:
         click.echo("search index present")
 
 
+@resdir_cli.command("send-reminders")
+def send_reminders() -> None:
+    """E-mail agencies about overdue referrals (once per referral and day; cron-friendly)."""
+    from resdir.referrals.operations import send_reminders as send
+
+    click.echo(f"sent {send()} reminder(s)")
+
+
 def register_cli(app: Flask) -> None:
     from resdir.auth import cli as auth_cli
 

@@ -69,6 +69,7 @@ def app(tmp_path, database_url):
         "RESDIR_DATABASE_URL": url,
         "RESDIR_INDEX_DIR": str(tmp_path / "index"),
         "RESDIR_SECRET_KEY": "test-secret",
+        "RESDIR_MAIL_ENABLED": False,  # the `mailbox` fixture turns mail on, to a real server
     })
     with app.app_context():
         if needs_migration:
@@ -250,3 +251,32 @@ def people(app, mini):
 @pytest.fixture
 def csrf_token():
     return _csrf
+
+
+@pytest.fixture
+def mailbox(app):
+    """A real SMTP server (aiosmtpd) on loopback; the app sends its mail there."""
+    import email
+    import email.policy
+
+    from aiosmtpd.controller import Controller
+
+    from tests.pgserver import _free_port
+
+    class Inbox:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append(email.message_from_bytes(envelope.content,
+                                                          policy=email.policy.default))
+            return "250 OK"
+
+    inbox = Inbox()
+    port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(RESDIR_SMTP_HOST="127.0.0.1", RESDIR_SMTP_PORT=port,
+                      RESDIR_MAIL_ENABLED=True)
+    yield inbox
+    controller.stop()

@@ -106,7 +106,7 @@ def upgrade():
 PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION resdir_audit_append_only() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'audit_event is append-only';
+    RAISE EXCEPTION '% is append-only', TG_TABLE_NAME;
 END;
 $$ LANGUAGE plpgsql
 """

@@ -1,0 +1,12 @@
+"""Closed-loop referrals: consent, agency inbox, status to closure, reminders, FHIR."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from resdir.referrals import api, views
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)

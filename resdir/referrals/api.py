@@ -1,0 +1,67 @@
+"""Referrals through the JSON API and a FHIR Task endpoint for agency systems."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify, request
+
+from resdir.errors import BadParameter
+from resdir.referrals import operations
+from resdir.referrals.states import STATUSES
+
+bp = Blueprint("referrals_api", __name__, url_prefix="/api/v1")
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadParameter("Send a JSON object.", "body")
+    return body
+
+
+@bp.post("/referrals")
+def create():
+    """Refer a client to a program; 201 with the referral."""
+    referral = operations.create_referral(g.user, _body())
+    return jsonify(operations.referral_json(referral, g.user)), 201
+
+
+@bp.get("/referrals")
+def index():
+    """The referrals the caller may see, filtered by status, need and overdue."""
+    status = request.args.get("status") or None
+    if status and status not in STATUSES:
+        raise BadParameter("status must be one of: " + ", ".join(STATUSES) + ".", "status")
+    overdue = (request.args.get("overdue") or "").lower()
+    if overdue not in ("", "true", "false", "1", "0"):
+        raise BadParameter("overdue must be true or false.", "overdue")
+    found = operations.visible(g.user, status=status, need=request.args.get("need") or None,
+                               overdue_only=overdue in ("true", "1"))
+    return jsonify({"total": len(found),
+                    "results": [operations.referral_json(r, g.user) for r in found]})
+
+
+@bp.get("/referrals/<referral_id>")
+def show(referral_id: str):
+    """One referral with its status, version and timeline."""
+    return jsonify(operations.referral_json(operations.get_referral(g.user, referral_id),
+                                            g.user))
+
+
+@bp.patch("/referrals/<referral_id>")
+def change(referral_id: str):
+    """Change the status: {status, reason, reason_text, outcome, version, note}."""
+    referral = operations.get_referral(g.user, referral_id, audit=False)
+    body = _body()
+    if "consent" in body and "status" not in body:
+        referral = operations.give_consent(g.user, referral, body["consent"])
+    else:
+        referral = operations.change_status(g.user, referral, body)
+    return jsonify(operations.referral_json(referral, g.user))
+
+
+@bp.post("/referrals/<referral_id>/notes")
+def note(referral_id: str):
+    """Add a note to the referral's timeline."""
+    referral = operations.get_referral(g.user, referral_id, audit=False)
+    operations.add_note(g.user, referral, _body().get("note"))
+    return jsonify(operations.referral_json(referral, g.user)), 201

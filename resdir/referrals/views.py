@@ -1,0 +1,129 @@
+"""Referral pages: my referrals / agency inbox, one referral, the client hand-out."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+
+from resdir.auth import policy
+from resdir.auth.forms import ConfirmForm
+from resdir.directory import models as dm
+from resdir.directory import present
+from resdir.errors import BadParameter, Conflict, Forbidden
+from resdir.extensions import db
+from resdir.matching.needs import load_needs
+from resdir.referrals import operations, states
+from resdir.referrals.models import CONTACT
+
+bp = Blueprint("referrals", __name__)
+
+
+def _checked_form() -> None:
+    if not ConfirmForm().validate_on_submit():
+        raise BadParameter("The form expired; reload the page and try again.")
+
+
+@bp.before_request
+def signed_in():
+    policy.require_login(g.user)
+
+
+@bp.get("/referrals")
+def index():
+    """My referrals (coordinators), the inbox (agencies), or all (admins)."""
+    status = request.args.get("status") or None
+    if status and status not in states.STATUSES:
+        raise BadParameter("Unknown status.", "status")
+    found = operations.visible(g.user, status=status, need=request.args.get("need") or None,
+                               overdue_only=bool(request.args.get("overdue")),
+                               agency=request.args.get("agency") or None)
+    names = {o.id: o.name for o in db.session.query(dm.Organization).filter(
+        dm.Organization.id.in_({r.agency_organization_id for r in found}))}
+    services = {s.id: s.name for s in db.session.query(dm.Service).filter(
+        dm.Service.id.in_({r.service_id for r in found}))}
+    return render_template("referrals/index.html", referrals=found, names=names,
+                           services=services, needs=load_needs(), args=request.args,
+                           statuses=states.STATUSES, overdue=operations.overdue)
+
+
+@bp.post("/referrals")
+def create():
+    """Refer one client to the programs picked on the "Find help" page."""
+    _checked_form()
+    picks = request.form.getlist("pick")
+    if not picks:
+        flash("Pick at least one program.")
+        return redirect(url_for("matching.client", client_id=request.form.get("client_id", "")),
+                        303)
+    consent = {"given": request.form.get("consent") == "yes",
+               "method": request.form.get("consent_method") or None,
+               "scope": request.form.get("consent_scope") or None}
+    made, problems = 0, []
+    for pick in picks:
+        need, _, service_id = pick.partition(":")
+        data = {"client_id": request.form.get("client_id"), "service_id": service_id,
+                "need": need, "consent": consent, "note": request.form.get("note") or None,
+                "priority": request.form.get("priority") or "routine",
+                "contact_preference": request.form.get("contact_preference") or "phone",
+                "confirm_duplicate": request.form.get("confirm_duplicate") == "yes"}
+        try:
+            operations.create_referral(g.user, data)
+            made += 1
+        except (BadParameter, Conflict) as exc:
+            problems.append(exc.message)
+    flash(f"{made} referral{'' if made == 1 else 's'} made."
+          + (" " + " ".join(sorted(set(problems))) if problems else ""))
+    return redirect(url_for("referrals.index"), 303)
+
+
+@bp.get("/referrals/<referral_id>")
+def show(referral_id: str):
+    """One referral: where it stands, its timeline, and what this side may do next."""
+    referral = operations.get_referral(g.user, referral_id)
+    return render_template("referrals/show.html", r=operations.referral_json(referral, g.user),
+                           form=ConfirmForm(), reasons=states.REASONS,
+                           enrollment=states.ENROLLMENT, needs=load_needs(), contact=CONTACT)
+
+
+@bp.post("/referrals/<referral_id>/status")
+def change(referral_id: str):
+    """Accept, reject, start, hold, complete, fail or cancel (with reason or outcome)."""
+    _checked_form()
+    referral = operations.get_referral(g.user, referral_id, audit=False)
+    data = {"status": request.form.get("status"), "reason": request.form.get("reason") or None,
+            "reason_text": request.form.get("reason_text") or None,
+            "note": request.form.get("note") or None}
+    if request.form.get("enrollment"):
+        data["outcome"] = {"enrollment": request.form["enrollment"],
+                           "provided": request.form.get("provided", "")}
+    try:
+        data["version"] = int(request.form.get("version", ""))
+        operations.change_status(g.user, referral, data)
+    except ValueError:
+        flash("The form is missing its version; reload the page.")
+    except (BadParameter, Conflict, Forbidden) as exc:
+        flash(exc.message)
+    return redirect(url_for("referrals.show", referral_id=referral_id), 303)
+
+
+@bp.post("/referrals/<referral_id>/notes")
+def note(referral_id: str):
+    """Add a note to the timeline."""
+    _checked_form()
+    referral = operations.get_referral(g.user, referral_id, audit=False)
+    try:
+        operations.add_note(g.user, referral, request.form.get("note"))
+    except (BadParameter, Forbidden) as exc:
+        flash(exc.message)
+    return redirect(url_for("referrals.show", referral_id=referral_id), 303)
+
+
+@bp.get("/referrals/<referral_id>/handout")
+def handout(referral_id: str):
+    """A one-page hand-out for the client: where to go, when, what to bring."""
+    referral = operations.get_referral(g.user, referral_id)
+    if operations.side_of(g.user, referral) != states.REFERRER and g.user.role != "admin":
+        raise Forbidden("The hand-out is printed by the referring organization.")
+    service = db.session.get(dm.Service, referral.service_id)
+    return render_template("referrals/handout.html", service=service, referral=referral,
+                           week=present.week_hours(service),
+                           eligibility=present.eligibility_lines(service))
