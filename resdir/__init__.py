@@ -55,7 +55,7 @@ def _exempt_api_from_csrf(app: Flask) -> None:
     from resdir.extensions import csrf
 
     for blueprint in app.blueprints.values():
-        if (blueprint.url_prefix or "").startswith("/api"):
+        if (blueprint.url_prefix or "").startswith(("/api", "/fhir")):
             csrf.exempt(blueprint)
 
 

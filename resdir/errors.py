@@ -53,7 +53,7 @@ class NotFound(ResdirError):
 
 
 def _wants_json() -> bool:
-    if request.path.startswith(("/api/", "/hsds/")):
+    if request.path.startswith(("/api/", "/hsds/", "/fhir/")):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json"

@@ -31,6 +31,9 @@ PANTRY_EDITORS = _signed_in(401, 404, agency_a=200, admin=200)
 # A client of care organization A: its coordinators and admins only; others learn nothing.
 CARE_A = _signed_in(401, 404, coord_a=200, agency_a=403, agency_b=403, admin=200)
 CARE_A_API = _signed_in(401, 404, coord_a=200, admin=200)
+# A referral from care organization A to the pantry (agency A).
+BOTH_SIDES = _signed_in(401, 404, coord_a=200, agency_a=200, admin=200)
+BOTH_SIDES_WRITE = _signed_in(401, 404, coord_a=303, agency_a=303, admin=303)
 
 # (method, rule) -> (how to call it, expected status per role)
 MATRIX = {
@@ -89,6 +92,33 @@ MATRIX = {
         {**CARE_A_API, "coord_a": 201, "admin": 201}),
     ("POST", "/api/v1/match"): ("api", "/api/v1/match", _signed_in(401, 200, agency_a=403,
                                                                     agency_b=403)),
+    ("GET", "/referrals"): ("page", "/referrals", _signed_in(401, 200)),
+    ("POST", "/referrals"): ("page", "/referrals", _signed_in(401, 403, coord_a=303,
+                                                              coord_b=404)),
+    ("GET", "/referrals/<referral_id>"): ("page", "/referrals/{referral}", BOTH_SIDES),
+    ("POST", "/referrals/<referral_id>/status"): ("page", "/referrals/{referral}/status",
+                                                  {**BOTH_SIDES_WRITE}),
+    ("POST", "/referrals/<referral_id>/notes"): ("page", "/referrals/{referral}/notes",
+                                                 {**BOTH_SIDES_WRITE}),
+    ("GET", "/referrals/<referral_id>/handout"): ("page", "/referrals/{referral}/handout",
+                                                  {**BOTH_SIDES, "agency_a": 403}),
+    ("POST", "/api/v1/referrals"): ("api", "/api/v1/referrals",
+                                    _signed_in(401, 403, coord_a=201, coord_b=404)),
+    ("GET", "/api/v1/referrals"): ("api", "/api/v1/referrals", _signed_in(401, 200)),
+    ("GET", "/api/v1/referrals/<referral_id>"): ("api", "/api/v1/referrals/{referral}",
+                                                 BOTH_SIDES),
+    # An illegal jump (requested -> completed): the sides learn it is illegal, others less.
+    ("PATCH", "/api/v1/referrals/<referral_id>"): (
+        "api", "/api/v1/referrals/{referral}",
+        {**BOTH_SIDES, "coord_a": 409, "agency_a": 409, "admin": 403}),
+    ("GET", "/api/v1/referrals/<referral_id>/fhir"): (
+        "api", "/api/v1/referrals/{referral}/fhir", BOTH_SIDES),
+    ("PUT", "/fhir/Task/<referral_id>"): (
+        "api", "/fhir/Task/{referral}",
+        {**BOTH_SIDES, "coord_a": 409, "agency_a": 409, "admin": 403}),
+    ("POST", "/api/v1/referrals/<referral_id>/notes"): (
+        "api", "/api/v1/referrals/{referral}/notes",
+        {**BOTH_SIDES, "coord_a": 201, "agency_a": 201, "admin": 403}),
     ("GET", "/agency/"): ("page", "/agency/", _signed_in(401, 403, agency_a=200, agency_b=200,
                                                           admin=200)),
     ("POST", "/agency/programs/<service_id>/capacity"): (
@@ -123,8 +153,14 @@ def world(app, people, csrf_token):
         coord_a = db.session.get(operations.User, people.ids["coord_a"])
         client_a = create_client(coord_a, {"name": "Ima Testperson", "zip": "15213",
                                            "needs": ["food-insecurity"]})
+        from resdir.referrals.operations import create_referral
+
+        referral = create_referral(coord_a, {
+            "client_id": client_a.id, "service_id": pantry, "need": "food-insecurity",
+            "consent": {"given": True, "method": "verbal", "scope": "name and need"}})
         ids = {"target": target.id, "pantry": pantry, "counseling": counseling,
-               "client_a": client_a.id, "care_a": people.care["coord_a"]}
+               "client_a": client_a.id, "care_a": people.care["coord_a"],
+               "referral": referral.id}
     clients = {"anon": app.test_client()}
     for role in ROLES[1:]:
         clients[role] = people.login(app.test_client(), role)
@@ -145,6 +181,23 @@ def _json(method, rule, app, ids):
             return {"household_size": 2, "version": db.session.get(Client, ids["client_a"]).version}
         if rule.endswith("/screenings"):
             return {"ahc_hrsn": {"food_worry": "often"}}
+        if rule == "/api/v1/referrals":
+            return {"client_id": ids["client_a"], "service_id": ids["counseling"],
+                    "need": "food-insecurity", "confirm_duplicate": True,
+                    "consent": {"given": True, "method": "verbal", "scope": "name"}}
+        if rule == "/api/v1/referrals/<referral_id>":
+            from resdir.referrals.models import Referral
+
+            return {"status": "completed", "outcome": {"enrollment": "enrolled"},
+                    "version": db.session.get(Referral, ids["referral"]).version}
+        if rule.endswith("/notes"):
+            return {"note": "Called the client"}
+        if rule == "/fhir/Task/<referral_id>":
+            from resdir.referrals.models import Referral
+
+            version = db.session.get(Referral, ids["referral"]).version
+            return {"resourceType": "Task", "id": ids["referral"], "status": "completed",
+                    "meta": {"versionId": str(version)}, "intent": "order"}
         if rule == "/api/v1/match":
             return {"client": {"zip": "15213", "age": 40}, "needs": ["food-insecurity"]}
     del m
@@ -173,6 +226,18 @@ def _form(method, rule, csrf, app, ids):
                 "version": version, "csrf_token": csrf}
     if rule.endswith("/screening"):
         return {"food_worry": "often", "csrf_token": csrf}
+    if rule == "/referrals":
+        return {"client_id": ids["client_a"], "pick": f"food-insecurity:{ids['counseling']}",
+                "consent": "yes", "consent_method": "verbal", "consent_scope": "name",
+                "confirm_duplicate": "yes", "csrf_token": csrf}
+    if rule.endswith("/status"):
+        from resdir.referrals.models import Referral
+
+        with app.app_context():
+            version = db.session.get(Referral, ids["referral"]).version
+        return {"status": "completed", "version": version, "csrf_token": csrf}
+    if rule.endswith("/notes"):
+        return {"note": "Left a message", "csrf_token": csrf}
     if rule == "/needs":
         return {"code": "food-insecurity", "category": "food", "csrf_token": csrf}
     if rule.endswith("/capacity"):
@@ -204,7 +269,7 @@ def test_access(app, people, world, csrf_token, route):
                     version = db.session.get(m.Service, sid).version
                 response = client.patch(path, headers=headers,
                                         json={"capacity_status": "waitlist", "version": version})
-            elif method in ("POST", "PATCH"):
+            elif method in ("POST", "PATCH", "PUT"):
                 response = client.open(path, method=method, headers=headers, json=body)
             else:
                 response = client.get(path, headers=headers)

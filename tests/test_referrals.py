@@ -237,3 +237,26 @@ def test_every_transition_follows_the_table(current, new, side):
         assert not allowed
     else:
         assert allowed
+
+
+def test_fhir_bundle_and_task_update_from_an_agency_system(api, ids, people, app):
+    referral = refer(api, ids).get_json()
+    response = api("GET", f"/api/v1/referrals/{referral['id']}/fhir")
+    assert response.mimetype == "application/fhir+json"
+    bundle = response.get_json()
+    kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
+    assert {"ServiceRequest", "Task", "Patient", "Consent"} <= set(kinds)
+    task = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Task")
+    assert task["status"] == "requested" and task["intent"] == "order"
+    task["status"] = "accepted"
+    put = app.test_client().put(f"/fhir/Task/{referral['id']}", json=task,
+                                headers=people.bearer("agency_a"))
+    assert put.status_code == 200, put.get_json()
+    assert put.get_json()["status"] == "accepted"
+    assert api("GET", f"/api/v1/referrals/{referral['id']}").get_json()["status"] == "accepted"
+    stale = app.test_client().put(f"/fhir/Task/{referral['id']}", json=task,
+                                  headers=people.bearer("agency_a"))
+    assert stale.status_code == 409  # meta.versionId is now old
+    bad = app.test_client().put(f"/fhir/Task/{referral['id']}", json={"resourceType": "Patient"},
+                                headers=people.bearer("agency_a"))
+    assert bad.status_code == 400 and bad.get_json()["error"]["parameter"].startswith("Task")

@@ -6,6 +6,7 @@ from flask import Blueprint, g, jsonify, request
 
 from resdir.errors import BadParameter
 from resdir.referrals import operations
+from resdir.referrals.fhir import task_update
 from resdir.referrals.states import STATUSES
 
 bp = Blueprint("referrals_api", __name__, url_prefix="/api/v1")
@@ -65,3 +66,34 @@ def note(referral_id: str):
     referral = operations.get_referral(g.user, referral_id, audit=False)
     operations.add_note(g.user, referral, _body().get("note"))
     return jsonify(operations.referral_json(referral, g.user)), 201
+
+
+@bp.get("/referrals/<referral_id>/fhir")
+def fhir_bundle(referral_id: str):
+    """The referral as a FHIR R4 Bundle (SDOHCC ServiceRequest, Task, Patient, ...)."""
+    referral = operations.get_referral(g.user, referral_id)
+    response = jsonify(operations.fhir_bundle(referral, request.url_root))
+    response.mimetype = "application/fhir+json"
+    return response
+
+
+fhir_bp = Blueprint("fhir", __name__, url_prefix="/fhir")
+
+
+@fhir_bp.put("/Task/<referral_id>")
+def put_task(referral_id: str):
+    """An agency system updates the referral Task; the same rules as the pages apply."""
+    referral = operations.get_referral(g.user, referral_id, audit=False)
+    resource = request.get_json(silent=True)
+    if not isinstance(resource, dict):
+        raise BadParameter("Send a FHIR Task as JSON.", "Task")
+    data = task_update(resource, referral)
+    if data["version"] is None:
+        match = (request.headers.get("If-Match") or "").strip().strip('W/"').strip('"')
+        data["version"] = int(match) if match.isdigit() else None
+    referral = operations.change_status(g.user, referral, data)
+    entries = operations.fhir_bundle(referral, request.url_root)["entry"]
+    response = jsonify(next(e["resource"] for e in entries
+                            if e["resource"]["resourceType"] == "Task"))
+    response.mimetype = "application/fhir+json"
+    return response

@@ -372,3 +372,14 @@ def referral_json(referral: Referral, user) -> dict:
 
 def _iso(moment: datetime | None) -> str | None:
     return _aware(moment).isoformat() if moment else None
+
+
+def fhir_bundle(referral: Referral, base_url: str) -> dict:
+    from resdir.auth.models import CareOrganization
+    from resdir.referrals.fhir import bundle
+
+    return bundle(referral, db.session.get(clients.Client, referral.client_id),
+                  db.session.get(dm.Service, referral.service_id),
+                  db.session.get(CareOrganization, referral.care_organization_id),
+                  db.session.get(dm.Organization, referral.agency_organization_id),
+                  db.session.get(User, referral.referrer_id), base_url.rstrip("/"))

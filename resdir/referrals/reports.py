@@ -1,0 +1,420 @@
+"""The referrals report: counts, loop closure, response times and service gaps.
+
+`summary(scope, since)` builds a `Report` for what one organization (or an admin) may see;
+`to_csv` writes it as one formula-injection-safe CSV with a `section` column; `charts` draws
+the parts people would rather look at than read as SVG (matplotlib, Agg backend), and
+`chart_data_uri` makes an SVG embeddable as `<img src="data:...">` under our CSP.
+
+Definitions (also in the `Report` docstring):
+
+- Counts (by status, need, agency, month) cover every referral in scope, whatever its status,
+  created on or after `since` (a UTC day). Months are the UTC calendar month of `created_at`.
+- Loop-closure rate: of the referrals that were requested (left draft: `requested_at` is set)
+  and not marked entered-in-error, the share whose status is now completed, rejected, cancelled
+  or failed. A draft cancelled before it was sent counts in neither part.
+- Median hours to response: from `requested_at` to `responded_at` (the agency accepted or
+  rejected), over requested referrals with both times, entered-in-error left out.
+- Median hours to close: from `requested_at` to `closed_at`, over the closed referrals in the
+  rate's numerator that have both times.
+- Rejection reasons: referrals whose status is `rejected`, counted by need and reason code, and
+  by the client's ZIP (`Client.facts["zip"]`) and reason code. Free-text reasons (`reason_text`)
+  are left out of the report: they may name people and do not aggregate.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import statistics
+import threading
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+
+import matplotlib
+from matplotlib.figure import Figure
+from sqlalchemy import func, select
+
+from resdir.audit.operations import safe_cell
+from resdir.directory.models import Organization
+from resdir.extensions import db
+from resdir.matching.models import Client
+from resdir.matching.needs import load_needs
+from resdir.referrals.models import Referral
+from resdir.referrals.states import REASONS, STATUSES
+
+matplotlib.use("Agg")  # no GUI: charts are rendered to SVG text on the server
+
+SCOPE_KEYS = ("care_organization_id", "agency_organization_id")
+CLOSED = ("completed", "rejected", "cancelled", "failed")
+EXCLUDED = "entered-in-error"
+STATUS_LABELS = {s: s.replace("-", " ").capitalize() for s in STATUSES}
+NO_ZIP = ""
+NO_REASON = ""
+CSV_COLUMNS = ("section", "key", "label", "subkey", "sublabel", "value")
+# Colour-blind-safe categorical palette (Okabe-Ito) plus greys, one per status.
+STATUS_COLOURS = dict(zip(STATUSES, (
+    "#bbbbbb", "#56b4e9", "#0072b2", "#d55e00", "#999999", "#009e73",
+    "#f0e442", "#cc79a7", "#117733", "#444444"), strict=True))
+REASON_COLOURS = dict(zip((*REASONS, NO_REASON), (
+    "#0072b2", "#d55e00", "#e69f00", "#cc79a7", "#009e73", "#999999", "#444444"), strict=True))
+
+
+@dataclass(frozen=True)
+class Count:
+    key: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class ReasonCount:
+    """Rejections for one group (a need or a ZIP) and one reason."""
+
+    key: str
+    label: str
+    reason: str
+    reason_label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Month:
+    month: str  # YYYY-MM (UTC)
+    count: int
+    by_status: dict[str, int]  # only the statuses present, in STATUSES order
+
+    @property
+    def status_counts(self) -> list[Count]:
+        return [Count(s, STATUS_LABELS.get(s, s), n) for s, n in self.by_status.items()]
+
+
+@dataclass
+class Report:
+    """A referrals report for one scope.
+
+    `total` and the `by_*` counts cover every referral in scope created on or after `since`.
+    `requested` counts referrals that left draft (`requested_at` set), entered-in-error left
+    out; `closed` counts those whose status is completed, rejected, cancelled or failed;
+    `closure_rate` is `closed / requested` (None when nothing was requested). The medians are
+    in hours from `requested_at`: to `responded_at` (accepted or rejected) over `responded`
+    referrals, and to `closed_at` over `closed_timed` closed referrals; None when there is
+    nothing to measure. `rejections_by_need` and `rejections_by_zip` count referrals in status
+    `rejected` by reason code (`""` when none was recorded; ZIP `""` when the client has none).
+    """
+
+    scope: dict
+    since: date | None
+    total: int = 0
+    by_status: list[Count] = field(default_factory=list)
+    by_need: list[Count] = field(default_factory=list)
+    by_agency: list[Count] = field(default_factory=list)
+    months: list[Month] = field(default_factory=list)
+    requested: int = 0
+    closed: int = 0
+    closure_rate: float | None = None
+    responded: int = 0
+    median_hours_to_response: float | None = None
+    closed_timed: int = 0
+    median_hours_to_close: float | None = None
+    rejections_by_need: list[ReasonCount] = field(default_factory=list)
+    rejections_by_zip: list[ReasonCount] = field(default_factory=list)
+
+    @property
+    def by_month(self) -> list[Count]:
+        return [Count(m.month, m.month, m.count) for m in self.months]
+
+    @property
+    def rejected(self) -> int:
+        return sum(r.count for r in self.rejections_by_need)
+
+    def alt_text(self, name: str) -> str:
+        """A text alternative for chart `name` that says what it shows, not how it looks."""
+        if name == "by_month":
+            if not self.months:
+                return "Referrals by month: no referrals."
+            busiest = max(self.months, key=lambda m: m.count)
+            return (f"Bar chart of referrals created each month from {self.months[0].month} to "
+                    f"{self.months[-1].month}, {self.total} in all, split by current status; "
+                    f"the busiest month was {busiest.month} with {busiest.count}. The numbers "
+                    f"are in the table of referrals by month.")
+        if name == "rejections_by_need":
+            if not self.rejections_by_need:
+                return "Rejection reasons by need: no rejected referrals."
+            needs = Counter()
+            reasons = Counter()
+            for r in self.rejections_by_need:
+                needs[r.label] += r.count
+                reasons[r.reason_label] += r.count
+            top_need, top_need_n = needs.most_common(1)[0]
+            top_reason, top_reason_n = reasons.most_common(1)[0]
+            return (f"Bar chart of {self.rejected} rejected referrals by need, split by reason; "
+                    f"most were for {top_need} ({top_need_n}) and the commonest reason was "
+                    f"{top_reason} ({top_reason_n}). The numbers are in the table of rejection "
+                    f"reasons by need.")
+        raise KeyError(name)
+
+
+def _scoped(query, scope: dict, since: date | None):
+    unknown = set(scope) - set(SCOPE_KEYS)
+    if unknown:  # never widen a report silently because of a misspelt key
+        raise ValueError(f"unknown report scope: {', '.join(sorted(unknown))}")
+    for key in SCOPE_KEYS:
+        if key in scope:
+            query = query.where(getattr(Referral, key) == scope[key])
+    if since is not None:
+        query = query.where(Referral.created_at >= datetime.combine(since, time(), UTC))
+    return query
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes (stored as UTC), PostgreSQL aware ones."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _hours(start: datetime, end: datetime) -> float:
+    return (_utc(end) - _utc(start)).total_seconds() / 3600
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
+
+
+def _months_between(first: str, last: str) -> list[str]:
+    year, month = int(first[:4]), int(first[5:])
+    out = []
+    while (key := f"{year:04d}-{month:02d}") <= last:
+        out.append(key)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+def _reason_label(code: str) -> str:
+    return REASONS.get(code, code) if code else "No reason recorded"
+
+
+def summary(scope: dict, since: date | None = None) -> Report:
+    """The report for referrals matching `scope`, created on or after `since` (UTC day).
+
+    `scope` holds `care_organization_id` (a coordinator's care organization),
+    `agency_organization_id` (an agency), both, or neither (admins: everything). Any other
+    key is refused with ValueError. Definitions are in the `Report` docstring.
+    """
+    report = Report(scope=dict(scope), since=since)
+    needs = load_needs()
+
+    def need_label(code: str) -> str:
+        need = needs.get(code)
+        return need.display if need else code
+
+    def grouped(*columns):
+        return db.session.execute(
+            _scoped(select(*columns, func.count(Referral.id)), scope, since)
+            .group_by(*columns)).all()
+
+    statuses = dict(grouped(Referral.status))
+    report.total = sum(statuses.values())
+    report.by_status = [Count(s, STATUS_LABELS[s], statuses.get(s, 0)) for s in STATUSES]
+    report.by_status += [Count(s, s, n) for s, n in sorted(statuses.items())
+                         if s not in STATUS_LABELS]
+
+    report.by_need = sorted((Count(code, need_label(code), n)
+                             for code, n in grouped(Referral.need_code)),
+                            key=lambda c: (-c.count, c.label))
+
+    agencies = db.session.execute(
+        _scoped(select(Organization.id, Organization.name, func.count(Referral.id))
+                .join(Organization, Organization.id == Referral.agency_organization_id),
+                scope, since)
+        .group_by(Organization.id, Organization.name)).all()
+    report.by_agency = sorted((Count(key, name, n) for key, name, n in agencies),
+                              key=lambda c: (-c.count, c.label))
+
+    # Months and durations in Python: month expressions and interval arithmetic differ
+    # between SQLite and PostgreSQL, and medians are not portable SQL either.
+    rows = db.session.execute(_scoped(
+        select(Referral.status, Referral.created_at, Referral.requested_at,
+               Referral.responded_at, Referral.closed_at), scope, since)).all()
+    per_month: dict[str, Counter] = defaultdict(Counter)
+    to_response, to_close = [], []
+    for status, created, requested, responded, closed in rows:
+        per_month[_utc(created).strftime("%Y-%m")][status] += 1
+        if requested is None or status == EXCLUDED:
+            continue
+        report.requested += 1
+        if responded is not None:
+            to_response.append(_hours(requested, responded))
+        if status in CLOSED:
+            report.closed += 1
+            if closed is not None:
+                to_close.append(_hours(requested, closed))
+    if per_month:
+        report.months = [
+            Month(key, sum(per_month[key].values()),
+                  {s: per_month[key][s] for s in STATUSES if per_month[key][s]})
+            for key in _months_between(min(per_month), max(per_month))
+        ]
+    if report.requested:
+        report.closure_rate = report.closed / report.requested
+    report.responded, report.median_hours_to_response = len(to_response), _median(to_response)
+    report.closed_timed, report.median_hours_to_close = len(to_close), _median(to_close)
+
+    rejected = _scoped(select(Referral.need_code, Referral.status_reason,
+                              func.count(Referral.id)), scope, since)
+    rejected = rejected.where(Referral.status == "rejected")
+    report.rejections_by_need = sorted(
+        (ReasonCount(code, need_label(code), reason or NO_REASON,
+                     _reason_label(reason or NO_REASON), n)
+         for code, reason, n in db.session.execute(
+             rejected.group_by(Referral.need_code, Referral.status_reason))),
+        key=lambda r: (r.label, -r.count, r.reason))
+
+    # ZIP lives in the client's JSON facts; reading it in SQL is not portable, so count here.
+    by_zip: Counter = Counter()
+    facts_rows = db.session.execute(
+        _scoped(select(Client.facts, Referral.status_reason)
+                .join(Client, Client.id == Referral.client_id), scope, since)
+        .where(Referral.status == "rejected"))
+    for facts, reason in facts_rows:
+        zip_code = (facts or {}).get("zip") or NO_ZIP
+        by_zip[(str(zip_code), reason or NO_REASON)] += 1
+    report.rejections_by_zip = sorted(
+        (ReasonCount(z, z or "No ZIP recorded", reason, _reason_label(reason), n)
+         for (z, reason), n in by_zip.items()),
+        key=lambda r: (r.key == NO_ZIP, r.key, -r.count, r.reason))
+    return report
+
+
+def to_csv(report: Report) -> str:
+    """The whole report as one CSV: `section, key, label, subkey, sublabel, value`.
+
+    Sections: `summary` (totals, rate as a fraction, medians in hours), `status`, `need`,
+    `agency`, `month`, `month_status`, `rejections_by_need`, `rejections_by_zip`. Every cell
+    goes through safe_cell, so names a spreadsheet would run as formulas come out quoted.
+    """
+    rows: list[tuple] = [CSV_COLUMNS]
+
+    def rate(value: float | None) -> str:
+        return "" if value is None else f"{value:.4f}"
+
+    def hours(value: float | None) -> str:
+        return "" if value is None else f"{value:.1f}"
+
+    rows += [
+        ("summary", "since", "Created on or after", "", "",
+         report.since.isoformat() if report.since else ""),
+        ("summary", "total", "Referrals", "", "", report.total),
+        ("summary", "requested", "Requested (left draft, not entered in error)", "", "",
+         report.requested),
+        ("summary", "closed", "Closed (completed, rejected, cancelled or failed)", "", "",
+         report.closed),
+        ("summary", "closure_rate", "Loop-closure rate (closed / requested)", "", "",
+         rate(report.closure_rate)),
+        ("summary", "responded", "Referrals accepted or rejected", "", "", report.responded),
+        ("summary", "median_hours_to_response",
+         "Median hours from request to accept or reject", "", "",
+         hours(report.median_hours_to_response)),
+        ("summary", "closed_timed", "Closed referrals with a closing time", "", "",
+         report.closed_timed),
+        ("summary", "median_hours_to_close", "Median hours from request to close", "", "",
+         hours(report.median_hours_to_close)),
+    ]
+    for section, counts in (("status", report.by_status), ("need", report.by_need),
+                            ("agency", report.by_agency), ("month", report.by_month)):
+        rows += [(section, c.key, c.label, "", "", c.count) for c in counts]
+    for m in report.months:
+        rows += [("month_status", m.month, m.month, s, STATUS_LABELS.get(s, s), n)
+                 for s, n in m.by_status.items()]
+    for section, reasons in (("rejections_by_need", report.rejections_by_need),
+                             ("rejections_by_zip", report.rejections_by_zip)):
+        rows += [(section, r.key, r.label, r.reason, r.reason_label, r.count) for r in reasons]
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in rows:
+        writer.writerow([safe_cell(cell) for cell in row])
+    return out.getvalue()
+
+
+RC = {
+    "svg.hashsalt": "resdir",  # stable ids: the same report draws the same bytes
+    "svg.fonttype": "none",  # text as text: small, and readable in the file
+    "font.family": "sans-serif",
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+
+
+# rc_context changes matplotlib's global settings: one chart at a time per process.
+_RC_LOCK = threading.Lock()
+
+
+def _svg(fig: Figure) -> str:
+    out = io.StringIO()
+    fig.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
+    fig.clear()  # a Figure made without pyplot is not registered anywhere; free it now
+    return out.getvalue()
+
+
+def _month_chart(report: Report) -> str:
+    months = [m.month for m in report.months]
+    present = [s for s in STATUSES if any(m.by_status.get(s) for m in report.months)]
+    fig = Figure(figsize=(7, 3.2), layout="constrained")
+    ax = fig.add_subplot()
+    bottom = [0] * len(months)
+    for status in present:
+        values = [m.by_status.get(status, 0) for m in report.months]
+        ax.bar(months, values, bottom=bottom, label=STATUS_LABELS[status],
+               color=STATUS_COLOURS[status], edgecolor="white", linewidth=0.5)
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    ax.set_title("Referrals by month, by current status")
+    ax.set_ylabel("Referrals")
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    if len(months) > 12:
+        ax.tick_params(axis="x", labelrotation=45)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    return _svg(fig)
+
+
+def _rejection_chart(report: Report) -> str:
+    totals: Counter = Counter()
+    for r in report.rejections_by_need:
+        totals[r.label] += r.count
+    # most rejected need on top (barh draws the first bar at the bottom)
+    needs = sorted(totals, key=lambda label: (-totals[label], label))[::-1]
+    reasons = [code for code in (*REASONS, NO_REASON)
+               if any(r.reason == code for r in report.rejections_by_need)]
+    counts = {(r.label, r.reason): r.count for r in report.rejections_by_need}
+    fig = Figure(figsize=(7, 0.9 + 0.45 * len(needs)), layout="constrained")
+    ax = fig.add_subplot()
+    left = [0] * len(needs)
+    for code in reasons:
+        values = [counts.get((need, code), 0) for need in needs]
+        ax.barh(needs, values, left=left, label=_reason_label(code),
+                color=REASON_COLOURS.get(code, "#444444"), edgecolor="white", linewidth=0.5)
+        left = [a + v for a, v in zip(left, values, strict=True)]
+    ax.set_title("Rejected referrals by need and reason")
+    ax.set_xlabel("Rejected referrals")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    return _svg(fig)
+
+
+def charts(report: Report) -> dict[str, str]:
+    """SVG text per chart name (`by_month`, `rejections_by_need`); a chart with no data to
+    show is left out. Deterministic: the same report gives the same bytes."""
+    drawn = {}
+    with _RC_LOCK, matplotlib.rc_context(RC):
+        if report.months:
+            drawn["by_month"] = _month_chart(report)
+        if report.rejections_by_need:
+            drawn["rejections_by_need"] = _rejection_chart(report)
+    return drawn
+
+
+def chart_data_uri(svg: str) -> str:
+    """An SVG as a data: URI for `<img src>` (our CSP allows `img-src data:`, not inline
+    script or style, and an SVG in an <img> runs no script)."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
