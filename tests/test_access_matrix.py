@@ -119,6 +119,8 @@ MATRIX = {
     ("POST", "/api/v1/referrals/<referral_id>/notes"): (
         "api", "/api/v1/referrals/{referral}/notes",
         {**BOTH_SIDES, "coord_a": 201, "agency_a": 201, "admin": 403}),
+    ("GET", "/reports/referrals"): ("page", "/reports/referrals", _signed_in(401, 200)),
+    ("GET", "/reports/referrals.csv"): ("page", "/reports/referrals.csv", _signed_in(401, 200)),
     ("GET", "/agency/"): ("page", "/agency/", _signed_in(401, 403, agency_a=200, agency_b=200,
                                                           admin=200)),
     ("POST", "/agency/programs/<service_id>/capacity"): (

@@ -127,3 +127,40 @@ def handout(referral_id: str):
     return render_template("referrals/handout.html", service=service, referral=referral,
                            week=present.week_hours(service),
                            eligibility=present.eligibility_lines(service))
+
+
+def _report():
+    from datetime import date
+
+    from resdir.referrals import reports
+
+    scope: dict = {}
+    if g.user.role == "coordinator":
+        scope["care_organization_id"] = g.user.care_organization_id
+    elif g.user.role == "agency":
+        scope["agency_organization_id"] = g.user.organization_id
+    text = (request.args.get("since") or "").strip()
+    try:
+        since = date.fromisoformat(text) if text else None
+    except ValueError:
+        raise BadParameter("since must be a date like 2026-01-01.", "since") from None
+    return reports, reports.summary(scope, since)
+
+
+@bp.get("/reports/referrals")
+def report():
+    """Referral outcomes: volumes, loop closure, response times, service gaps."""
+    reports, summary = _report()
+    charts = {name: reports.chart_data_uri(svg) for name, svg in reports.charts(summary).items()}
+    return render_template("referrals/report.html", report=summary, charts=charts,
+                           args=request.args)
+
+
+@bp.get("/reports/referrals.csv")
+def report_csv():
+    """The same report as CSV (cells cannot start a spreadsheet formula)."""
+    from flask import Response
+
+    reports, summary = _report()
+    return Response(reports.to_csv(summary), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=referrals.csv"})
