@@ -36,7 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         _tune_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "resdir" / "migrations"))
 
-    from resdir import agencies, auth, directory, errors, matching, referrals
+    from resdir import agencies, auth, directory, errors, interop, matching, referrals
     from resdir.cli import register_cli
 
     auth.init_app(app)
@@ -44,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     agencies.init_app(app)
     matching.init_app(app)
     referrals.init_app(app)
+    interop.init_app(app)
     _exempt_api_from_csrf(app)
     errors.register_error_handlers(app)
     register_cli(app)
@@ -55,7 +56,7 @@ def _exempt_api_from_csrf(app: Flask) -> None:
     from resdir.extensions import csrf
 
     for blueprint in app.blueprints.values():
-        if (blueprint.url_prefix or "").startswith(("/api", "/fhir")):
+        if (blueprint.url_prefix or "").startswith(("/api", "/fhir", "/hsds")):
             csrf.exempt(blueprint)
 
 

@@ -41,7 +41,7 @@ def load_user() -> None:
     if header is not None:
         _load_token(header)
         return
-    if request.path.startswith(("/api/", "/fhir/")):
+    if request.path.startswith(("/api/", "/fhir/", "/hsds/")):
         return  # the API knows only bearer tokens, so a cookie can never act there (CSRF)
     token = session.get("sid")
     if not token:
