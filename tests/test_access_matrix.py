@@ -31,6 +31,8 @@ PANTRY_EDITORS = _signed_in(401, 404, agency_a=200, admin=200)
 # A client of care organization A: its coordinators and admins only; others learn nothing.
 CARE_A = _signed_in(401, 404, coord_a=200, agency_a=403, agency_b=403, admin=200)
 CARE_A_API = _signed_in(401, 404, coord_a=200, admin=200)
+# The pantry's listing: its agency and admins; other agencies learn nothing.
+AGENCY_A_PAGE = _signed_in(401, 403, agency_a=200, agency_b=404, admin=200)
 # A referral from care organization A to the pantry (agency A).
 BOTH_SIDES = _signed_in(401, 404, coord_a=200, agency_a=200, admin=200)
 BOTH_SIDES_WRITE = _signed_in(401, 404, coord_a=303, agency_a=303, admin=303)
@@ -121,6 +123,24 @@ MATRIX = {
         {**BOTH_SIDES, "coord_a": 201, "agency_a": 201, "admin": 403}),
     ("GET", "/reports/referrals"): ("page", "/reports/referrals", _signed_in(401, 200)),
     ("GET", "/reports/referrals.csv"): ("page", "/reports/referrals.csv", _signed_in(401, 200)),
+    ("GET", "/agency/programs/<service_id>/edit"): ("page", "/agency/programs/{pantry}/edit",
+                                                    AGENCY_A_PAGE),
+    ("POST", "/agency/programs/<service_id>/edit"): ("page", "/agency/programs/{pantry}/edit",
+                                                     {**AGENCY_A_PAGE, "agency_a": 400,
+                                                      "admin": 400}),
+    ("POST", "/agency/programs/<service_id>/confirm"): (
+        "page", "/agency/programs/{pantry}/confirm", {**AGENCY_A_PAGE, "agency_a": 303,
+                                                      "admin": 303}),
+    ("GET", "/agency/programs/<service_id>/history"): (
+        "page", "/agency/programs/{pantry}/history", AGENCY_A_PAGE),
+    ("POST", "/agency/changes/<int:change_id>/revert"): (
+        "page", "/agency/changes/999999/revert", _signed_in(401, 403, agency_a=403,
+                                                          agency_b=403, admin=404)),
+    ("POST", "/agency/suggestions/<suggestion_id>"): (
+        "page", "/agency/suggestions/no-such-suggestion", _signed_in(401, 403, agency_a=404,
+                                                                     agency_b=404, admin=404)),
+    ("POST", "/programs/<service_id>/suggest"): ("page", "/programs/{pantry}/suggest",
+                                                 _signed_in(401, 303)),
     ("GET", "/agency/"): ("page", "/agency/", _signed_in(401, 403, agency_a=200, agency_b=200,
                                                           admin=200)),
     ("POST", "/agency/programs/<service_id>/capacity"): (
@@ -240,6 +260,10 @@ def _form(method, rule, csrf, app, ids):
         return {"status": "completed", "version": version, "csrf_token": csrf}
     if rule.endswith("/notes"):
         return {"note": "Left a message", "csrf_token": csrf}
+    if rule.endswith("/edit"):
+        return {"hours": "Mo 9-5", "csrf_token": csrf}  # refused by the form's checks: 400
+    if rule.endswith("/suggest"):
+        return {"kind": "edit", "text": "Open on Sundays now", "csrf_token": csrf}
     if rule == "/needs":
         return {"code": "food-insecurity", "category": "food", "csrf_token": csrf}
     if rule.endswith("/capacity"):

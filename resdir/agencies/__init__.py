@@ -6,7 +6,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from resdir.agencies import api, views
+    from resdir.agencies import api, models, views  # noqa: F401  (models: migrations)
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(views.suggestions)
     app.register_blueprint(api.bp)

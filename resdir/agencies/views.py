@@ -21,8 +21,15 @@ def agency_staff_only():
 @bp.get("/")
 def home():
     """The agency's own programs, with their capacity."""
+    from flask import current_app
+
+    from resdir.directory.present import is_stale
+
+    days = current_app.config["RESDIR_STALE_AFTER_DAYS"]
     return render_template("agency/home.html", services=operations.services_of(g.user),
-                           form=ConfirmForm(), statuses=m.CAPACITY_STATUSES)
+                           form=ConfirmForm(), statuses=m.CAPACITY_STATUSES, is_stale=is_stale,
+                           stale=operations.stale_services(g.user, days),
+                           suggestions=operations.open_suggestions(g.user), days=days)
 
 
 @bp.post("/programs/<service_id>/capacity")
@@ -42,3 +49,97 @@ def capacity(service_id: str):
         return redirect(url_for("agency.home")), 303
     flash(f"Capacity of {service.name} saved.")
     return redirect(url_for("agency.home")), 303
+
+
+@bp.route("/programs/<service_id>/edit", methods=["GET", "POST"])
+def edit(service_id: str):
+    """Edit a listing: hours, eligibility, languages, how to apply, capacity, areas..."""
+    from resdir.agencies.listing import EDITABLE, LABELS, listing_form
+
+    service = operations.editable_service(g.user, service_id)
+    form = ConfirmForm()
+    error = None
+    values = listing_form(service)
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            raise BadParameter("The form expired; reload the page and try again.")
+        changes = {k: request.form.get(k, "") for k in EDITABLE}
+        for flag in ("veteran", "pregnant", "disability"):
+            changes[flag] = "required" if request.form.get(flag) else ""
+        changes["confidential"] = "yes" if request.form.get("confidential") else ""
+        try:
+            saved = operations.save_listing(g.user, service, changes,
+                                            request.form.get("version"))
+        except (BadParameter, Conflict) as exc:
+            error, values = exc, {**values, **changes}
+        else:
+            flash(f"Saved {len(saved)} change{'' if len(saved) == 1 else 's'} to "
+                  f"{service.name}. Search shows them now.")
+            return redirect(url_for("agency.home"), 303)
+    return render_template("agency/edit.html", service=service, values=values,
+                           fields=EDITABLE, labels=LABELS, form=form, error=error,
+                           statuses=m.CAPACITY_STATUSES, service_statuses=m.SERVICE_STATUSES
+                           ), 400 if error else 200
+
+
+@bp.post("/programs/<service_id>/confirm")
+def confirm(service_id: str):
+    """Confirm the listing is correct today (sets the verification date)."""
+    service = operations.editable_service(g.user, service_id)
+    if not ConfirmForm().validate_on_submit():
+        raise BadParameter("The form expired; reload the page and try again.")
+    operations.confirm_listing(g.user, service)
+    flash(f"{service.name} confirmed as correct today.")
+    return redirect(url_for("agency.home"), 303)
+
+
+@bp.get("/programs/<service_id>/history")
+def history(service_id: str):
+    """Every change to the listing, field by field; admins may revert one."""
+    service = operations.editable_service(g.user, service_id)
+    return render_template("agency/history.html", service=service,
+                           changes=operations.history(g.user, service), form=ConfirmForm())
+
+
+@bp.post("/changes/<int:change_id>/revert")
+def revert(change_id: int):
+    """Put a field back as it was before a change (admins)."""
+    if not ConfirmForm().validate_on_submit():
+        raise BadParameter("The form expired; reload the page and try again.")
+    try:
+        operations.revert(g.user, change_id)
+    except (BadParameter, Conflict) as exc:
+        flash(exc.message)
+    else:
+        flash("Change reverted.")
+    return redirect(request.referrer or url_for("agency.home"), 303)
+
+
+@bp.post("/suggestions/<suggestion_id>")
+def handle_suggestion(suggestion_id: str):
+    """Accept (after editing) or dismiss a suggestion about one of the agency's listings."""
+    if not ConfirmForm().validate_on_submit():
+        raise BadParameter("The form expired; reload the page and try again.")
+    operations.handle_suggestion(g.user, suggestion_id, request.form.get("action") == "accept")
+    return redirect(url_for("agency.home"), 303)
+
+
+suggestions = Blueprint("suggestions", __name__)
+
+
+@suggestions.post("/programs/<service_id>/suggest")
+def suggest(service_id: str):
+    """Suggest an edit or report a problem on any program (signed-in people)."""
+    from resdir.directory.operations import get_service
+
+    policy.require_login(g.user)
+    if not ConfirmForm().validate_on_submit():
+        raise BadParameter("The form expired; reload the page and try again.")
+    service = get_service(service_id)
+    try:
+        operations.suggest(g.user, service, request.form.get("kind", ""), request.form.get("text"))
+    except BadParameter as exc:
+        flash(exc.message)
+    else:
+        flash("Thank you: the agency will review your suggestion.")
+    return redirect(url_for("directory.program", service_id=service_id), 303)

@@ -240,6 +240,16 @@ class _Checker:
         return text
 
 
+def check_row(raw: dict, categories: set[str], name: str = "form") -> dict:
+    """Check one row given as text cells (a form uses this too); raise CsvImportError."""
+    checker = _Checker(name, categories)
+    checker.line = 1
+    values = checker.row(raw)
+    if checker.problems:
+        raise CsvImportError(checker.problems)
+    return values
+
+
 def read(path: str | Path, categories: set[str]) -> list[Row]:
     """Read and check the file; raise CsvImportError listing every problem."""
     path = Path(path)

@@ -140,7 +140,7 @@ def _apply(rows: list[csvimport.Row], terms: dict[str, m.TaxonomyTerm]) -> Impor
         if loc_key not in done_locs:
             done_locs.add(loc_key)
             summary.locations += 1
-            _apply_location(loc, org, v)
+            apply_location_row(loc, org, v)
         key = "csv:" + str(v["program_key"])
         service = services.get(key)
         if service is None:
@@ -149,7 +149,7 @@ def _apply(rows: list[csvimport.Row], terms: dict[str, m.TaxonomyTerm]) -> Impor
             summary.created += 1
         else:
             summary.updated += 1
-        _apply_service(service, org, loc, v, terms)
+        apply_service_row(service, org, loc, v, terms)
     return summary
 
 
@@ -160,7 +160,7 @@ def _set(obj, **values) -> None:
             setattr(obj, name, value)
 
 
-def _apply_location(loc: m.Location, org: m.Organization, v: dict) -> None:
+def apply_location_row(loc: m.Location, org: m.Organization, v: dict) -> None:
     _set(loc, organization=org, name=v["location_name"] or None, latitude=v["latitude"],
          longitude=v["longitude"], timezone=v["timezone"], confidential=v["confidential"])
     address = loc.address
@@ -178,7 +178,7 @@ def _replace(service: m.Service, attr: str, new: list, same) -> None:
         setattr(service, attr, new)
 
 
-def _apply_service(service, org, loc, v: dict, terms) -> None:
+def apply_service_row(service, org, loc, v: dict, terms) -> None:
     _set(
         service, organization=org, name=v["program_name"],
         description=v["program_description"] or None, status=v["status"],

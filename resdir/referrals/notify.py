@@ -36,8 +36,12 @@ def send(recipients: list[str], subject: str, body: str, referral_id: str) -> bo
     return True
 
 
+def url(path: str) -> str:
+    return current_app.config["RESDIR_BASE_URL"].rstrip("/") + path
+
+
 def link(referral_id: str) -> str:
-    return current_app.config["RESDIR_BASE_URL"].rstrip("/") + f"/referrals/{referral_id}"
+    return url(f"/referrals/{referral_id}")
 
 
 def initial(client) -> str:

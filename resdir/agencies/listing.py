@@ -1,0 +1,96 @@
+"""A listing as a flat form: the same cells (and checks) as the directory CSV, so a program
+edited in the portal and one loaded from a file obey one set of rules."""
+
+from __future__ import annotations
+
+from resdir.directory import hours
+from resdir.directory import models as m
+from resdir.directory.csvimport import COLUMNS
+from resdir.directory.documents import spans_of
+
+# What agency staff may change, in the order the form shows it.
+EDITABLE = [
+    "program_description", "status", "hours", "holiday_closures", "languages",
+    "application_process", "required_documents", "fees", "eligibility_description",
+    "min_age", "max_age", "income_limit_fpl", "household_size_min", "household_size_max",
+    "veteran", "insurance", "gender", "pregnant", "disability", "eligible_languages",
+    "service_area_zips", "service_area_counties", "service_area_radius_mi",
+    "capacity_status", "capacity_available", "capacity_maximum", "phone", "program_email",
+    "program_url", "confidential",
+]
+LABELS = {
+    "program_description": "Description", "status": "Status", "hours": "Weekly hours",
+    "holiday_closures": "Closed on (dates)", "languages": "Languages (codes)",
+    "application_process": "How to apply", "required_documents": "What to bring",
+    "fees": "Fees", "eligibility_description": "Eligibility in words",
+    "min_age": "Minimum age", "max_age": "Maximum age",
+    "income_limit_fpl": "Income limit (% of poverty guideline)",
+    "household_size_min": "Smallest household", "household_size_max": "Largest household",
+    "veteran": "Veterans only", "insurance": "Insurance accepted", "gender": "Gender served",
+    "pregnant": "Pregnant people only", "disability": "People with a disability only",
+    "eligible_languages": "Client must speak", "service_area_zips": "ZIP codes served",
+    "service_area_counties": "Counties served",
+    "service_area_radius_mi": "Serves residents within (miles)",
+    "capacity_status": "Capacity", "capacity_available": "Openings",
+    "capacity_maximum": "Of", "phone": "Phone", "program_email": "E-mail",
+    "program_url": "Website", "confidential": "Confidential address",
+}
+
+
+def _num(value) -> str:
+    return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _flag(value: bool, word: str = "required") -> str:
+    return word if value else ""
+
+
+def listing_form(service: m.Service) -> dict[str, str]:
+    """Every CSV cell of the program, as text."""
+    loc = service.locations[0] if service.locations else None
+    address = loc.address if loc else None
+    e = service.eligibility
+    areas = service.service_areas
+    closed = [s.valid_from.isoformat() for s in service.schedules if s.closed and s.valid_from]
+    form = dict.fromkeys(COLUMNS, "")
+    form.update({
+        "organization_key": service.organization_id, "organization_name":
+        service.organization.name, "program_key": service.id, "program_name": service.name,
+        "program_description": service.description or "", "status": service.status,
+        "categories": ";".join(sorted(c.code for c in service.categories if c.code)),
+        "location_key": loc.id if loc else "", "address_1": address.address_1 if address
+        else "", "city": address.city if address else "",
+        "state": address.state_province if address else "",
+        "postal_code": address.postal_code if address else "",
+        "latitude": _num(loc.latitude) if loc else "",
+        "longitude": _num(loc.longitude) if loc else "",
+        "confidential": "yes" if loc and loc.confidential else "",
+        "phone": service.phones[0].number if service.phones else "",
+        "program_email": service.email or "", "program_url": service.url or "",
+        "hours": hours.to_text(spans_of(service)), "holiday_closures": ";".join(closed),
+        "languages": ";".join(lang.code for lang in service.languages),
+        "min_age": _num(service.minimum_age), "max_age": _num(service.maximum_age),
+        "eligibility_description": service.eligibility_description or "",
+        "application_process": service.application_process or "",
+        "required_documents": ";".join(d.document for d in service.required_documents),
+        "fees": service.fees_description or "",
+        "capacity_status": service.capacity_status or "",
+        "capacity_available": _num(service.capacity_available),
+        "capacity_maximum": _num(service.capacity_maximum),
+        "assured_date": service.assured_date.isoformat() if service.assured_date else "",
+        "service_area_zips": ";".join(a.extent or "" for a in areas if a.kind == "postal_codes"),
+        "service_area_counties": ";".join(a.extent or "" for a in areas if a.kind == "county"),
+        "service_area_radius_mi": next((_num(a.radius_mi) for a in areas if a.kind == "radius"),
+                                       ""),
+        "service_area_geojson": next((a.extent or "" for a in areas if a.kind == "polygon"), ""),
+    })
+    if e is not None:
+        form.update({
+            "income_limit_fpl": _num(e.income_limit_fpl),
+            "household_size_min": _num(e.household_size_min),
+            "household_size_max": _num(e.household_size_max),
+            "veteran": _flag(e.veteran_required), "insurance": e.insurance or "",
+            "gender": e.gender or "", "pregnant": _flag(e.pregnancy_required),
+            "disability": _flag(e.disability_required), "eligible_languages": e.languages or "",
+        })
+    return form
