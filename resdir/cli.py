@@ -108,6 +108,15 @@ def send_reminders() -> None:
     click.echo(f"sent {send()} reminder(s)")
 
 
+@resdir_cli.command("send-verification-requests")
+def send_verification_requests() -> None:
+    """E-mail agencies whose active listings are stale (once per agency and week)."""
+    from resdir.agencies.operations import send_verification_requests as send
+
+    count = send(current_app.config["RESDIR_STALE_AFTER_DAYS"])
+    click.echo(f"sent {count} verification request(s)")
+
+
 def register_cli(app: Flask) -> None:
     from resdir.auth import cli as auth_cli
 
