@@ -118,14 +118,29 @@ def documents(ids: list[str] | None, default_tz: str, batch: int = 1000):
     if ids is None:
         ids = list(db.session.scalars(select(Service.id).order_by(Service.id)))
     orgs: dict[str, str] = {}
+    terms = _category_terms()
     for start in range(0, len(ids), batch):
-        for service in _stand_ins(ids[start : start + batch], orgs):
+        for service in _stand_ins(ids[start : start + batch], orgs, terms):
             yield document_for(service, default_tz)
 
 
-def _stand_ins(chunk: list[str], orgs: dict[str, str]) -> list[SimpleNamespace]:
+def _category_terms() -> dict[str, SimpleNamespace]:
+    """resdir's category terms by id, as stand-ins with a code and a name."""
+    return {
+        r.id: SimpleNamespace(code=r.code, name=r.name)
+        for r in db.session.execute(
+            select(TaxonomyTerm.id, TaxonomyTerm.code, TaxonomyTerm.name)
+            .where(TaxonomyTerm.taxonomy_id == CATEGORY_TAXONOMY_ID)
+        )
+    }
+
+
+def _stand_ins(
+    chunk: list[str], orgs: dict[str, str], terms: dict[str, SimpleNamespace]
+) -> list[SimpleNamespace]:
     """Light objects with the attributes of Service that document_for reads, in the
-    order of `chunk` (missing ids left out). `orgs` caches organization names."""
+    order of `chunk` (missing ids left out). `orgs` caches organization names; `terms`
+    is what _category_terms() returns."""
     ns, session = SimpleNamespace, db.session
     rows = session.execute(
         select(Service.id, Service.organization_id, Service.name, Service.alternate_name,
@@ -178,13 +193,15 @@ def _stand_ins(chunk: list[str], orgs: dict[str, str]) -> list[SimpleNamespace]:
     ):
         languages[service_id].append(ns(code=code))
     categories = defaultdict(list)
-    for service_id, code, name in session.execute(
-        select(Attribute.link_id, TaxonomyTerm.code, TaxonomyTerm.name)
-        .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
-        .where(Attribute.link_entity == "service", Attribute.link_id.in_(chunk),
-               TaxonomyTerm.taxonomy_id == CATEGORY_TAXONOMY_ID)
+    # No join to taxonomy_term: SQLite would drive it from the terms and read every
+    # attribute of every category.
+    for service_id, term_id in session.execute(
+        select(Attribute.link_id, Attribute.taxonomy_term_id)
+        .where(Attribute.link_entity == "service", Attribute.link_id.in_(chunk))
+        .order_by(Attribute.link_id, Attribute.id)
     ):
-        categories[service_id].append(ns(code=code, name=name))
+        if term_id in terms:
+            categories[service_id].append(terms[term_id])
 
     found = {}
     for r in rows:

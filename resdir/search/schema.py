@@ -41,7 +41,7 @@ def make_schema() -> fields.Schema:
         # No spelling=True: it indexes every word a second time, unstemmed; "did you mean"
         # reads a word list written beside the index instead (see SearchIndex).
         content=fields.TEXT(analyzer=ANALYZER, phrase=False),
-        name_sort=fields.ID(sortable=True),
+        name_sort=fields.COLUMN(columns.VarBytesColumn()),  # casefolded name, UTF-8
         category=fields.KEYWORD(scorable=False),
         language=fields.KEYWORD(scorable=False),
         status=fields.ID(),
@@ -146,7 +146,7 @@ def to_fields(doc: Document, content: str | None = None) -> dict:
         "id": doc.id,
         "stamp": doc.stamp,
         "content": content if content is not None else content_of(doc),
-        "name_sort": doc.name.casefold()[:100] or " ",
+        "name_sort": (doc.name.casefold()[:100] or " ").encode(),
         "category": " ".join(doc.categories),
         "language": " ".join(doc.languages),
         "status": doc.status.replace(" ", "_"),
