@@ -20,8 +20,7 @@ from resdir.directory.documents import index_point
 from resdir.directory.present import is_stale
 from resdir.errors import BadParameter
 from resdir.geo import UnknownZip, distance_mi, lookup_zip
-from resdir.search import SearchRequest, SearchResult
-from resdir.search.engine import snippet
+from resdir.search import SearchRequest, SearchResult, snippet
 
 DAYS = {name.lower()[:3]: i for i, name in enumerate(hours.DAY_NAMES)}
 TRUE = {"1", "true", "yes", "on"}

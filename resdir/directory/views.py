@@ -9,7 +9,7 @@ from markupsafe import Markup, escape
 
 from resdir.directory import operations, present, searching
 from resdir.errors import BadParameter
-from resdir.search.engine import snippet
+from resdir.search import snippet
 
 bp = Blueprint("directory", __name__)
 bp.add_app_template_filter(present.language_name, "language_name")

@@ -123,9 +123,11 @@ def build(ws: list[str], require_all: bool, field: str = "content") -> query.Que
     for alternatives in groups(ws):
         subs = [q for q in (_alternative_query(a, field) for a in alternatives) if q]
         if subs:
-            # The typed words score a little above their synonyms.
+            # The typed words score a little above their synonyms, and a group scores its
+            # best alternative (not their sum): matching two synonyms must not outrank
+            # matching what was typed.
             subs[0] = subs[0].with_boost(1.5) if len(subs) > 1 else subs[0]
-            parts.append(subs[0] if len(subs) == 1 else query.Or(subs))
+            parts.append(subs[0] if len(subs) == 1 else query.DisjunctionMax(subs))
     if not parts:
         return None
     if len(parts) == 1:

@@ -1,0 +1,187 @@
+"""Answering a request on a view: geography, opening hours, BM25 scores, ranking."""
+
+from __future__ import annotations
+
+import logging
+import math
+from bisect import bisect_left
+from datetime import date
+
+import numpy as np
+from whoosh import query
+from whoosh.automata.fsa import find_all_matches
+from whoosh.automata.lev import levenshtein_automaton
+from whoosh.scoring import BM25F
+
+from resdir.geo import bounding_box, distance_mi
+from resdir.search.schema import (
+    cells_covering,
+)
+from resdir.search.types import SearchRequest
+from resdir.search.view import (
+    _NO_FLOATS,
+    _NO_IDS,
+    EARTH_RADIUS_KM,
+    KM_PER_MILE,
+    View,
+)
+
+log = logging.getLogger(__name__)
+
+def both(a: np.ndarray | None, b: np.ndarray) -> np.ndarray:
+    return b if a is None else a & b
+
+
+def known(view: View, term: str) -> bool:
+    return view.searcher.doc_frequency("content", term) > 0
+
+
+def suggest(view: View, word: str) -> str | None:
+    """The nearest word of the index's word list: fewest edits, then most programs."""
+    wordlist, counts = view.words()
+    if not wordlist:
+        return None
+
+    def first_from(text: str) -> str | None:
+        # (whoosh.spelling.ListCorrector's own lookup skips words: not used.)
+        i = bisect_left(wordlist, text)
+        return wordlist[i] if i < len(wordlist) else None
+
+    for dist in range(1, (1 if len(word) < 6 else 2) + 1):
+        dfa = levenshtein_automaton(word, dist).to_dfa()
+        found = [w for w in find_all_matches(dfa, first_from) if w != word]
+        if found:
+            return min(found, key=lambda w: (-counts.get(w, 0), w))
+    return None
+
+
+def distances_mi(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+    """geopy's great_circle (resdir.geo.distance_mi) from one point to many, in miles."""
+    lat1, lng1 = math.radians(lat), math.radians(lon)
+    sin_lat1, cos_lat1 = math.sin(lat1), math.cos(lat1)
+    lat2, lng2 = np.radians(lats), np.radians(lons)
+    sin_lat2, cos_lat2 = np.sin(lat2), np.cos(lat2)
+    delta = lng2 - lng1
+    cos_delta, sin_delta = np.cos(delta), np.sin(delta)
+    d = np.arctan2(
+        np.sqrt((cos_lat2 * sin_delta) ** 2 + (cos_lat1 * sin_lat2 - sin_lat1 * cos_lat2
+                                               * cos_delta) ** 2),
+        sin_lat1 * sin_lat2 + cos_lat1 * cos_lat2 * cos_delta,
+    )
+    return EARTH_RADIUS_KM * d / KM_PER_MILE
+
+
+def geo_candidates(view: View, req: SearchRequest):
+    """Docs within the radius (sorted docnums) and their distances, reading only the
+    cells near the point; (None, None) without a point."""
+    if req.point is None or req.radius_mi is None:
+        return None, None
+    lat, lon = req.point
+    box = bounding_box(lat, lon, req.radius_mi)
+    near = view.cell_ids(cells_covering(box))
+    if not near.size:
+        return _NO_IDS, _NO_FLOATS
+    lats, lons = view.points(near)
+    min_lat, min_lon, max_lat, max_lon = box
+    with np.errstate(invalid="ignore"):
+        in_box = (min_lat <= lats) & (lats <= max_lat) & (min_lon <= lons) & (lons <= max_lon)
+    dist = np.full(near.size, np.inf)
+    dist[in_box] = distances_mi(lat, lon, lats[in_box], lons[in_box])
+    if view._multi:
+        for i in np.flatnonzero(np.isin(near, np.fromiter(view._multi, dtype=np.int64))):
+            dist[i] = exact_distance(view, int(near[i]), req, box)
+    # numpy's sin/cos may differ from the C library's in the last bit: near the radius,
+    # and for the distances shown, ask resdir.geo itself (see exact_distance).
+    for i in np.flatnonzero(np.abs(dist - req.radius_mi) <= 1e-9 * req.radius_mi).tolist():
+        dist[i] = exact_distance(view, int(near[i]), req, box)
+    inside = dist <= req.radius_mi
+    return near[inside], dist[inside]
+
+
+def exact_distance(view: View, docnum: int, req: SearchRequest, box=None) -> float:
+    """Distance to the doc's nearest point inside the box, by resdir.geo.distance_mi."""
+    min_lat, min_lon, max_lat, max_lon = box or bounding_box(*req.point, req.radius_mi)
+    best = math.inf
+    for plat, plon in view.all_points(docnum):
+        if min_lat <= plat <= max_lat and min_lon <= plon <= max_lon:
+            best = min(best, distance_mi(req.point, (plat, plon)))
+    return best
+
+
+def open_now(view: View, open_at, cand: np.ndarray) -> np.ndarray:
+    """Which candidates are open at the local time `open_at(tz)` gives in their zone."""
+    out = np.zeros(cand.size, dtype=bool)
+    for tz in view.lexicon("tz"):
+        try:
+            local = open_at(tz)
+        except (KeyError, ValueError):
+            continue
+        in_zone = view.mask("tz", tz)[cand]
+        if not in_zone.any():
+            continue
+        minute = local.weekday() * 1440 + local.hour * 60 + local.minute
+        ok = in_zone & view.open_mask(minute)[cand]
+        for i in np.flatnonzero(ok & view.mask("flags", "closures")[cand]).tolist():
+            if closed_on(view.opening(int(cand[i]))[1], local.date()):
+                ok[i] = False
+        out |= ok
+    return out
+
+
+def closed_on(closures: list, day: date) -> bool:
+    iso = day.isoformat()
+    return any(first <= iso <= last for first, last in closures)
+
+
+def evaluate(view: View, q: query.Query, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which candidates match `q`, and their scores: Whoosh's BM25F (its idf, average and
+    quantised lengths, B and K1), summed over And/Or and multiplied by boosts as Whoosh's
+    matchers do. Scores are 0 where a candidate does not match."""
+    if isinstance(q, query.Term) and q.fieldname == "content":
+        ids, tfs = view.postings(q.text)
+        if not ids.size or not cand.size:
+            return np.zeros(cand.size, dtype=bool), np.zeros(cand.size)
+        pos = np.minimum(np.searchsorted(ids, cand), ids.size - 1)
+        hit = ids[pos] == cand
+        score = np.zeros(cand.size)
+        if hit.any():
+            searcher = view.searcher
+            weighting = searcher.weighting
+            b, k1 = (weighting.B, weighting.K1) if isinstance(weighting, BM25F) else (0.75, 1.2)
+            idf = searcher.idf("content", q.text)
+            avgfl = searcher.avg_field_length("content") or 1
+            tf = tfs[pos[hit]]
+            fl = view.lengths(cand[hit])
+            score[hit] = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
+    elif isinstance(q, query.And | query.Or | query.DisjunctionMax) and q.subqueries:
+        # DisjunctionMax is an Or whose score is its best part's, not their sum.
+        best_only = isinstance(q, query.DisjunctionMax)
+        parts = [evaluate(view, sub, cand) for sub in q.subqueries]
+        hit = parts[0][0].copy()
+        score = parts[0][1].copy()
+        for sub_hit, sub_score in parts[1:]:
+            if isinstance(q, query.And):
+                hit &= sub_hit
+            else:
+                hit |= sub_hit
+            if best_only:
+                np.maximum(score, sub_score, out=score)
+            else:
+                score += sub_score
+        if isinstance(q, query.And):
+            score[~hit] = 0.0
+    else:
+        raise TypeError(f"cannot evaluate {q!r}")  # querytext builds only these types
+    if q.boost != 1.0:
+        score = score * q.boost
+    return hit, score
+
+
+def rank(view: View, cand: np.ndarray, scores, dist, sort: str) -> np.ndarray:
+    """Positions in `cand`, best first."""
+    far = dist if dist is not None else np.full(cand.size, np.inf)
+    if scores is not None and sort != "distance":
+        return np.lexsort((cand, far, -scores))
+    if dist is not None:
+        return np.lexsort((cand, -(scores if scores is not None else np.zeros(cand.size)), dist))
+    return np.argsort(view.name_rank()[cand], kind="stable")
