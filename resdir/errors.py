@@ -52,6 +52,14 @@ class NotFound(ResdirError):
     title = "Not found"
 
 
+def json_body() -> dict:
+    """The request's JSON object, or BadParameter naming the body."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadParameter("Send a JSON object.", "body")
+    return body
+
+
 def _wants_json() -> bool:
     if request.path.startswith(("/api/", "/hsds/", "/fhir/")):
         return True

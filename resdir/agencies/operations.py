@@ -60,6 +60,16 @@ def _count(value, field: str) -> int | None:
     return number
 
 
+def _commit_listing() -> None:
+    """Commit (and index); a concurrent write to the same listing makes this one a 409."""
+    try:
+        indexing.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict("This listing was changed by someone else at the same moment. "
+                       "Review it and try again.") from None
+
+
 def update_capacity(user, service: m.Service, status, available, maximum, version) -> None:
     """Set capacity; refuse with Conflict if the listing changed since `version` was read."""
     if status not in (*m.CAPACITY_STATUSES, None, ""):
@@ -83,12 +93,7 @@ def update_capacity(user, service: m.Service, status, available, maximum, versio
     service.capacity_maximum = maximum
     service.capacity_updated = datetime.now(UTC)
     record("service.update_capacity", "service", service.id, user=user)
-    try:
-        indexing.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise Conflict("This listing was changed by someone else at the same moment. "
-                       "Review it and try again.") from None
+    _commit_listing()
     log.info("service %s capacity set by user %s", service.id, user.id)
 
 
@@ -129,12 +134,7 @@ def save_listing(user, service: m.Service, changes: dict[str, str], version,
     db.session.add_all(records)
     if records:
         record("service.update", "service", service.id, user=user)
-    try:
-        indexing.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise Conflict("This listing was changed by someone else at the same moment. "
-                       "Review it and try again.") from None
+    _commit_listing()
     log.info("service %s: %d field(s) changed by user %s", service.id, len(records), user.id)
     return records
 

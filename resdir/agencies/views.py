@@ -6,7 +6,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from resdir.agencies import operations
 from resdir.auth import policy
-from resdir.auth.forms import ConfirmForm
+from resdir.auth.forms import ConfirmForm, require_valid_form
 from resdir.directory import models as m
 from resdir.errors import BadParameter, Conflict
 
@@ -36,9 +36,7 @@ def home():
 def capacity(service_id: str):
     """Update one program's capacity (only the agency's own programs)."""
     service = operations.editable_service(g.user, service_id)
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        raise BadParameter("The form expired; reload the page and try again.")
+    require_valid_form()
     try:
         operations.update_capacity(g.user, service, request.form.get("capacity_status"),
                                    request.form.get("capacity_available"),
@@ -61,8 +59,7 @@ def edit(service_id: str):
     error = None
     values = listing_form(service)
     if request.method == "POST":
-        if not form.validate_on_submit():
-            raise BadParameter("The form expired; reload the page and try again.")
+        require_valid_form()
         changes = {k: request.form.get(k, "") for k in EDITABLE}
         for flag in ("veteran", "pregnant", "disability"):
             changes[flag] = "required" if request.form.get(flag) else ""
@@ -86,8 +83,7 @@ def edit(service_id: str):
 def confirm(service_id: str):
     """Confirm the listing is correct today (sets the verification date)."""
     service = operations.editable_service(g.user, service_id)
-    if not ConfirmForm().validate_on_submit():
-        raise BadParameter("The form expired; reload the page and try again.")
+    require_valid_form()
     operations.confirm_listing(g.user, service)
     flash(f"{service.name} confirmed as correct today.")
     return redirect(url_for("agency.home"), 303)
@@ -104,8 +100,7 @@ def history(service_id: str):
 @bp.post("/changes/<int:change_id>/revert")
 def revert(change_id: int):
     """Put a field back as it was before a change (admins)."""
-    if not ConfirmForm().validate_on_submit():
-        raise BadParameter("The form expired; reload the page and try again.")
+    require_valid_form()
     try:
         operations.revert(g.user, change_id)
     except (BadParameter, Conflict) as exc:
@@ -118,8 +113,7 @@ def revert(change_id: int):
 @bp.post("/suggestions/<suggestion_id>")
 def handle_suggestion(suggestion_id: str):
     """Accept (after editing) or dismiss a suggestion about one of the agency's listings."""
-    if not ConfirmForm().validate_on_submit():
-        raise BadParameter("The form expired; reload the page and try again.")
+    require_valid_form()
     operations.handle_suggestion(g.user, suggestion_id, request.form.get("action") == "accept")
     return redirect(url_for("agency.home"), 303)
 
@@ -133,8 +127,7 @@ def suggest(service_id: str):
     from resdir.directory.operations import get_service
 
     policy.require_login(g.user)
-    if not ConfirmForm().validate_on_submit():
-        raise BadParameter("The form expired; reload the page and try again.")
+    require_valid_form()
     service = get_service(service_id)
     try:
         operations.suggest(g.user, service, request.form.get("kind", ""), request.form.get("text"))

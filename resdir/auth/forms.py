@@ -38,3 +38,11 @@ class RoleForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button with a CSRF token (deactivate, sign out)."""
+
+
+def require_valid_form() -> None:
+    """Stop a post whose CSRF token is missing or stale, with a message that says what to do."""
+    from resdir.errors import BadParameter
+
+    if not ConfirmForm().validate_on_submit():
+        raise BadParameter("The form expired; reload the page and try again.")

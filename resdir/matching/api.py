@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, g, jsonify
 
 from resdir.audit.operations import record_now
 from resdir.auth import policy
-from resdir.errors import BadParameter
+from resdir.errors import BadParameter, json_body
 from resdir.matching import operations
 from resdir.matching.facts import parse_facts
 from resdir.matching.screening import parse_ahc, score_ahc
@@ -16,17 +16,10 @@ from resdir.matching.screening import parse_ahc, score_ahc
 bp = Blueprint("matching_api", __name__, url_prefix="/api/v1")
 
 
-def _body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadParameter("Send a JSON object.", "body")
-    return body
-
-
 @bp.post("/clients")
 def create_client():
     """Create a client of the caller's care organization; 201 with its id."""
-    client = operations.create_client(g.user, _body())
+    client = operations.create_client(g.user, json_body())
     return jsonify(operations.client_json(client)), 201
 
 
@@ -40,14 +33,14 @@ def get_client(client_id: str):
 def patch_client(client_id: str):
     """Change a client's facts; send the `version` you read (409 if it changed)."""
     client = operations.get_client(g.user, client_id, audit=False)
-    return jsonify(operations.client_json(operations.update_client(g.user, client, _body())))
+    return jsonify(operations.client_json(operations.update_client(g.user, client, json_body())))
 
 
 @bp.post("/clients/<client_id>/screenings")
 def screen_client(client_id: str):
     """Keep an AHC HRSN screening for the client; positive domains become needs."""
     client = operations.get_client(g.user, client_id, audit=False)
-    body = _body()
+    body = json_body()
     screening = operations.record_screening(g.user, client, body.get("ahc_hrsn", body))
     return jsonify({"id": screening.id, **screening.result}), 201
 
@@ -56,7 +49,7 @@ def screen_client(client_id: str):
 def match():
     """Programs for each need of a client, eligible first, with the rules and why."""
     policy.require_role(g.user, "coordinator", "admin")
-    body = _body()
+    body = json_body()
     words = body.get("words") or ""
     if not isinstance(words, str):
         raise BadParameter("words must be text.", "words")

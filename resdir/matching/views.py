@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from resdir.auth import policy
-from resdir.auth.forms import ConfirmForm
+from resdir.auth.forms import ConfirmForm, require_valid_form
 from resdir.directory.operations import categories
 from resdir.errors import BadParameter, Conflict
 from resdir.matching import operations
@@ -69,8 +69,7 @@ def new_client():
     form = ConfirmForm()
     error = None
     if request.method == "POST":
-        if not form.validate_on_submit():
-            raise BadParameter("The form expired; reload the page and try again.")
+        require_valid_form()
         data = {"name": request.form.get("name", ""), "needs": request.form.getlist("need")}
         try:
             data.update(_facts_from_form(request.form))
@@ -101,8 +100,7 @@ def client(client_id: str):
 def update_client(client_id: str):
     """Change the client's facts and needs."""
     found = operations.get_client(g.user, client_id, audit=False)
-    if not ConfirmForm().validate_on_submit():
-        raise BadParameter("The form expired; reload the page and try again.")
+    require_valid_form()
     try:
         data = {"name": request.form.get("name", ""), "needs": request.form.getlist("need"),
                 "version": _number(request.form.get("version", ""), "version", int)}
@@ -122,8 +120,7 @@ def screening(client_id: str):
     form = ConfirmForm()
     error = None
     if request.method == "POST":
-        if not form.validate_on_submit():
-            raise BadParameter("The form expired; reload the page and try again.")
+        require_valid_form()
         answers: dict = {k: request.form[k] for k in SCREEN_CHOICES if request.form.get(k)}
         if "housing_problems" in request.form or request.form.get("housing_none"):
             answers["housing_problems"] = request.form.getlist("housing_problems")
@@ -147,8 +144,7 @@ def screening(client_id: str):
 def needs():
     """The crosswalk from need codes to categories; admins may change it."""
     if request.method == "POST":
-        if not ConfirmForm().validate_on_submit():
-            raise BadParameter("The form expired; reload the page and try again.")
+        require_valid_form()
         code = request.form.get("code", "")
         if code not in load_needs():
             abort(404)

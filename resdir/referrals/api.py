@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
-from resdir.errors import BadParameter
+from resdir.errors import BadParameter, json_body
 from resdir.referrals import operations
 from resdir.referrals.fhir import task_update
 from resdir.referrals.states import STATUSES
@@ -12,17 +12,10 @@ from resdir.referrals.states import STATUSES
 bp = Blueprint("referrals_api", __name__, url_prefix="/api/v1")
 
 
-def _body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadParameter("Send a JSON object.", "body")
-    return body
-
-
 @bp.post("/referrals")
 def create():
     """Refer a client to a program; 201 with the referral."""
-    referral = operations.create_referral(g.user, _body())
+    referral = operations.create_referral(g.user, json_body())
     return jsonify(operations.referral_json(referral, g.user)), 201
 
 
@@ -52,7 +45,7 @@ def show(referral_id: str):
 def change(referral_id: str):
     """Change the status: {status, reason, reason_text, outcome, version, note}."""
     referral = operations.get_referral(g.user, referral_id, audit=False)
-    body = _body()
+    body = json_body()
     if "consent" in body and "status" not in body:
         referral = operations.give_consent(g.user, referral, body["consent"])
     else:
@@ -64,7 +57,7 @@ def change(referral_id: str):
 def note(referral_id: str):
     """Add a note to the referral's timeline."""
     referral = operations.get_referral(g.user, referral_id, audit=False)
-    operations.add_note(g.user, referral, _body().get("note"))
+    operations.add_note(g.user, referral, json_body().get("note"))
     return jsonify(operations.referral_json(referral, g.user)), 201
 
 

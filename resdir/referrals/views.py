@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from resdir.auth import policy
-from resdir.auth.forms import ConfirmForm
+from resdir.auth.forms import ConfirmForm, require_valid_form
 from resdir.directory import models as dm
 from resdir.directory import present
 from resdir.errors import BadParameter, Conflict, Forbidden
@@ -15,11 +15,6 @@ from resdir.referrals import operations, states
 from resdir.referrals.models import CONTACT
 
 bp = Blueprint("referrals", __name__)
-
-
-def _checked_form() -> None:
-    if not ConfirmForm().validate_on_submit():
-        raise BadParameter("The form expired; reload the page and try again.")
 
 
 @bp.before_request
@@ -48,7 +43,7 @@ def index():
 @bp.post("/referrals")
 def create():
     """Refer one client to the programs picked on the "Find help" page."""
-    _checked_form()
+    require_valid_form()
     picks = request.form.getlist("pick")
     if not picks:
         flash("Pick at least one program.")
@@ -87,7 +82,7 @@ def show(referral_id: str):
 @bp.post("/referrals/<referral_id>/status")
 def change(referral_id: str):
     """Accept, reject, start, hold, complete, fail or cancel (with reason or outcome)."""
-    _checked_form()
+    require_valid_form()
     referral = operations.get_referral(g.user, referral_id, audit=False)
     data = {"status": request.form.get("status"), "reason": request.form.get("reason") or None,
             "reason_text": request.form.get("reason_text") or None,
@@ -108,7 +103,7 @@ def change(referral_id: str):
 @bp.post("/referrals/<referral_id>/notes")
 def note(referral_id: str):
     """Add a note to the timeline."""
-    _checked_form()
+    require_valid_form()
     referral = operations.get_referral(g.user, referral_id, audit=False)
     try:
         operations.add_note(g.user, referral, request.form.get("note"))
