@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import os
+import sys
 import time
 
 import click
@@ -10,7 +13,7 @@ from flask.cli import AppGroup
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from resdir.directory import indexing, operations
+from resdir.directory import csvimport, indexing, operations
 from resdir.directory.csvimport import CsvImportError
 from resdir.directory.models import Service
 from resdir.extensions import db
@@ -31,11 +34,58 @@ def init_db() -> None:
 
 
 @resdir_cli.command("import")
-@click.argument("path", type=click.Path(dir_okay=False))
-def import_command(path: str) -> None:
-    """Load a directory CSV (all or nothing; re-running updates)."""
+@click.argument("path", type=click.Path())
+@click.option("--dry-run", is_flag=True, help="Check and report; write nothing.")
+@click.option("--source", default=None,
+              help="HSDS source name (default: the datapackage's name or the folder's).")
+@click.option("--organization", "organization_id", default=None,
+              help="Agency upload: refuse anything about other organizations than this id.")
+def import_command(path: str, dry_run: bool = False, source: str | None = None,
+                   organization_id: str | None = None) -> None:
+    """Load a directory: the seed CSV, or HSDS 3.0 JSON/CSV, HSDS 1.x CSV or Ohana CSV
+    (a file or folder). All or nothing; re-running updates."""
+    if _is_seed_csv(path):
+        _import_seed(path, dry_run)
+        return
+    from resdir.interop.hsds_import import import_path
+
+    bars = _ProgressBars() if sys.stdout.isatty() else None
+    try:
+        report = import_path(path, dry_run=dry_run, organization_id=organization_id,
+                             progress=bars, source=source)
+    finally:
+        if bars:
+            bars.close()
+    click.echo(str(report))
+    if not report.ok:
+        raise click.ClickException(f"nothing was imported from {path}")
+    if dry_run:
+        click.echo("dry run: nothing was written")
+
+
+def _is_seed_csv(path: str) -> bool:
+    """The seed directory CSV (README format): a CSV file whose header has program_key, or
+    any CSV file that is not an HSDS/Ohana table (so that it gets the seed format's errors);
+    a missing .csv file too (it is reported as such)."""
+    if not path.lower().endswith(".csv"):
+        return False
+    if not os.path.isfile(path):
+        return True
+    with open(path, newline="", encoding="utf-8-sig", errors="replace") as handle:
+        if "program_key" in [h.strip() for h in next(csv.reader(handle), [])]:
+            return True
+    from resdir.interop.hsds_import.detect import is_table_file
+
+    return not is_table_file(path)
+
+
+def _import_seed(path: str, dry_run: bool) -> None:
     started = time.perf_counter()
     try:
+        if dry_run:
+            rows = csvimport.read(path, operations.category_slugs())
+            click.echo(f"dry run: {path} is valid ({len(rows)} programs); nothing was written")
+            return
         summary = operations.import_csv(path)
     except CsvImportError as exc:
         for problem in exc.problems:
@@ -48,6 +98,29 @@ def import_command(path: str) -> None:
         f"{summary.organizations} organizations, {summary.locations} locations "
         f"in {time.perf_counter() - started:.1f}s"
     )
+
+
+class _ProgressBars:
+    """progress(stage, done, total) shown as one click progress bar per stage."""
+
+    def __init__(self):
+        self.bar = None
+        self.stage = None
+        self.done = 0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self.stage:
+            self.close()
+            self.bar = click.progressbar(length=max(total, 1), label=stage)
+            self.bar.__enter__()
+            self.stage, self.done = stage, 0
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 @resdir_cli.command("reindex")
@@ -119,6 +192,8 @@ def send_verification_requests() -> None:
 
 def register_cli(app: Flask) -> None:
     from resdir.auth import cli as auth_cli
+    from resdir.interop import cli as interop_cli
 
     auth_cli.register(resdir_cli)
+    interop_cli.register(resdir_cli)
     app.cli.add_command(resdir_cli)

@@ -141,11 +141,33 @@ MATRIX = {
                                                                      agency_b=404, admin=404)),
     ("POST", "/programs/<service_id>/suggest"): ("page", "/programs/{pantry}/suggest",
                                                  _signed_in(401, 303)),
+    ("POST", "/agency/upload"): ("page", "/agency/upload", _signed_in(401, 403, agency_a=400,
+                                                                    agency_b=400, admin=400)),
+    ("GET", "/admin/import"): ("page", "/admin/import", ADMIN_ONLY),
+    ("POST", "/admin/import"): ("page", "/admin/import", _signed_in(401, 403, admin=400)),
     ("GET", "/agency/"): ("page", "/agency/", _signed_in(401, 403, agency_a=200, agency_b=200,
                                                           admin=200)),
     ("POST", "/agency/programs/<service_id>/capacity"): (
         "page", "/agency/programs/{pantry}/capacity",
         _signed_in(401, 403, agency_a=303, agency_b=404, admin=303)),
+    # The HSDS read API and the OpenAPI document: public, the same for everyone.
+    ("GET", "/hsds/"): ("api", "/hsds/", _all(200)),
+    ("GET", "/hsds/services"): ("api", "/hsds/services?search=food", _all(200)),
+    ("GET", "/hsds/services/<service_id>"): ("api", "/hsds/services/{pantry}", _all(200)),
+    ("GET", "/hsds/organizations"): ("api", "/hsds/organizations?full=true", _all(200)),
+    ("GET", "/hsds/organizations/<organization_id>"): (
+        "api", "/hsds/organizations/no-such-organization", _all(404)),
+    ("GET", "/hsds/service_at_locations"): (
+        "api", "/hsds/service_at_locations?postcode=15213&proximity=5000", _all(200)),
+    ("GET", "/hsds/service_at_locations/<sal_id>"): (
+        "api", "/hsds/service_at_locations/no-such-id", _all(404)),
+    ("GET", "/hsds/taxonomies"): ("api", "/hsds/taxonomies", _all(200)),
+    ("GET", "/hsds/taxonomies/<taxonomy_id>"): (  # resdir's categories
+        "api", "/hsds/taxonomies/6c1b8a52-5e0c-4f7e-9d55-6b0c9e1e7a01", _all(200)),
+    ("GET", "/hsds/taxonomy_terms"): ("api", "/hsds/taxonomy_terms", _all(200)),
+    ("GET", "/hsds/taxonomy_terms/<term_id>"): (  # resdir-eligibility:income_limit_fpl
+        "api", "/hsds/taxonomy_terms/f08988f3-54f4-5eb9-90c2-990effdcb164", _all(200)),
+    ("GET", "/api/openapi.json"): ("api", "/api/openapi.json", _all(200)),
 }
 
 

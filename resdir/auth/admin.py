@@ -107,3 +107,17 @@ def audit_csv():
     audit.record_now("audit.export", "audit_event", None)
     return Response(audit.to_csv(events), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=audit.csv"})
+
+
+@bp.route("/import", methods=["GET", "POST"])
+def import_directory():
+    """Upload a directory file (HSDS or Ohana) and see the import report."""
+    from resdir.auth.forms import require_valid_form
+    from resdir.interop.uploads import import_upload
+
+    if request.method == "GET":
+        return render_template("interop/import.html", form=ConfirmForm())
+    require_valid_form()
+    report = import_upload(request.files.get("file"), dry_run=bool(request.form.get("dry_run")))
+    return render_template("interop/import_report.html", report=report), (
+        200 if report.ok else 400)

@@ -1,7 +1,224 @@
-"""The HSDS 3.0 read API under /hsds/ (filled in by the HSDS API work)."""
+"""The HSDS 3.0 read API under /hsds/: public, no login, JSON only.
+
+Follows the spec's `openapi.json`: `/`, `/services`, `/services/{id}`, `/organizations`,
+`/organizations/{id}`, `/service_at_locations` (with `postcode` and `proximity`, in metres
+from the postcode's centre, as the spec says), `/taxonomies`, `/taxonomy_terms` (and their
+`/{id}`), in the paged envelope. Filters combine with AND; a bad parameter is a 400 that
+names it. `search` is the directory's full-text search (the Whoosh index), ranked.
+Confidential locations appear without address or coordinates, and proximity measures them
+from their ZIP's centre only, so that distances never give their place away.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, jsonify, url_for
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from resdir.directory import models as m
+from resdir.errors import NotFound
+from resdir.extensions import db
+from resdir.geo import bounding_box
+from resdir.interop import hsds_export as hx
+from resdir.interop import hsds_query as hq
 
 bp = Blueprint("hsds_api", __name__, url_prefix="/hsds")
+HSDS_VERSION = "3.0.0"
+PROFILE = "https://docs.openreferral.org/en/v3.0/"
+
+
+# -- services --------------------------------------------------------------------------------
+
+
+def _services(ids: list[str], full: bool) -> list[dict]:
+    options = hx.FULL_LOAD if full else (selectinload(m.Service.organization),)
+    rows = {s.id: s for s in db.session.scalars(
+        select(m.Service).where(m.Service.id.in_(ids)).options(*options))}
+    services = [rows[i] for i in ids if i in rows]
+    ctx = hx.Context(services)
+    return [hx.service_obj(s, ctx, full=full) for s in services]
+
+
+@bp.get("/")
+def about():
+    return jsonify({"version": HSDS_VERSION, "profile": PROFILE,
+                    "openapi_url": url_for("openapi.document", _external=True)})
+
+
+@bp.get("/services")
+def services():
+    page, per_page = hq.paging()
+    full, minimal = hq.bool_arg("full"), hq.bool_arg("minimal")
+    conditions = hq.service_conditions()
+    ranked = hq.ranked_service_ids(conditions)
+    if ranked is None:
+        query = select(m.Service.id).where(*conditions)
+        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+        ids = list(db.session.scalars(query.order_by(m.Service.name, m.Service.id)
+                                      .offset((page - 1) * per_page).limit(per_page)))
+    else:
+        total, ids = len(ranked), hq.page_of(ranked, page, per_page)
+    if minimal:
+        rows = dict(db.session.execute(select(m.Service.id, m.Service.last_modified)
+                                       .where(m.Service.id.in_(ids))).all())
+        contents = [{"id": i, "last_modified": hx.when(rows[i])} for i in ids if i in rows]
+    else:
+        contents = _services(ids, full)
+    return jsonify(hq.envelope(total, page, per_page, contents))
+
+
+@bp.get("/services/<service_id>")
+def service(service_id: str):
+    found = _services([service_id], full=True)
+    if not found:
+        raise NotFound("No service has this id.")
+    return jsonify(found[0])
+
+
+# -- service at locations ----------------------------------------------------------------
+
+
+@bp.get("/service_at_locations")
+def service_at_locations():
+    page, per_page = hq.paging()
+    full, near = hq.bool_arg("full"), hq.near()
+    conditions = hq.service_conditions()
+    ranked = hq.ranked_service_ids(conditions)
+    query = (select(m.ServiceAtLocation).join(m.Service).join(m.Location)
+             .where(*conditions).order_by(m.Service.name, m.Service.id, m.Location.name,
+                                          m.ServiceAtLocation.id))
+    if near is not None and near[1] is not None:
+        low_lat, low_lon, high_lat, high_lon = bounding_box(near[0].latitude, near[0].longitude,
+                                                            near[1])
+        query = query.where(or_(m.Location.confidential.is_(True), and_(
+            m.Location.latitude.between(low_lat, high_lat),
+            m.Location.longitude.between(low_lon, high_lon))))
+    if ranked is None and near is None:
+        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)).all()
+    else:
+        rows = db.session.scalars(query.options(
+            selectinload(m.ServiceAtLocation.location).selectinload(m.Location.addresses),
+            selectinload(m.ServiceAtLocation.service).selectinload(m.Service.service_areas))).all()
+        if ranked is not None:
+            rank = {sid: i for i, sid in enumerate(ranked)}
+            rows = sorted((r for r in rows if r.service_id in rank),
+                          key=lambda r: rank[r.service_id])
+        if near is not None:
+            measured = [(d, r) for r in rows if (d := hq.serves(near[0], r, near[1])) is not None]
+            rows = [r for _, r in sorted(measured, key=lambda x: x[0])] if near[1] else [
+                r for _, r in measured]
+        total, rows = len(rows), hq.page_of(rows, page, per_page)
+    return jsonify(hq.envelope(total, page, per_page, _sals(rows, full)))
+
+
+def _sals(rows: list[m.ServiceAtLocation], full: bool) -> list[dict]:
+    ctx = hx.Context([r.service for r in rows])
+    return [hx.sal_obj(r, ctx, full=full) for r in rows]
+
+
+@bp.get("/service_at_locations/<sal_id>")
+def service_at_location(sal_id: str):
+    row = db.session.get(m.ServiceAtLocation, sal_id)
+    if row is None:
+        raise NotFound("No service_at_location has this id.")
+    return jsonify(_sals([row], full=True)[0])
+
+
+# -- organizations -----------------------------------------------------------------------
+
+
+def _organizations(orgs: list[m.Organization], full: bool, full_service: bool) -> list[dict]:
+    """Organizations (one-to-one fields), or with their locations and services when full."""
+    ctx = hx.Context(organization_ids=[o.id for o in orgs],
+                     location_ids=[loc.id for o in orgs for loc in o.locations] if full else ())
+    if not (full or full_service):
+        return [hx.organization_obj(o, ctx) for o in orgs]
+    services: dict[str, list[dict]] = {}
+    for obj in _services(sorted(s.id for o in orgs for s in o.services), full_service):
+        services.setdefault(obj["organization_id"], []).append(obj)
+    return [hx.organization_obj(o, ctx) | {
+        "locations": [hx.location_obj(loc, ctx) for loc in o.locations],
+        "services": services.get(o.id, [])} for o in orgs]
+
+
+@bp.get("/organizations")
+def organizations():
+    page, per_page = hq.paging()
+    full, full_service = hq.bool_arg("full"), hq.bool_arg("full_service")
+    query = select(m.Organization).where(*hq.like(
+        m.Organization.name, m.Organization.alternate_name, m.Organization.description))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    orgs = db.session.scalars(query.order_by(m.Organization.name, m.Organization.id)
+                              .offset((page - 1) * per_page).limit(per_page)
+                              .options(selectinload(m.Organization.locations)
+                                       .selectinload(m.Location.addresses),
+                                       selectinload(m.Organization.services))).all()
+    return jsonify(hq.envelope(total, page, per_page,
+                               _organizations(list(orgs), full, full_service)))
+
+
+@bp.get("/organizations/<organization_id>")
+def organization(organization_id: str):
+    org = db.session.get(m.Organization, organization_id)
+    if org is None:
+        raise NotFound("No organization has this id.")
+    return jsonify(_organizations([org], True, hq.bool_arg("full_service"))[0])
+
+
+# -- taxonomies ----------------------------------------------------------------------------
+
+
+def _taxonomies() -> list[dict]:
+    stored = [hx.taxonomy_obj(t) for t in db.session.scalars(select(m.Taxonomy))]
+    extra = [hx.extension_taxonomy(n) for n in hx.EXTENSION_TAXONOMIES]
+    return list({t["id"]: t for t in extra + stored}.values())
+
+
+def _terms() -> list[dict]:
+    taxonomies = {t.id: t for t in db.session.scalars(select(m.Taxonomy))}
+    stored = [hx.term_obj(t, taxonomies) for t in db.session.scalars(select(m.TaxonomyTerm))]
+    extra = [hx.extension_term(c) for c in hx.EXTENSION_TERMS]
+    return list({t["id"]: t for t in extra + stored}.values())
+
+
+def _listing(items: list[dict], *keep) -> dict:
+    page, per_page = hq.paging()
+    words = (hq.text_arg("search") or "").casefold()
+    found = sorted((i for i in items if all(k(i) for k in keep) and (not words or any(
+        words in (i.get(f) or "").casefold() for f in ("name", "code", "description")))),
+        key=lambda i: (i.get("taxonomy") or "", i["name"], i["id"]))
+    return hq.envelope(len(found), page, per_page, hq.page_of(found, page, per_page))
+
+
+@bp.get("/taxonomies")
+def taxonomies():
+    return jsonify(_listing(_taxonomies()))
+
+
+@bp.get("/taxonomies/<taxonomy_id>")
+def taxonomy(taxonomy_id: str):
+    return jsonify(_one(_taxonomies(), taxonomy_id, "taxonomy"))
+
+
+@bp.get("/taxonomy_terms")
+def taxonomy_terms():
+    taxonomy_id, parent = hq.text_arg("taxonomy_id"), hq.text_arg("parent_id")
+    top = hq.bool_arg("top_only")
+    return jsonify(_listing(
+        _terms(), lambda t: taxonomy_id is None or t.get("taxonomy_id") == taxonomy_id,
+        lambda t: parent is None or t.get("parent_id") == parent,
+        lambda t: not top or "parent_id" not in t))
+
+
+@bp.get("/taxonomy_terms/<term_id>")
+def taxonomy_term(term_id: str):
+    return jsonify(_one(_terms(), term_id, "taxonomy term"))
+
+
+def _one(items: list[dict], id_: str, kind: str) -> dict:
+    found = next((i for i in items if i["id"] == id_), None)
+    if found is None:
+        raise NotFound(f"No {kind} has this id.")
+    return found
+

@@ -1,0 +1,138 @@
+"""Writing a plan into the session: records are found by their source keys (one query per
+table), changed only where a value differs, and created with the source's UUID as their
+id when it is a UUID nobody uses yet. The caller commits or rolls back."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import selectinload
+
+from resdir.directory import models as m
+from resdir.directory import operations
+from resdir.extensions import db
+from resdir.interop.hsds_import import services as writing
+from resdir.interop.hsds_import.plan import Plan
+from resdir.interop.hsds_import.report import ImportReport
+from resdir.interop.hsds_import.store import (
+    Bulk,
+    by_key,
+    changed_set,
+    count,
+    free_ids,
+    replace,
+)
+
+
+def apply(plan: Plan, report: ImportReport, organization_id: str | None = None,
+          progress=None) -> set[str]:
+    """Write the plan; return the ids of programs created or changed. Refusals (agency
+    imports naming other organizations) are reported and nothing is written."""
+    with db.session.no_autoflush:
+        orgs = by_key(m.Organization, [plan.key("organization", k) for k in plan.orgs])
+        locations = by_key(m.Location, [plan.key("location", k) for k in plan.locations],
+                           selectinload(m.Location.addresses))
+        services = by_key(m.Service, [plan.key("service", k) for k in plan.services],
+                          *writing.LOAD)
+        if organization_id is not None and not _restrict(plan, report, organization_id, orgs,
+                                                         locations, services):
+            return set()
+        categories = operations.ensure_categories()
+        bulk = Bulk()
+        org_ids = _organizations(plan, report, orgs, bulk)
+        loc_ids = _locations(plan, report, locations, org_ids, bulk)
+        bulk.write(m.Organization, m.Location, m.Address)
+        terms = writing.terms(plan, report, categories)
+        db.session.flush()  # terms (and changed organizations and locations) before programs
+        touched = writing.services(plan, report, services, org_ids, loc_ids, terms, bulk,
+                                   progress)
+        db.session.flush()
+        bulk.write(*writing.BULK_ORDER)
+        return touched
+
+
+def _restrict(plan: Plan, report: ImportReport, organization_id: str, orgs: dict,
+              locations: dict, services: dict) -> bool:
+    """An agency's upload may only describe its own organization. The file's organization
+    is the agency's when it already maps to it (by source key or by our id), or when it is
+    the file's only organization or has the agency's name; it is then written onto the
+    agency's organization. Anything else is refused."""
+    target = db.session.get(m.Organization, organization_id)
+    if target is None:
+        report.fatal("-", None, "organization_id", f"no organization has the id "
+                                                   f"{organization_id!r}")
+        return False
+    ok = True
+    for key, org in plan.orgs.items():
+        existing = orgs.get(plan.key("organization", key))
+        mine = key == organization_id or (existing is not None and existing.id == target.id) or (
+            existing is None and (len(plan.orgs) == 1
+                                  or org.values["name"].casefold() == target.name.casefold()))
+        if mine:
+            orgs[plan.key("organization", key)] = target
+            continue
+        ok = False
+        report.refused(org.rec.file, org.rec.row, "id", f"organization {org.values['name']!r} "
+                       f"is not {target.name!r}; an agency may import only its own listings")
+    for table, plans, found in (("location", plan.locations, locations),
+                                ("service", plan.services, services)):
+        for key, item in plans.items():
+            existing = found.get(plan.key(table, key))
+            if existing is not None and existing.organization_id != target.id:
+                ok = False
+                report.refused(item.rec.file, item.rec.row, "id", f"this {table} belongs to "
+                               "another organization in resdir")
+    return ok
+
+
+def _organizations(plan: Plan, report: ImportReport, orgs: dict, bulk: Bulk) -> dict:
+    """Update the organizations found, queue the new ones; return source id -> our id."""
+    free = free_ids(m.Organization, list(plan.orgs))
+    out = {}
+    for key, item in plan.orgs.items():
+        source_key = plan.key("organization", key)
+        org = orgs.get(source_key)
+        if org is None:
+            out[key] = _claim(key, free)
+            bulk.add(m.Organization, id=out[key], source_key=source_key,
+                     last_modified=m.utcnow(), **item.values)
+            count(report, "organization", True, True)
+        else:
+            out[key] = org.id
+            count(report, "organization", False, changed_set(org, **item.values))
+    return out
+
+
+def _claim(key: str, free: set[str]) -> str:
+    """The source's id when it is a UUID nobody uses, else a new one."""
+    if key.lower() in free:
+        free.discard(key.lower())
+        return key.lower()
+    return m.new_id()
+
+
+def _locations(plan: Plan, report: ImportReport, locations: dict, org_ids: dict,
+               bulk: Bulk) -> dict:
+    free = free_ids(m.Location, list(plan.locations))
+    out = {}
+    for key, item in plan.locations.items():
+        source_key = plan.key("location", key)
+        loc = locations.get(source_key)
+        if loc is None:
+            out[key] = _claim(key, free)
+            bulk.add(m.Location, id=out[key], source_key=source_key,
+                     organization_id=org_ids[item.org_id], **{"confidential": False,
+                                                               **item.values})
+            for address in item.addresses:
+                bulk.add(m.Address, id=m.new_id(), location_id=out[key], **address)
+            count(report, "location", True, True)
+            continue
+        out[key] = loc.id
+        changed = changed_set(loc, organization_id=org_ids[item.org_id], **item.values)
+        addresses = [m.Address(**a) for a in item.addresses]
+        changed |= replace(loc, "addresses", addresses, _address_key)
+        count(report, "location", False, changed)
+    return out
+
+
+def _address_key(a: m.Address) -> tuple:
+    return (a.attention, a.address_1, a.address_2, a.city, a.region, a.state_province,
+            a.postal_code, a.country, a.address_type)

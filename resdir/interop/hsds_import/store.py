@@ -1,0 +1,90 @@
+"""Small helpers for writing: find rows by source key in chunks, change only what differs,
+count what happened."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import insert, select
+
+from resdir.extensions import db
+from resdir.interop.hsds_import.report import ImportReport
+
+CHUNK = 5000
+
+
+def changed_set(obj, **values) -> bool:
+    """Assign only what differs (so unchanged rows are not rewritten); True if any did."""
+    changed = False
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed = True
+    return changed
+
+
+def replace(obj, attr: str, new: list, same) -> bool:
+    """Replace a child collection unless it already holds the same content."""
+    if [same(o) for o in getattr(obj, attr)] != [same(n) for n in new]:
+        setattr(obj, attr, new)
+        return True
+    return False
+
+
+def by_key(model, keys, *options) -> dict:
+    keys, out = sorted(keys), {}
+    for start in range(0, len(keys), CHUNK):
+        query = select(model).where(model.source_key.in_(keys[start:start + CHUNK]))
+        out.update((o.source_key, o) for o in db.session.scalars(query.options(*options)))
+    return out
+
+
+def free_ids(model, candidates) -> set[str]:
+    """Those of the candidate ids (valid UUIDs) that no row of the table uses."""
+    wanted = sorted({c.lower() for c in candidates if _is_uuid(c)})
+    used: set[str] = set()
+    for start in range(0, len(wanted), CHUNK):
+        used.update(db.session.scalars(select(model.id).where(model.id.in_(
+            wanted[start:start + CHUNK]))))
+    return set(wanted) - used
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        return len(text) == 36 and str(uuid.UUID(text)) == text.lower()
+    except ValueError:
+        return False
+
+
+def count(report: ImportReport, table: str, new: bool, changed: bool) -> None:
+    target = report.created if new else report.updated if changed else report.unchanged
+    target[table] += 1
+
+
+class Bulk:
+    """New rows, written with one multi-row INSERT per table instead of the ORM's unit of
+    work (ten times faster for a big first import). Rows must carry their ids."""
+
+    def __init__(self):
+        self.rows: dict = {}
+
+    def add(self, model, **row) -> None:
+        self.rows.setdefault(model, []).append(row)
+
+    def write(self, *models) -> None:
+        for model in models:
+            rows = self.rows.pop(model, [])
+            table = model.__table__
+            for start in range(0, len(rows), CHUNK):
+                db.session.execute(insert(table), _uniform(table, rows[start:start + CHUNK]))
+
+
+def _uniform(table, rows: list[dict]) -> list[dict]:
+    """Give every row the same keys (a multi-row INSERT needs that): a missing value is the
+    column's scalar default, or NULL."""
+    keys = set().union(*rows)
+    defaults = {}
+    for key in keys:
+        default = table.c[key].default
+        defaults[key] = default.arg if default is not None and default.is_scalar else None
+    return [{k: row[k] if k in row else defaults[k] for k in keys} for row in rows]

@@ -1,0 +1,91 @@
+"""The form every reader produces: HSDS 3.0 tables of raw records with their place of origin.
+
+Readers of the older forms (HSDS 1.x, Ohana) translate their tables into these names and
+fields, so the checking and writing code knows only HSDS 3.0.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# HSDS 3.0 tables that resdir stores.
+STORED = (
+    "organization", "location", "address", "service", "service_at_location", "phone",
+    "schedule", "service_area", "language", "required_document", "cost_option", "taxonomy",
+    "taxonomy_term", "attribute",
+)
+# resdir-internal extra tables produced by the legacy readers.
+EXTRA = ("eligibility",)
+# HSDS tables resdir has no place for; they are read, counted and reported, not stored.
+NOT_STORED = (
+    "contact", "program", "funding", "accessibility", "metadata", "meta_table_description",
+    "organization_identifier", "payment_accepted",
+)
+
+# CSV file stem (either spelling) -> table.
+FILE_TABLES = {
+    "organizations": "organization", "organization": "organization",
+    "services": "service", "service": "service",
+    "locations": "location", "location": "location",
+    "service_at_location": "service_at_location", "services_at_location": "service_at_location",
+    "services_at_locations": "service_at_location", "service_at_locations": "service_at_location",
+    "addresses": "address", "address": "address",
+    "phones": "phone", "phone": "phone",
+    "schedules": "schedule", "schedule": "schedule",
+    "service_areas": "service_area", "service_area": "service_area",
+    "languages": "language", "language": "language",
+    "required_documents": "required_document", "required_document": "required_document",
+    "cost_options": "cost_option", "cost_option": "cost_option",
+    "taxonomies": "taxonomy", "taxonomy_terms": "taxonomy_term", "taxonomy_term": "taxonomy_term",
+    "attributes": "attribute", "attribute": "attribute",
+    "contacts": "contact", "contact": "contact", "programs": "program", "program": "program",
+    "funding": "funding", "accessibility": "accessibility", "metadata": "metadata",
+    "meta_table_descriptions": "meta_table_description",
+    "organization_identifiers": "organization_identifier",
+}
+
+
+@dataclass
+class Rec:
+    """One record of a table, as read: field -> value (text, number, list, None)."""
+
+    table: str
+    file: str
+    row: int | str
+    data: dict
+    nested: bool = False  # came from inside another JSON object (repeats are expected)
+    renamed: dict = field(default_factory=dict)  # our field name -> the file's column name
+
+    def column(self, name: str) -> str:
+        """The name the file gives a field (for reports)."""
+        return self.renamed.get(name, name)
+
+    def get(self, name: str) -> str:
+        """The field as stripped text ('' when missing)."""
+        value = self.data.get(name)
+        if value is None:
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return str(value).strip()
+
+
+@dataclass
+class Dataset:
+    form: str
+    source: str
+    tables: dict[str, list[Rec]] = field(default_factory=dict)
+
+    def add(self, rec: Rec) -> Rec:
+        self.tables.setdefault(rec.table, []).append(rec)
+        return rec
+
+    def rows(self, table: str) -> list[Rec]:
+        return self.tables.get(table, [])
+
+
+def slug(text: str, limit: int = 60) -> str:
+    """A source name: lower case letters, digits, dots, dashes and underscores."""
+    out = re.sub(r"[^a-z0-9._-]+", "-", text.strip().lower()).strip("-.")
+    return out[:limit] or "source"
