@@ -148,3 +148,10 @@ def test_logs_carry_ids_not_names_or_contact_details(app, people, caplog, csrf_t
     assert "user " in text_logged  # something was logged, by id
     assert "Quillon" not in text_logged and "Zephyrine" not in text_logged
     assert "quillon.varga" not in text_logged
+
+
+def test_nul_characters_are_refused_naming_the_parameter(client, mini):
+    response = client.get("/hsds/services?taxonomy_term_id=a%00b")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["parameter"] == "taxonomy_term_id"
+    assert client.get("/api/v1/search?q=fo%00od").status_code == 200  # words: dropped

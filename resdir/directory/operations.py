@@ -172,9 +172,10 @@ def apply_location_row(loc: m.Location, org: m.Organization, v: dict) -> None:
 
 
 def _replace(service: m.Service, attr: str, new: list, same) -> None:
-    """Replace a child collection unless it already holds the same content."""
+    """Replace a child collection unless it already holds the same content (in any order:
+    PostgreSQL returns unordered children in no fixed order)."""
     old = getattr(service, attr)
-    if [same(o) for o in old] != [same(n) for n in new]:
+    if sorted(map(same, old), key=repr) != sorted(map(same, new), key=repr):
         setattr(service, attr, new)
 
 

@@ -10,7 +10,7 @@ import math
 from datetime import UTC, datetime
 
 from flask import current_app, request
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import String, and_, func, or_, select
 
 from resdir.directory import indexing
 from resdir.directory import models as m
@@ -27,7 +27,9 @@ E = m.Eligibility
 
 
 def _has(column):
-    return m.Service.eligibility.has(and_(column.is_not(None), column != ""))
+    if isinstance(column.type, String):
+        return m.Service.eligibility.has(and_(column.is_not(None), column != ""))
+    return m.Service.eligibility.has(column.is_not(None))  # "" is no integer (PostgreSQL)
 
 
 # Which services carry each service-level extension term (the others link locations,

@@ -24,8 +24,9 @@ def changed_set(obj, **values) -> bool:
 
 
 def replace(obj, attr: str, new: list, same) -> bool:
-    """Replace a child collection unless it already holds the same content."""
-    if [same(o) for o in getattr(obj, attr)] != [same(n) for n in new]:
+    """Replace a child collection unless it already holds the same content (in any order:
+    PostgreSQL returns unordered children in no fixed order)."""
+    if sorted(map(same, getattr(obj, attr)), key=repr) != sorted(map(same, new), key=repr):
         setattr(obj, attr, new)
         return True
     return False
