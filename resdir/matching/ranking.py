@@ -8,11 +8,12 @@ whether the program is open now.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from resdir.directory import hours
 from resdir.directory import models as m
-from resdir.directory.documents import spans_of
 from resdir.matching.eligibility import Verdict
 
 WEIGHTS = {"eligibility": 0.35, "distance": 0.25, "capacity": 0.15, "freshness": 0.10,
@@ -33,15 +34,30 @@ class Ranked:
 
 def open_now(service: m.Service, now: datetime, tz: str) -> bool | None:
     """True or False when hours are known, None when they are not."""
-    spans = spans_of(service)
-    if not spans:
+    schedules = service.schedules
+    # The weekly spans of documents.spans_of, as (byday, opens, closes).
+    weekly = [(s.byday, s.opens_at, s.closes_at) for s in schedules
+              if not s.closed and s.byday in hours.HSDS_DAYS and s.opens_at and s.closes_at]
+    if not weekly:
         return None
-    local = now.astimezone(ZoneInfo(tz))
-    minute = local.weekday() * 1440 + local.hour * 60 + local.minute
-    if any(s.closed and s.valid_from and s.valid_from <= local.date() <= (s.valid_to or
-           s.valid_from) for s in service.schedules):
+    minute, today = _local(now, tz)
+    if any(s.closed and s.valid_from and s.valid_from <= today <= (s.valid_to or
+           s.valid_from) for s in schedules):
         return False
-    return any(start <= minute < end for span in spans for start, end in span.minutes())
+    return any(start <= minute < end for span in weekly for start, end in _minutes(*span))
+
+
+@lru_cache(maxsize=256)
+def _local(now: datetime, tz: str) -> tuple[int, date]:
+    """(minute of the week, date) of `now` in the zone `tz`."""
+    local = now.astimezone(ZoneInfo(tz))
+    return local.weekday() * 1440 + local.hour * 60 + local.minute, local.date()
+
+
+@lru_cache(maxsize=4096)
+def _minutes(byday: str, opens: time, closes: time) -> tuple[tuple[int, int], ...]:
+    """hours.Span.minutes() of one weekly span (programs share a few hundred at most)."""
+    return tuple(hours.Span(hours.HSDS_DAYS.index(byday), opens, closes).minutes())
 
 
 def rank(service: m.Service, verdict: Verdict, distance_mi: float | None,
