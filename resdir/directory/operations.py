@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import select
@@ -74,9 +75,11 @@ def categories() -> list[m.TaxonomyTerm]:
     )
 
 
-def category_slugs() -> set[str]:
+@lru_cache(maxsize=1)
+def category_slugs() -> frozenset[str]:
+    """The category slugs of data/categories.csv (read once: every search checks them)."""
     with CATEGORIES_FILE.open(newline="", encoding="utf-8") as handle:
-        return {row["slug"] for row in csv.DictReader(handle)}
+        return frozenset(row["slug"] for row in csv.DictReader(handle))
 
 
 def import_csv(path: str | Path) -> ImportSummary:

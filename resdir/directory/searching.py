@@ -92,7 +92,7 @@ def parse(args: MultiDict, now: datetime | None = None) -> Query:
     """Check request parameters; raise BadParameter naming the first bad one."""
     cfg = current_app.config
     now = now or datetime.now(UTC)
-    known = set(operations.category_slugs())
+    known = operations.category_slugs()
     cats = [c.strip() for c in args.getlist("category") if c.strip()]
     for c in cats:
         if c not in known:

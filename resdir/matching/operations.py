@@ -11,14 +11,12 @@ from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy import delete, select
-from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from resdir.audit.operations import record, record_now
 from resdir.auth import policy
 from resdir.directory import indexing
 from resdir.directory import models as dm
-from resdir.directory.documents import LOAD_ALL
 from resdir.errors import BadParameter, Conflict, NotFound
 from resdir.extensions import db
 from resdir.matching import eligibility, ranking
@@ -30,14 +28,6 @@ from resdir.matching.screening import parse_ahc, score_ahc
 from resdir.search import SearchRequest
 
 log = logging.getLogger(__name__)
-# A program as the ORM loads it with everything a match shows. `match` itself reads light
-# stand-ins instead (see _programs), which is several times faster.
-MATCH_LOAD = (
-    *LOAD_ALL,
-    selectinload(dm.Service.eligibility),
-    selectinload(dm.Service.service_areas),
-    selectinload(dm.Service.phones),
-)
 
 
 # -- the need crosswalk ---------------------------------------------------------------
