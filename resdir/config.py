@@ -91,11 +91,18 @@ SETTINGS: list[Setting] = [
     ),
     Setting(
         "RATELIMIT_STORAGE_URI",
-        "memory://",
-        "Where login rate-limit counters live; use redis://... with several processes.",
+        "database://",
+        "Where rate-limit counters live: `database://` (the app's database, shared by every "
+        "process and machine) or `redis://host:6379` for large installs.",
     ),
     Setting("LOGIN_LIMIT_ADDRESS", "20/minute;200/hour", "Sign-in attempts allowed per address."),
     Setting("LOGIN_LIMIT_ACCOUNT", "5/minute;30/hour", "Sign-in attempts allowed per e-mail."),
+    Setting("SECOND_FACTOR_LIMIT_ACCOUNT", "5/minute;30/hour",
+            "Authenticator codes one account may try (on top of the per-address limit)."),
+    Setting("SECOND_FACTOR_LOCKOUT_FAILURES", 10,
+            "Wrong authenticator codes in a row that lock the account's second step.", int),
+    Setting("SECOND_FACTOR_LOCKOUT_MINUTES", 30,
+            "How long the second step stays locked after too many wrong codes.", int),
     Setting("TOTP_ISSUER", "resdir", "Name shown in authenticator apps for the second factor."),
     Setting("MATCH_RADIUS_MI", 25.0, "How far from the client matching looks, in miles.", float),
     Setting(
