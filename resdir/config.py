@@ -121,6 +121,9 @@ SETTINGS: list[Setting] = [
     Setting("SMTP_PASSWORD", "", "Mail server password."),
     Setting("MAIL_SENDER", "resdir <no-reply@resdir.invalid>", "From address of notifications."),
     Setting("MAIL_ENABLED", True, "Send notification e-mail at all.", bool),
+    Setting("WORKER_INTERVAL_SECONDS", 60,
+            "How often `resdir worker` looks for due jobs (reminders, verification mail).", int),
+    Setting("WORKER_BATCH", 200, "Most mails one job sends per worker tick.", int),
     Setting(
         "INDEX_SYNC",
         True,
