@@ -121,6 +121,13 @@ SETTINGS: list[Setting] = [
     Setting("SMTP_PASSWORD", "", "Mail server password."),
     Setting("MAIL_SENDER", "resdir <no-reply@resdir.invalid>", "From address of notifications."),
     Setting("MAIL_ENABLED", True, "Send notification e-mail at all.", bool),
+    Setting("MAX_UPLOAD_MB", 20.0,
+            "Largest request body (Flask's MAX_CONTENT_LENGTH): bigger uploads get 413; import "
+            "bigger files with `resdir import`.", float),
+    Setting("MAX_UNPACKED_MB", 100.0,
+            "Largest total an uploaded zip may unpack to; checked while unpacking.", float),
+    Setting("MAX_ZIP_RATIO", 100,
+            "Largest unpacked-to-packed size ratio of an uploaded zip (zip bombs).", int),
     Setting("WORKER_INTERVAL_SECONDS", 60,
             "How often `resdir worker` looks for due jobs (reminders, verification mail).", int),
     Setting("WORKER_BATCH", 200, "Most mails one job sends per worker tick.", int),
@@ -165,4 +172,9 @@ def load(instance_path: str, environ: dict[str, str] | None = None) -> dict[str,
     config["SESSION_COOKIE_SAMESITE"] = "Lax"
     config["RATELIMIT_STORAGE_URI"] = config["RESDIR_RATELIMIT_STORAGE_URI"]
     config["SQLALCHEMY_DATABASE_URI"] = config["RESDIR_DATABASE_URL"]
+    config["MAX_CONTENT_LENGTH"] = max_content_length(config)
     return config
+
+
+def max_content_length(config: dict[str, Any]) -> int:
+    return int(config["RESDIR_MAX_UPLOAD_MB"] * 1024 * 1024)
