@@ -21,8 +21,9 @@ setup: $(VENV)/.run-installed
 	$(BIN)/flask resdir setup
 
 ## run: set everything up and serve on http://127.0.0.1:5000
+# Mail goes to files in instance/mail unless RESDIR_MAIL_FOLDER is set (set it empty for SMTP).
 run: setup
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	RESDIR_MAIL_FOLDER=$${RESDIR_MAIL_FOLDER-instance/mail} $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## chromium: Debian's Chromium for the browser tests, installed when missing
 chromium:
