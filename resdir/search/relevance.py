@@ -6,8 +6,9 @@ The ranking formula (README "Search" repeats it):
                    BM25(content) + TITLE_WEIGHT * BM25(title)      (typed words x1.25)
                  + OPTIONAL_WEIGHT * the same for optional words ("help", "near", "free")
     match(p)     = text(p) / the best text(p) among the matches                (0..1)
-    need(p)      = share of the need-naming groups p is in by its category, or whose
-                   words are in its title (name, categories, source taxonomy terms) (0..1)
+    need(p)      = share of the need-naming groups p is in by its category (for a program
+                   without categories: whose words are in its name or source taxonomy
+                   terms)                                                        (0..1)
     relevance(p) = (1 - NEED_WEIGHT) * match(p) + NEED_WEIGHT * need(p)
                    (just match(p) when the query names no need)
     score(p)     = relevance(p) * near(p) * open(p) * fresh(p)
@@ -91,6 +92,7 @@ def match(view: View, groups: list[Group], cand: np.ndarray):
     some = np.zeros(cand.size, dtype=bool)
     need_hits = np.zeros(cand.size)
     naming = 0
+    uncategorized = None
     for group in groups:
         hit, score, named = _group_score(view, group, cand)
         if group.optional:
@@ -100,9 +102,12 @@ def match(view: View, groups: list[Group], cand: np.ndarray):
         if group.categories:
             naming += 1
             in_category = view.any_mask("category", group.categories)[cand]
-            # The need is named by the program's category, or by its name or the source's
-            # own taxonomy terms (programs the source left without a category).
-            need_hits += in_category | named
+            if uncategorized is None:
+                uncategorized = ~view.any_mask("category", view.lexicon("category"))[cand]
+            # The need is named by the program's category; for a program without any
+            # category, by its name or the source's own taxonomy terms. (A categorized
+            # "Bus Rentals" in transportation does not name the need "rent".)
+            need_hits += in_category | (named & uncategorized)
             hit = hit | in_category
         every &= hit
         some |= hit
