@@ -127,6 +127,14 @@ def test_a_program_in_the_named_category_is_found_without_the_word(client, make_
     assert names(client, q="I need a bed") == ["Safe Haven"]
 
 
+def test_a_narrower_word_does_not_match_its_whole_category(client, make_service):
+    # "tax" belongs to financial help, but a clothes closet in that category is not tax help.
+    make_service("VITA Tax Preparation", categories=("financial",),
+                 description="Volunteers prepare federal tax returns at no cost.")
+    make_service("Clothes Closet", categories=("financial",), description="Free clothes.")
+    assert names(client, q="free tax help") == ["VITA Tax Preparation"]
+
+
 # -- precise synonyms, stems and senses ---------------------------------------------------
 
 

@@ -18,7 +18,7 @@ LEXICON_FILE = Path(__file__).with_name("lexicon.toml")
 def _load(path: Path) -> dict:
     with path.open("rb") as handle:
         data = tomllib.load(handle)
-    unknown = set(data) - {"optional", "needs", "synonyms", "senses", "stems"}
+    unknown = set(data) - {"optional", "needs", "topics", "synonyms", "senses", "stems"}
     if unknown:
         raise ValueError(f"{path}: unknown section(s) {', '.join(sorted(unknown))}")
     return data
@@ -33,14 +33,23 @@ SENSES: dict[str, frozenset[str]] = {
 }
 STEMS: dict[str, str] = dict(_DATA.get("stems", {}))
 
-# phrase -> the category slugs it names
-NEEDS: dict[str, frozenset[str]] = {}
-for _slug, _phrases in _DATA.get("needs", {}).items():
-    for _phrase in _phrases:
-        NEEDS[_phrase] = NEEDS.get(_phrase, frozenset()) | {_slug}
+
+
+def _by_phrase(table: dict[str, list[str]]) -> dict[str, frozenset[str]]:
+    out: dict[str, frozenset[str]] = {}
+    for slug, phrases in table.items():
+        for phrase in phrases:
+            out[phrase] = out.get(phrase, frozenset()) | {slug}
+    return out
+
+
+# phrase -> the category slugs it names: NEEDS name a whole need (a program in the
+# category matches the phrase), TOPICS a narrower thing (the category only ranks higher).
+NEEDS: dict[str, frozenset[str]] = _by_phrase(_DATA.get("needs", {}))
+TOPICS: dict[str, frozenset[str]] = _by_phrase(_DATA.get("topics", {}))
 
 # Phrases that form one group of words (longest first wins).
-PHRASES: frozenset[str] = frozenset(SYNONYMS) | frozenset(NEEDS)
+PHRASES: frozenset[str] = frozenset(SYNONYMS) | frozenset(NEEDS) | frozenset(TOPICS)
 MAX_PHRASE = max(len(p.split()) for p in PHRASES)
 
 # Every phrase of two or more words the vocabulary names, synonyms included: indexed as

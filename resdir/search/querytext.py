@@ -37,6 +37,8 @@ class Group:
     optional: bool = False
     categories: frozenset[str] = frozenset()
     wrong_sense: frozenset[str] = frozenset()
+    # True when the phrase names a whole need: a program in the category matches it.
+    whole_need: bool = False
 
 
 def words(text: str | None) -> list[str]:
@@ -73,13 +75,16 @@ def parse(ws: list[str]) -> list[Group]:
                 out.append(Group(
                     alternatives=tuple(alternatives),
                     optional=size == 1 and phrase in lexicon.OPTIONAL,
-                    categories=lexicon.NEEDS.get(phrase, frozenset()),
+                    categories=(lexicon.NEEDS.get(phrase, frozenset())
+                                | lexicon.TOPICS.get(phrase, frozenset())),
                     wrong_sense=lexicon.SENSES.get(phrase, frozenset()) - typed,
+                    whole_need=phrase in lexicon.NEEDS,
                 ))
             i += size
             break
     if out and all(g.optional for g in out):
-        out = [Group(g.alternatives, False, g.categories, g.wrong_sense) for g in out]
+        out = [Group(g.alternatives, False, g.categories, g.wrong_sense, g.whole_need)
+               for g in out]
     return out
 
 

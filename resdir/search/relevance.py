@@ -85,7 +85,8 @@ def _group_score(view: View, group: Group, cand: np.ndarray):
 
 def match(view: View, groups: list[Group], cand: np.ndarray):
     """(hit, relevance, mode) over the candidates: programs matching every needed group
-    (by its words, or by being in the category it names), else any of them ("any")."""
+    (by its words, or by being in the category of the whole need it names), else any of
+    them ("any")."""
     needed = [g for g in groups if not g.optional]
     text = np.zeros(cand.size)
     every = np.ones(cand.size, dtype=bool)
@@ -108,7 +109,8 @@ def match(view: View, groups: list[Group], cand: np.ndarray):
             # category, by its name or the source's own taxonomy terms. (A categorized
             # "Bus Rentals" in transportation does not name the need "rent".)
             need_hits += in_category | (named & uncategorized)
-            hit = hit | in_category
+            if group.whole_need:
+                hit = hit | in_category
         every &= hit
         some |= hit
     mode = "all"
