@@ -121,6 +121,8 @@ SETTINGS: list[Setting] = [
     Setting("SMTP_PASSWORD", "", "Mail server password."),
     Setting("MAIL_SENDER", "resdir <no-reply@resdir.invalid>", "From address of notifications."),
     Setting("MAIL_ENABLED", True, "Send notification e-mail at all.", bool),
+    Setting("MAIL_FOLDER", "",
+            "Write e-mail as .eml files in this folder instead of SMTP (make run: instance/mail)."),
     Setting("MAX_UPLOAD_MB", 20.0,
             "Largest request body (Flask's MAX_CONTENT_LENGTH): bigger uploads get 413; import "
             "bigger files with `resdir import`.", float),
