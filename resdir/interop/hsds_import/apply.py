@@ -48,6 +48,7 @@ def apply(plan: Plan, report: ImportReport, organization_id: str | None = None,
                                    progress)
         db.session.flush()
         bulk.write(*writing.BULK_ORDER)
+        importing.queue(plan)
         return touched
 
 

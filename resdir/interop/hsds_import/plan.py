@@ -78,6 +78,7 @@ class Plan:
     category_terms: dict[str, str] = field(default_factory=dict)  # term id -> our category
     crosswalk: object = None  # resdir.categorize.crosswalk.Crosswalk of this import
     coded: dict[str, list[str]] = field(default_factory=dict)  # service -> bare term codes
+    suggestions: dict = field(default_factory=dict)  # service -> uncertain text Suggestion
 
     def key(self, table: str, source_id: str) -> str:
         """The source_key of a record: hsds:<source>:<table>:<id>."""
