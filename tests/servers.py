@@ -49,7 +49,8 @@ class Gunicorn:
         self.process = subprocess.Popen(
             [str(GUNICORN), "-c", str(ROOT / "gunicorn.conf.py"), "--bind",
              f"127.0.0.1:{self.port}", "--workers", str(self.workers), "wsgi:app"],
-            cwd=ROOT, env=self.env, stdout=self._out or subprocess.DEVNULL, stderr=subprocess.STDOUT,
+            cwd=ROOT, env=self.env, stdout=self._out or subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + healthy_within
         while time.monotonic() < deadline:
