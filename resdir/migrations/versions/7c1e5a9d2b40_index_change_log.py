@@ -1,7 +1,7 @@
 """index outbox becomes an ordered change log read by every node
 
 Revision ID: 7c1e5a9d2b40
-Revises: 53d0119efd7a
+Revises: a1f3c9e2b7d4
 Create Date: 2026-12-01 18:20:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '7c1e5a9d2b40'
-down_revision = '53d0119efd7a'
+down_revision = 'a1f3c9e2b7d4'
 branch_labels = None
 depends_on = None
 
