@@ -114,6 +114,8 @@ SETTINGS: list[Setting] = [
     Setting("SMTP_PASSWORD", "", "Mail server password."),
     Setting("MAIL_SENDER", "resdir <no-reply@resdir.invalid>", "From address of notifications."),
     Setting("MAIL_ENABLED", True, "Send notification e-mail at all.", bool),
+    Setting("MAIL_FOLDER", "",
+            "Write e-mail as .eml files in this folder instead of SMTP (make run: instance/mail)."),
     Setting(
         "INDEX_SYNC",
         True,
