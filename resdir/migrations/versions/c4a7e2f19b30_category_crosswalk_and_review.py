@@ -1,7 +1,7 @@
 """category crosswalk and review queue
 
 Revision ID: c4a7e2f19b30
-Revises: a1f3c9e2b7d4
+Revises: 7c1e5a9d2b40
 Create Date: 2026-12-01 18:20:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c4a7e2f19b30'
-down_revision = 'a1f3c9e2b7d4'
+down_revision = '7c1e5a9d2b40'
 branch_labels = None
 depends_on = None
 
