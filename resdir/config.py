@@ -115,6 +115,11 @@ SETTINGS: list[Setting] = [
     Setting("MAIL_SENDER", "resdir <no-reply@resdir.invalid>", "From address of notifications."),
     Setting("MAIL_ENABLED", True, "Send notification e-mail at all.", bool),
     Setting(
+        "FHIR_CANONICAL",
+        "",
+        "Fixed canonical base of resdir's FHIR code systems (empty: RESDIR_BASE_URL + /fhir).",
+    ),
+    Setting(
         "INDEX_SYNC",
         True,
         "Apply pending index changes right after each commit (off: only `resdir sync-index`).",

@@ -10,4 +10,3 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
-    app.register_blueprint(api.fhir_bp)
