@@ -23,8 +23,8 @@ from resdir.referrals.models import Referral
 bp = Blueprint("fhir", __name__, url_prefix="/fhir")
 
 
-def _referral(referral_id: str) -> context.Context:
-    found = operations.get_referral(g.user, referral_id)  # policy; 401 or 404; audited
+def _referral(referral_id: str, audit: bool = True) -> context.Context:
+    found = operations.get_referral(g.user, referral_id, audit=audit)  # policy: 401, 404
     return context.load(found, g.user)
 
 
@@ -53,23 +53,16 @@ def read_task(referral_id: str):
 @bp.put("/Task/<referral_id>")
 def update_task(referral_id: str):
     """Full-resource update by the owner (or the requester): see task_update."""
-    policy.require_login(g.user)
-    body = _body("Task")
-    ctx = task_update.apply(g.user, _referral(referral_id), body,
-                            request.headers.get("If-Match"))
+    ctx = _referral(referral_id, audit=False)  # the change itself is audited
+    ctx = task_update.apply(g.user, ctx, _body("Task"), request.headers.get("If-Match"))
     return fhir_json(referral.task(ctx))
 
 
 @bp.get("/Task")
 def search_tasks():
     policy.require_login(g.user)
-    found, total, kept = search.search(g.user, request.args)
+    found, total, kept, page, count = search.search(g.user, request.args)
     base = server_base()
-    count = int(kept.get("_count", [0])[0] or 0) if "_count" in kept else None
-    from flask import current_app
-
-    count = count if count is not None else current_app.config["RESDIR_PER_PAGE"]
-    page = int(request.args.get("_page") or 1)
     entries = []
     for row in found:
         task = referral.task(context.load(row, g.user))

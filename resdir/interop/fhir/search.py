@@ -102,8 +102,9 @@ def visible_query(user):
     return None
 
 
-def search(user, args) -> tuple[list[Referral], int, dict]:
-    """The page of referrals, the total, and the parameters that made them (for links)."""
+def search(user, args) -> tuple[list[Referral], int, dict, int, int]:
+    """The page of referrals, the total, the parameters that made them (for links), the
+    page number and the page size."""
     for name in args:
         if name not in KNOWN:
             raise BadParameter(f"Task has no search parameter {name!r} here; use one of: "
@@ -117,7 +118,7 @@ def search(user, args) -> tuple[list[Referral], int, dict]:
     query = visible_query(user)
     kept = {k: args.getlist(k) for k in args if k not in ("_page", "_format")}
     if query is None:
-        return [], 0, kept
+        return [], 0, kept, page, count
     conditions = _last_updated(args.getlist("_lastUpdated"))
     for name in ("owner", "status", "_id", "focus"):
         if name not in args:
@@ -140,7 +141,7 @@ def search(user, args) -> tuple[list[Referral], int, dict]:
     found = list(db.session.scalars(query.order_by(*order).offset((page - 1) * count)
                                     .limit(count))) if count else []
     record_now("referral.list", None, None, user=user)
-    return found, total, kept
+    return found, total, kept, page, count
 
 
 def links(base: str, kept: dict, page: int, count: int, total: int) -> list[dict]:
