@@ -1,7 +1,7 @@
 """FHIR: Procedures agencies post, Task businessStatus
 
 Revision ID: f1a7c0de0013
-Revises: a1f3c9e2b7d4
+Revises: 7c1e5a9d2b40
 Create Date: 2026-12-01 18:30:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'f1a7c0de0013'
-down_revision = 'a1f3c9e2b7d4'
+down_revision = '7c1e5a9d2b40'
 branch_labels = None
 depends_on = None
 
