@@ -13,6 +13,7 @@ from resdir.errors import BadParameter, NotFound
 from resdir.extensions import db
 from resdir.interop.fhir import capability, context, referral, search, task_update
 from resdir.interop.fhir.common import server_base, when
+from resdir.interop.fhir.consent import consent_resource
 from resdir.interop.fhir.outcome import fhir_json
 from resdir.interop.fhir.patient import AGENCY, CARE, patient
 from resdir.interop.fhir.procedures import create as create_procedure
@@ -83,14 +84,14 @@ def read_consent(consent_id: str):
     from resdir.referrals.models import Consent
 
     policy.require_login(g.user)
-    consent = db.session.get(Consent, consent_id)
-    if consent is None:
+    row = db.session.get(Consent, consent_id)
+    if row is None:
         raise NotFound(f"No Consent/{consent_id}.")
     try:
-        ctx = _referral(consent.referral_id)
+        ctx = _referral(row.referral_id)
     except NotFound:
         raise NotFound(f"No Consent/{consent_id}.") from None
-    return fhir_json(referral.consent_resource(ctx))
+    return fhir_json(consent_resource(ctx))
 
 
 @bp.get("/Procedure/<procedure_id>")
