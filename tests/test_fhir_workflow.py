@@ -157,7 +157,8 @@ def test_every_transition_through_put(app, fhir, referral, current):
                     assert f"may mark a referral {new}" in found["diagnostics"], label
                 else:
                     assert response.status_code == 422, label
-                    assert f"A {current} referral cannot become {new}." in (
+                    article = "An" if current[0] in "aeio" else "A"
+                    assert f"{article} {current} referral cannot become {new}." in (
                         found["diagnostics"]), label
                 assert timeline(app, referral["id"]) == before, label
             # What each move needs: a reason, or an output to complete.
