@@ -1,7 +1,7 @@
 """FHIR: Procedures agencies post, Task businessStatus
 
 Revision ID: f1a7c0de0013
-Revises: 7c1e5a9d2b40
+Revises: c4a7e2f19b30
 Create Date: 2026-12-01 18:30:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'f1a7c0de0013'
-down_revision = '7c1e5a9d2b40'
+down_revision = 'c4a7e2f19b30'
 branch_labels = None
 depends_on = None
 
