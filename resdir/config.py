@@ -134,6 +134,11 @@ SETTINGS: list[Setting] = [
             "How often `resdir worker` looks for due jobs (reminders, verification mail).", int),
     Setting("WORKER_BATCH", 200, "Most mails one job sends per worker tick.", int),
     Setting(
+        "FHIR_CANONICAL",
+        "",
+        "Fixed canonical base of resdir's FHIR code systems (empty: RESDIR_BASE_URL + /fhir).",
+    ),
+    Setting(
         "INDEX_SYNC",
         True,
         "Apply a request's own index changes right after its commit (off: the background "

@@ -1,7 +1,7 @@
 """rate-limit counters in the database; second-factor lockout
 
 Revision ID: b7e2d4f1c8a9
-Revises: c4a7e2f19b30
+Revises: f1a7c0de0013
 Create Date: 2026-12-01 18:10:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'b7e2d4f1c8a9'
-down_revision = 'c4a7e2f19b30'
+down_revision = 'f1a7c0de0013'
 branch_labels = None
 depends_on = None
 
