@@ -40,6 +40,7 @@ BOTH_SIDES_WRITE = _signed_in(401, 404, coord_a=303, agency_a=303, admin=303)
 # (method, rule) -> (how to call it, expected status per role)
 MATRIX = {
     ("GET", "/"): ("page", "/?q=food", _all(200)),
+    ("GET", "/favicon.ico"): ("page", "/favicon.ico", _all(301)),
     ("GET", "/programs/<service_id>"): ("page", "/programs/{pantry}", _all(200)),
     ("GET", "/api/v1/search"): ("api", "/api/v1/search?q=food", _all(200)),
     ("GET", "/api/v1/services/<service_id>"): ("api", "/api/v1/services/{pantry}", _all(200)),
@@ -84,6 +85,13 @@ MATRIX = {
                                                  {**CARE_A, "coord_a": 303, "admin": 303}),
     ("GET", "/needs"): ("page", "/needs", _signed_in(401, 200)),
     ("POST", "/needs"): ("page", "/needs", _signed_in(401, 403, admin=303)),
+    ("GET", "/categories/crosswalk"): ("page", "/categories/crosswalk", _signed_in(401, 200)),
+    ("POST", "/categories/crosswalk"): ("page", "/categories/crosswalk",
+                                        _signed_in(401, 403, admin=303)),
+    ("GET", "/categories/review"): ("page", "/categories/review", ADMIN_ONLY),
+    # the pantry has no suggestion waiting: the admin is let in and told so (404)
+    ("POST", "/categories/review"): ("page", "/categories/review",
+                                     _signed_in(401, 403, admin=404)),
     ("POST", "/api/v1/clients"): ("api", "/api/v1/clients", _signed_in(401, 201, agency_a=403,
                                                                         agency_b=403)),
     ("GET", "/api/v1/clients/<client_id>"): ("api", "/api/v1/clients/{client_a}", CARE_A_API),
@@ -102,6 +110,8 @@ MATRIX = {
                                                   {**BOTH_SIDES_WRITE}),
     ("POST", "/referrals/<referral_id>/notes"): ("page", "/referrals/{referral}/notes",
                                                  {**BOTH_SIDES_WRITE}),
+    ("POST", "/referrals/<referral_id>/send"): ("page", "/referrals/{referral}/send",
+                                                {**BOTH_SIDES_WRITE}),
     ("GET", "/referrals/<referral_id>/handout"): ("page", "/referrals/{referral}/handout",
                                                   {**BOTH_SIDES, "agency_a": 403}),
     ("POST", "/api/v1/referrals"): ("api", "/api/v1/referrals",
@@ -288,6 +298,11 @@ def _form(method, rule, csrf, app, ids):
         return {"kind": "edit", "text": "Open on Sundays now", "csrf_token": csrf}
     if rule == "/needs":
         return {"code": "food-insecurity", "category": "food", "csrf_token": csrf}
+    if rule == "/categories/crosswalk":
+        return {"scheme": "name", "match": "soup kitchens", "category": "food",
+                "csrf_token": csrf}
+    if rule == "/categories/review":
+        return {"service_id": ids["pantry"], "action": "accept", "csrf_token": csrf}
     if rule.endswith("/capacity"):
         with app.app_context():
             from resdir.directory import models as m
