@@ -64,6 +64,7 @@ def load(name: str, folder: Path, workdir: Path, reuse: bool = False):
     started = time.perf_counter()
     with app.app_context():
         if reuse:
+            db.create_all()  # tables added since that database was made
             indexing.reindex()
             return app, time.perf_counter() - started
         db.create_all()
