@@ -83,7 +83,8 @@ def _second_factor_limit() -> str:
 
 @bp.route("/login/second-factor", methods=["GET", "POST"])
 @limiter.limit(_address_limit, methods=["POST"])
-@limiter.limit(_second_factor_limit, methods=["POST"], key_func=_pending_key)
+@limiter.limit(_second_factor_limit, methods=["POST"], key_func=_pending_key,
+               exempt_when=lambda: g.get("pending") is None)  # no account: only redirected
 def second_factor():
     """Ask for the authenticator code (and enrol one the first time, as admins must)."""
     user = g.get("pending")
