@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import os
 import sys
 import time
 
@@ -44,7 +42,7 @@ def import_command(path: str, dry_run: bool = False, source: str | None = None,
                    organization_id: str | None = None) -> None:
     """Load a directory: the seed CSV, or HSDS 3.0 JSON/CSV, HSDS 1.x CSV or Ohana CSV
     (a file or folder). All or nothing; re-running updates."""
-    if _is_seed_csv(path):
+    if csvimport.is_seed_csv(path):
         _import_seed(path, dry_run)
         return
     from resdir.interop.hsds_import import import_path
@@ -61,22 +59,6 @@ def import_command(path: str, dry_run: bool = False, source: str | None = None,
         raise click.ClickException(f"nothing was imported from {path}")
     if dry_run:
         click.echo("dry run: nothing was written")
-
-
-def _is_seed_csv(path: str) -> bool:
-    """The seed directory CSV (README format): a CSV file whose header has program_key, or
-    any CSV file that is not an HSDS/Ohana table (so that it gets the seed format's errors);
-    a missing .csv file too (it is reported as such)."""
-    if not path.lower().endswith(".csv"):
-        return False
-    if not os.path.isfile(path):
-        return True
-    with open(path, newline="", encoding="utf-8-sig", errors="replace") as handle:
-        if "program_key" in [h.strip() for h in next(csv.reader(handle), [])]:
-            return True
-    from resdir.interop.hsds_import.detect import is_table_file
-
-    return not is_table_file(path)
 
 
 def _import_seed(path: str, dry_run: bool) -> None:

@@ -141,9 +141,12 @@ def test_example_city_all_resources_and_simple(app):
         assert sanctuary.timezone == "America/New_York"
         assert any(e.kind == "note" and e.file == "payments_accepted.csv"
                    for e in report.entries)
+        # The same records (the same UUIDs) published under another source name update
+        # what the first import made instead of duplicating it (issue 10, defect 6).
         simple = import_path(CITY / "simple")
         assert simple.ok and simple.source == "hsds_simple_sample"
-        assert simple.created["service"] == 13 and count(m.Service) == 26
+        assert simple.created["service"] == 0 and simple.imported("service") == 13
+        assert count(m.Service) == 13
 
 
 @pytest.mark.parametrize("name, created", [
@@ -189,7 +192,8 @@ def test_spec_csv_and_json_folders(app):
                    "'985e4a42-bd9f-4edc-911d-0243a4640aca' is not an organization here")
         folder = import_path(SPEC)
         assert folder.ok and folder.source == "v3.0-examples"
-        assert folder.created["service"] == 1
+        # the JSON examples hold the CSV's service (same UUID): found again, not duplicated
+        assert folder.created["service"] == 0 and folder.imported("service") == 1
         assert has(folder, "note", "base.json", None, "-", "API root document")
         # the spec's UUIDs are kept as ids where they are free
         assert db.session.get(m.Service, "ac148810-d857-441c-9679-408f346de14b") is not None

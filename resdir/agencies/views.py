@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from resdir.agencies import operations
+from resdir.auth import operations as auth
 from resdir.auth import policy
 from resdir.auth.forms import ConfirmForm, require_valid_form
 from resdir.directory import models as m
@@ -93,8 +94,10 @@ def confirm(service_id: str):
 def history(service_id: str):
     """Every change to the listing, field by field; admins may revert one."""
     service = operations.editable_service(g.user, service_id)
-    return render_template("agency/history.html", service=service,
-                           changes=operations.history(g.user, service), form=ConfirmForm())
+    changes = operations.history(g.user, service)
+    return render_template("agency/history.html", service=service, changes=changes,
+                           people=auth.display_names({c.updated_by for c in changes}),
+                           form=ConfirmForm())
 
 
 @bp.post("/changes/<int:change_id>/revert")

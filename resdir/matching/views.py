@@ -8,6 +8,7 @@ from resdir.auth import policy
 from resdir.auth.forms import ConfirmForm, require_valid_form
 from resdir.directory.operations import categories
 from resdir.errors import BadParameter, Conflict
+from resdir.interop.hsds_import.parse import language_code
 from resdir.matching import operations
 from resdir.matching.needs import load_needs
 from resdir.matching.screening import DOMAIN_NAMES
@@ -15,9 +16,11 @@ from resdir.matching.screening import DOMAIN_NAMES
 bp = Blueprint("matching", __name__)
 
 FACT_INPUTS = ("zip", "state", "age", "birth_date", "household_size", "annual_income",
-               "languages", "insurance", "gender")
+               "insurance", "gender")
 FACT_FLAGS = ("veteran", "pregnant", "disability")
 SCREEN_CHOICES = ("living_situation", "food_worry", "food_didnt_last", "utilities")
+# Ticked on the client form; any other language is written by name in the box beside them.
+COMMON_LANGUAGES = ("en", "es", "ar", "zh", "fr", "ne", "ru", "so", "sw", "uk", "vi")
 
 
 def _facts_from_form(form) -> dict:
@@ -31,16 +34,32 @@ def _facts_from_form(form) -> dict:
             data[name] = _number(text, name, int)
         elif name == "annual_income":
             data[name] = _number(text.replace(",", "").replace("$", ""), name, float)
-        elif name == "languages":
-            data[name] = [c.strip().lower() for c in text.replace(";", ",").split(",")
-                          if c.strip()]
         else:
             data[name] = text
+    spoken = _languages(form)
+    if spoken:
+        data["languages"] = spoken
     for name in FACT_FLAGS:
         value = form.get(name, "")
         if value in ("yes", "no"):
             data[name] = value == "yes"
     return data
+
+
+def _languages(form) -> list[str]:
+    """Ticked languages plus the "other" box, where people write names ("Spanish, Nepali")
+    or codes; the API keeps ISO 639-1 codes."""
+    codes = [c for c in form.getlist("languages") if c]
+    for word in (form.get("languages_other") or "").replace(";", ",").split(","):
+        if not word.strip():
+            continue
+        code = language_code(word)
+        if code is None:
+            raise BadParameter(f"We don't know the language {word.strip()[:40]!r}. Write its "
+                               "English name, for example Nepali or Haitian Creole.",
+                               "languages")
+        codes.append(code)
+    return list(dict.fromkeys(codes))
 
 
 def _number(text: str, name: str, kind):
@@ -83,6 +102,7 @@ def new_client():
         else:
             return redirect(url_for("matching.client", client_id=client.id), 303)
     return render_template("matching/client_form.html", form=form, error=error,
+                           common_languages=COMMON_LANGUAGES,
                            values=request.form, needs=load_needs()), 400 if error else 200
 
 
@@ -95,6 +115,7 @@ def client(client_id: str):
     result = operations.match(g.user, operations.facts_of(found), needs, words) if needs \
         else None
     return render_template("matching/client.html", client=found, result=result, words=words,
+                           common_languages=COMMON_LANGUAGES,
                            form=ConfirmForm(), needs=load_needs(), domains=DOMAIN_NAMES), 200
 
 
@@ -107,7 +128,7 @@ def update_client(client_id: str):
         data = {"name": request.form.get("name", ""), "needs": request.form.getlist("need"),
                 "version": _number(request.form.get("version", ""), "version", int)}
         data.update(_facts_from_form(request.form))
-        for name in (*FACT_INPUTS, *FACT_FLAGS):
+        for name in (*FACT_INPUTS, *FACT_FLAGS, "languages"):
             data.setdefault(name, None)  # an emptied field clears the fact
         operations.update_client(g.user, found, data)
     except (BadParameter, Conflict) as exc:
