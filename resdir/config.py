@@ -119,8 +119,22 @@ SETTINGS: list[Setting] = [
     Setting(
         "INDEX_SYNC",
         True,
-        "Apply pending index changes right after each commit (off: only `resdir sync-index`).",
+        "Apply a request's own index changes right after its commit (off: the background "
+        "sync or `resdir sync-index` applies them).",
         bool,
+    ),
+    Setting(
+        "INDEX_POLL_SECONDS",
+        1.0,
+        "How often each app process reads the index change log for other nodes' changes "
+        "(0: no background thread).",
+        float,
+    ),
+    Setting(
+        "INDEX_LOG_RETENTION_HOURS",
+        168,
+        "Index change-log rows are kept this long; a node further behind rebuilds its index.",
+        int,
     ),
     Setting(
         "HEALTH_MAX_LAG_SECONDS",

@@ -85,6 +85,13 @@ MATRIX = {
                                                  {**CARE_A, "coord_a": 303, "admin": 303}),
     ("GET", "/needs"): ("page", "/needs", _signed_in(401, 200)),
     ("POST", "/needs"): ("page", "/needs", _signed_in(401, 403, admin=303)),
+    ("GET", "/categories/crosswalk"): ("page", "/categories/crosswalk", _signed_in(401, 200)),
+    ("POST", "/categories/crosswalk"): ("page", "/categories/crosswalk",
+                                        _signed_in(401, 403, admin=303)),
+    ("GET", "/categories/review"): ("page", "/categories/review", ADMIN_ONLY),
+    # the pantry has no suggestion waiting: the admin is let in and told so (404)
+    ("POST", "/categories/review"): ("page", "/categories/review",
+                                     _signed_in(401, 403, admin=404)),
     ("POST", "/api/v1/clients"): ("api", "/api/v1/clients", _signed_in(401, 201, agency_a=403,
                                                                         agency_b=403)),
     ("GET", "/api/v1/clients/<client_id>"): ("api", "/api/v1/clients/{client_a}", CARE_A_API),
@@ -291,6 +298,11 @@ def _form(method, rule, csrf, app, ids):
         return {"kind": "edit", "text": "Open on Sundays now", "csrf_token": csrf}
     if rule == "/needs":
         return {"code": "food-insecurity", "category": "food", "csrf_token": csrf}
+    if rule == "/categories/crosswalk":
+        return {"scheme": "name", "match": "soup kitchens", "category": "food",
+                "csrf_token": csrf}
+    if rule == "/categories/review":
+        return {"service_id": ids["pantry"], "action": "accept", "csrf_token": csrf}
     if rule.endswith("/capacity"):
         with app.app_context():
             from resdir.directory import models as m
