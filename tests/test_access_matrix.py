@@ -138,6 +138,8 @@ MATRIX = {
     ("POST", "/agency/programs/<service_id>/edit"): ("page", "/agency/programs/{pantry}/edit",
                                                      {**AGENCY_A_PAGE, "agency_a": 400,
                                                       "admin": 400}),
+    ("POST", "/agency/confirm-all"): ("page", "/agency/confirm-all",
+                                      _signed_in(401, 403, agency_a=303, agency_b=303)),
     ("POST", "/agency/programs/<service_id>/confirm"): (
         "page", "/agency/programs/{pantry}/confirm", {**AGENCY_A_PAGE, "agency_a": 303,
                                                       "admin": 303}),

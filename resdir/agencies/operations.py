@@ -147,6 +147,19 @@ def confirm_listing(user, service: m.Service) -> None:
     indexing.commit()
 
 
+def confirm_all_listings(user) -> int:
+    """An agency confirms every listing of its organization is correct, in one step (one
+    transaction). Admins confirm listings one by one: they do not run the programs."""
+    policy.require_role(user, "agency")
+    services = services_of(user)
+    for service in services:
+        service.assured_date = date.today()
+        service.assurer_email = user.email
+        record("service.confirm", "service", service.id, user=user)
+    indexing.commit()
+    return len(services)
+
+
 def history(user, service: m.Service) -> list:
 
     policy.require_edit_service(user, service)

@@ -90,6 +90,15 @@ def confirm(service_id: str):
     return redirect(url_for("agency.home"), 303)
 
 
+@bp.post("/confirm-all")
+def confirm_all():
+    """Confirm every listing of the organization is correct today, in one step."""
+    require_valid_form()
+    count = operations.confirm_all_listings(g.user)
+    flash(f"All {count} listing{'' if count == 1 else 's'} confirmed as correct today.")
+    return redirect(url_for("agency.home"), 303)
+
+
 @bp.get("/programs/<service_id>/history")
 def history(service_id: str):
     """Every change to the listing, field by field; admins may revert one."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 from markupsafe import Markup, escape
 
+from resdir.auth import policy
 from resdir.directory import operations, present, searching
 from resdir.errors import BadParameter
 from resdir.search import snippet
@@ -99,4 +100,5 @@ def program(service_id: str):
         closures=present.upcoming_closures(service),
         language_name=present.language_name,
         stale=present.is_stale(service),
+        can_edit=policy.can_edit_service(g.get("user"), service),
     )

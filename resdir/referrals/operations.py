@@ -275,19 +275,26 @@ def add_business_days(start: datetime, days: int) -> datetime:
     return moment
 
 
-def overdue(referral: Referral, now: datetime | None = None) -> bool:
-    """Not answered within RESPOND_WITHIN_BUSINESS_DAYS, or open past CLOSE_WITHIN_DAYS."""
-    now = now or _now()
+def due(referral: Referral) -> datetime | None:
+    """When the next step is due: the agency's answer (RESPOND_WITHIN_BUSINESS_DAYS after
+    sending), then closing (CLOSE_WITHIN_DAYS after sending); None for drafts and closed."""
     cfg = current_app.config
     requested = _aware(referral.requested_at)
     if requested is None or referral.status in states.TERMINAL:
-        return False
+        return None
     if referral.status == "requested":
-        return now > add_business_days(requested, cfg["RESDIR_RESPOND_WITHIN_BUSINESS_DAYS"])
-    return now > requested + timedelta(days=cfg["RESDIR_CLOSE_WITHIN_DAYS"])
+        return add_business_days(requested, cfg["RESDIR_RESPOND_WITHIN_BUSINESS_DAYS"])
+    return requested + timedelta(days=cfg["RESDIR_CLOSE_WITHIN_DAYS"])
 
 
-def visible(user, status=None, need=None, overdue_only=False, agency=None) -> list[Referral]:
+def overdue(referral: Referral, now: datetime | None = None) -> bool:
+    """Not answered within RESPOND_WITHIN_BUSINESS_DAYS, or open past CLOSE_WITHIN_DAYS."""
+    deadline = due(referral)
+    return deadline is not None and (now or _now()) > deadline
+
+
+def visible(user, status=None, need=None, overdue_only=False, agency=None,
+            client=None) -> list[Referral]:
     policy.require_login(user)
     query = select(Referral)
     if user.role == "coordinator":
@@ -301,6 +308,8 @@ def visible(user, status=None, need=None, overdue_only=False, agency=None) -> li
         query = query.where(Referral.status == status)
     if need:
         query = query.where(Referral.need_code == need)
+    if client:
+        query = query.where(Referral.client_id == client)
     if agency:  # words of the agency's name, as a person types them
         query = query.where(Referral.agency_organization_id.in_(
             select(dm.Organization.id).where(
@@ -416,3 +425,28 @@ def fhir_bundle(referral: Referral, base_url: str) -> dict:
                   db.session.get(CareOrganization, referral.care_organization_id),
                   db.session.get(dm.Organization, referral.agency_organization_id),
                   db.session.get(User, referral.referrer_id), base_url.rstrip("/"))
+
+
+def list_rows(user, found: list[Referral]) -> list[dict]:
+    """What a referral list shows of each: the client as this side may see them, the
+    program, both organizations, the referring person, when the next step is due."""
+    from resdir.auth.models import CareOrganization
+
+    def names(model, ids, column="name"):
+        ids = {i for i in ids if i}
+        return {row.id: getattr(row, column) for row in db.session.scalars(
+            select(model).where(model.id.in_(ids)))} if ids else {}
+
+    services = names(dm.Service, {r.service_id for r in found})
+    agencies = names(dm.Organization, {r.agency_organization_id for r in found})
+    cares = names(CareOrganization, {r.care_organization_id for r in found})
+    people = names(User, {r.referrer_id for r in found}, "email")
+    clients_by_id = names(clients.Client, {r.client_id for r in found})
+    return [{"referral": r, "client": clients_by_id.get(r.client_id) or "Unnamed client",
+             "client_id": r.client_id if side_of(user, r) != states.AGENCY else None,
+             "service": services.get(r.service_id, ""),
+             "agency": agencies.get(r.agency_organization_id, ""),
+             "referred_by": cares.get(r.care_organization_id, ""),
+             "referrer": people.get(r.referrer_id, ""), "due": due(r),
+             "overdue": overdue(r), "changed": _aware(r.updated_at or r.created_at)}
+            for r in found]
