@@ -11,6 +11,9 @@ from werkzeug.exceptions import HTTPException
 from resdir.extensions import db
 
 log = logging.getLogger(__name__)
+# Path prefix -> function(status, title, message, field) rendering errors there (FHIR's
+# OperationOutcome under /fhir); registered by the package that owns the prefix.
+PREFIX_RENDERERS: dict = {}
 
 
 class ResdirError(Exception):
@@ -79,6 +82,9 @@ def _wants_json() -> bool:
 
 
 def _render(status: int, title: str, message: str, field: str | None = None):
+    for prefix, renderer in PREFIX_RENDERERS.items():
+        if request.path == prefix or request.path.startswith(prefix + "/"):
+            return renderer(status, title, message, field)
     if _wants_json():
         body = {"error": {"status": status, "title": title, "message": message}}
         if field:
@@ -114,6 +120,14 @@ def register_error_handlers(app: Flask) -> None:
             # Says nothing of whether the account exists.
             return _render(429, "Too many attempts", "Too many attempts. Wait a minute and "
                            "try again.")
+        if error.code == 413:
+            from flask import current_app
+
+            limit = current_app.config["RESDIR_MAX_UPLOAD_MB"]
+            return _render(413, "Upload too large", f"The request is larger than the "
+                           f"{limit:g} MB this server accepts (RESDIR_MAX_UPLOAD_MB). Split the "
+                           "file, or import it on the server with `flask --app wsgi resdir "
+                           "import`.", "file")
         if error.code == 400 and "CSRF" in (error.description or ""):
             return _render(400, "Form expired", "The form expired or did not come from this "
                            "site. Reload the page and try again.")

@@ -168,7 +168,7 @@ def _move(referral: Referral, user, side: str, status: str, reason=None, reason_
     if reason:
         referral.status_reason, referral.reason_text = reason, reason_text
     if outcome:
-        referral.outcome_enrollment = outcome["enrollment"]
+        referral.outcome_enrollment = outcome.get("enrollment")
         referral.outcome_provided = (outcome.get("provided") or "").strip()[:2000] or None
     _event(referral, user, side, before, status, reason,
            note or (reason_text if reason else None))
@@ -335,13 +335,19 @@ def _notify_referrer(referral: Referral, subject: str) -> None:
                 f"{notify.link(referral.id)}\n", referral.id)
 
 
-def send_reminders(today: date | None = None) -> int:
-    """E-mail agencies about overdue referrals; at most once per referral and day."""
+def send_reminders(today: date | None = None, most: int | None = None) -> int:
+    """E-mail agencies about overdue referrals; at most once per referral and day (the
+    reminder row is committed before the mail goes, so two runs never both send).
+    `most` bounds the mails of one run (`resdir worker` sends the rest on its next tick)."""
     now = _now()
     today = today or now.date()
     sent = 0
+    reminded = select(Reminder.id).where(Reminder.referral_id == Referral.id,
+                                         Reminder.day == today).exists()
     for referral in db.session.scalars(select(Referral).where(
-            Referral.status.in_(states.OPEN), Referral.status != "draft")):
+            Referral.status.in_(states.OPEN), Referral.status != "draft", ~reminded)):
+        if most is not None and sent >= most:
+            break
         if not overdue(referral, now):
             continue
         db.session.add(Reminder(referral_id=referral.id, day=today))
@@ -389,7 +395,8 @@ def referral_json(referral: Referral, user) -> dict:
         "reason": referral.status_reason,
         "reason_text": referral.reason_text,
         "outcome": {"enrollment": referral.outcome_enrollment,
-                    "provided": referral.outcome_provided} if referral.outcome_enrollment
+                    "provided": referral.outcome_provided}
+        if referral.outcome_enrollment or referral.outcome_provided
         else None,
         "created_at": _aware(referral.created_at).isoformat(),
         "requested_at": _iso(referral.requested_at),
@@ -407,12 +414,3 @@ def _iso(moment: datetime | None) -> str | None:
     return _aware(moment).isoformat() if moment else None
 
 
-def fhir_bundle(referral: Referral, base_url: str) -> dict:
-    from resdir.auth.models import CareOrganization
-    from resdir.referrals.fhir import bundle
-
-    return bundle(referral, db.session.get(clients.Client, referral.client_id),
-                  db.session.get(dm.Service, referral.service_id),
-                  db.session.get(CareOrganization, referral.care_organization_id),
-                  db.session.get(dm.Organization, referral.agency_organization_id),
-                  db.session.get(User, referral.referrer_id), base_url.rstrip("/"))
