@@ -1,7 +1,7 @@
 """contacts and their phones
 
 Revision ID: e5b8d3a1c7f2
-Revises: c4a7e2f19b30
+Revises: c3d5e7f9a1b2
 Create Date: 2026-12-01 19:05:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e5b8d3a1c7f2'
-down_revision = 'c4a7e2f19b30'
+down_revision = 'c3d5e7f9a1b2'
 branch_labels = None
 depends_on = None
 
