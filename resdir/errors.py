@@ -46,6 +46,11 @@ class Conflict(ResdirError):
     status = 409
     title = "Changed by someone else"
 
+    def __init__(self, message: str, field: str | None = None, status: int | None = None,
+                 version: int | None = None):
+        super().__init__(message, field, status)
+        self.version = version  # the record's current version, for the caller to re-read
+
 
 class NotFound(ResdirError):
     status = 404
@@ -67,11 +72,14 @@ def _wants_json() -> bool:
     return best == "application/json"
 
 
-def _render(status: int, title: str, message: str, field: str | None = None):
+def _render(status: int, title: str, message: str, field: str | None = None,
+            version: int | None = None):
     if _wants_json():
         body = {"error": {"status": status, "title": title, "message": message}}
         if field:
             body["error"]["parameter"] = field
+        if version is not None:
+            body["error"]["current_version"] = version
         return jsonify(body), status
     return render_template("error.html", status=status, title=title, message=message), status
 
@@ -95,7 +103,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ResdirError)
     def handle_resdir_error(error: ResdirError):
-        return _render(error.status, error.title, error.message, error.field)
+        return _render(error.status, error.title, error.message, error.field,
+                       getattr(error, "version", None))
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):

@@ -250,6 +250,20 @@ def check_row(raw: dict, categories: set[str], name: str = "form") -> dict:
     return values
 
 
+def check_cells(cells: dict[str, str], categories: set[str], name: str = "form") -> dict:
+    """Check only the given cells (the fields a form or PATCH changed) with the same rules
+    as a file row, and return their values; other columns are neither checked nor returned,
+    so a listing's unchanged (perhaps imported, perhaps not CSV-shaped) data is never touched.
+    Checks that span columns (min_age <= max_age) are the caller's, who knows the others."""
+    checker = _Checker(name, categories)
+    checker.line = 1
+    values = checker.row(cells)
+    problems = [p for p in checker.problems if p.column in cells]
+    if problems:
+        raise CsvImportError(problems)
+    return {k: values[k] for k in cells if k in values}
+
+
 def read(path: str | Path, categories: set[str]) -> list[Row]:
     """Read and check the file; raise CsvImportError listing every problem."""
     path = Path(path)
