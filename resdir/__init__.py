@@ -32,6 +32,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app))
 
     db.init_app(app)
+    from resdir import versioning
+
+    versioning.install()  # a change to any row of a listing, client or referral bumps its version
     with app.app_context():
         _tune_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "resdir" / "migrations"))

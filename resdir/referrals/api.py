@@ -47,7 +47,8 @@ def change(referral_id: str):
     referral = operations.get_referral(g.user, referral_id, audit=False)
     body = json_body()
     if "consent" in body and "status" not in body:
-        referral = operations.give_consent(g.user, referral, body["consent"])
+        referral = operations.give_consent(g.user, referral, body["consent"],
+                                           body.get("version"))
     else:
         referral = operations.change_status(g.user, referral, body)
     return jsonify(operations.referral_json(referral, g.user))

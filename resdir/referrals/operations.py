@@ -176,9 +176,7 @@ def change_status(user, referral: Referral, data: dict) -> Referral:
     if side is None:
         raise Forbidden("Only the referring organization or the receiving agency may change "
                         "this referral.")
-    if data.get("version") != referral.version:
-        raise Conflict(f"This referral was changed by someone else (now {referral.status}, "
-                       f"version {referral.version}). Review it and try again.")
+    _check_version(referral, data.get("version"))
     status = data.get("status")
     if status == "requested" and not (referral.consent and referral.consent.given):
         raise BadParameter("Record the client's consent before sending the referral.",
@@ -192,7 +190,7 @@ def change_status(user, referral: Referral, data: dict) -> Referral:
     _move(referral, user, side, status, data.get("reason"), _text(data, "reason_text"),
           data.get("outcome"), _text(data, "note"))
     record("referral.status", "referral", referral.id, user=user)
-    _commit()
+    _commit(referral)
     log.info("referral %s now %s (user %s)", referral.id, status, user.id)
     if side == states.AGENCY:
         _notify_referrer(referral, f"Referral {status}")
@@ -201,9 +199,21 @@ def change_status(user, referral: Referral, data: dict) -> Referral:
     return referral
 
 
-def give_consent(user, referral: Referral, data) -> Referral:
+def _check_version(referral: Referral, version) -> None:
+    """409 unless `version` is the referral's current one (the database checks it again in
+    the UPDATE itself, see resdir.versioning)."""
+    if version != referral.version or isinstance(version, bool):
+        raise Conflict(f"This referral was changed by someone else (now {referral.status}, "
+                       f"version {referral.version}). Review it and try again.",
+                       version=referral.version)
+
+
+def give_consent(user, referral: Referral, data, version=None) -> Referral:
+    """Record consent on a draft; with `version`, only if the draft is still that version."""
     if side_of(user, referral) != states.REFERRER or referral.status != "draft":
         raise Forbidden("Consent is recorded by the referring organization on a draft.")
+    if version is not None:
+        _check_version(referral, version)
     consent = _consent(data)
     referral.consent.given = consent["given"]
     referral.consent.method, referral.consent.scope = consent.get("method"), _text(consent,
@@ -211,7 +221,7 @@ def give_consent(user, referral: Referral, data) -> Referral:
     referral.consent.recorded_by, referral.consent.recorded_at = user.id, _now()
     _event(referral, user, states.REFERRER, None, None, note="Consent recorded")
     record("referral.consent", "referral", referral.id, user=user)
-    _commit()
+    _commit(referral)
     return referral
 
 
@@ -224,16 +234,17 @@ def add_note(user, referral: Referral, note: str | None) -> None:
         raise BadParameter("Write a note.", "note")
     _event(referral, user, side, None, None, note=text)
     record("referral.note", "referral", referral.id, user=user)
-    _commit()
+    _commit(referral)
 
 
-def _commit() -> None:
+def _commit(referral: Referral | None = None) -> None:
     try:
         db.session.commit()
     except (StaleDataError, IntegrityError):
         db.session.rollback()
         raise Conflict("This referral was changed by someone else at the same moment. "
-                       "Review it and try again.") from None
+                       "Review it and try again.",
+                       version=referral.version if referral is not None else None) from None
 
 
 def add_business_days(start: datetime, days: int) -> datetime:
