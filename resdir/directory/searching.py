@@ -157,6 +157,9 @@ def parse(args: MultiDict, now: datetime | None = None) -> Query:
         sort=sort,
         page=_int(args, "page", 1, 10000) or 1,
         per_page=per_page,
+        # Listings not verified within RESDIR_STALE_AFTER_DAYS rank a little lower (the
+        # same rule that flags them "may be out of date"; see resdir/search/relevance.py).
+        fresh_since=now.date() - timedelta(days=cfg["RESDIR_STALE_AFTER_DAYS"]),
     )
     return Query(request=request, zip=zip_code, place=place)
 

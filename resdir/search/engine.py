@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from whoosh import index as whoosh_index
 
-from resdir.search import querytext
+from resdir.search import querytext, relevance
 from resdir.search.schema import (
     content_of,
     make_schema,
@@ -29,7 +29,6 @@ from resdir.search.schema import (
 )
 from resdir.search.scoring import (
     both,
-    evaluate,
     exact_distance,
     geo_candidates,
     known,
@@ -69,6 +68,10 @@ class SearchIndex:
 
     def exists(self) -> bool:
         return self._usable(self._live_name())
+
+    def generation(self) -> str | None:
+        """The live generation's folder name (None before the first build)."""
+        return self._live_name()
 
     def _open(self):
         name = self._live_name()
@@ -247,15 +250,13 @@ class SearchIndex:
 
         matched_mode = "all"
         scores = None
-        q = querytext.build(ws, require_all=True)
-        if q is not None:
-            hit, scores = evaluate(view, q, cand)
-            if not hit.any() and len(querytext.groups(ws)) > 1:
-                q = querytext.build(ws, require_all=False)
-                hit, scores = evaluate(view, q, cand)
-                matched_mode = "any"
+        groups = querytext.parse(ws)
+        if groups:
+            # Which programs match, and their score: resdir/search/relevance.py.
+            hit, scores, matched_mode = relevance.match(view, groups, cand)
             cand, scores = cand[hit], scores[hit]
             dist = dist[hit] if dist is not None else None
+            scores = relevance.adjusted(view, cand, scores, dist, req)
 
         facets = {}
         for c in view.lexicon("category"):
