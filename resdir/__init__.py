@@ -78,7 +78,9 @@ def _tune_sqlite(engine) -> None:
 
 
 def _engine_options(app: Flask) -> dict[str, Any]:
+    # Statement parameters are client data (names, birth dates): never in an error message
+    # or a log line, whatever the logging level (issue 9, item 7).
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # Several processes (web workers, CLI) share the file: wait for locks a while.
-        return {"connect_args": {"timeout": 15}}
-    return {"pool_pre_ping": True}
+        return {"connect_args": {"timeout": 15}, "hide_parameters": True}
+    return {"pool_pre_ping": True, "hide_parameters": True}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
@@ -98,6 +99,22 @@ def refuse_nul_characters() -> None:
         raise BadParameter("The JSON body contains a NUL character (\\u0000).", "body")
 
 
+def describe_unexpected(error: BaseException) -> str:
+    """An unexpected error for the log: its type, the SQL statement if any, and where it
+    happened; never its message or arguments. A database error's message can carry client
+    data (PostgreSQL's "Failing row contains (...)", a key's value), and so can a message
+    built from input, so none is logged."""
+    from sqlalchemy.exc import StatementError
+
+    kind = type(error).__name__
+    if isinstance(error, StatementError):
+        orig = type(error.orig).__name__ if error.orig is not None else "-"
+        kind += f" ({orig}) in: {' '.join(str(error.statement or '').split())[:300]}"
+    frames = traceback.extract_tb(error.__traceback__)[-8:]
+    where = "".join(f"\n  {f.filename}:{f.lineno} in {f.name}" for f in frames)
+    return kind + where
+
+
 def register_error_handlers(app: Flask) -> None:
     app.before_request(refuse_nul_characters)
 
@@ -120,7 +137,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
         db.session.rollback()
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.error("unhandled error on %s %s: %s", request.method, request.path,
+                  describe_unexpected(error))
         return _render(
             500,
             "Something went wrong",

@@ -83,8 +83,8 @@ def _before_flush(session: Session, _context, _instances) -> None:
                 parents[id(obj)] = obj
             continue
         finder = children.get(kind)
-        if finder is None:
-            continue
+        if finder is None or (obj in dirty and not session.is_modified(obj)):
+            continue  # "dirty" is optimistic: an attribute set to its own value is no change
         for parent_kind, key in finder(obj):
             if key is not None:
                 wanted.setdefault(parent_kind, set()).add(key)

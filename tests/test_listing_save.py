@@ -29,8 +29,9 @@ class _Form(HTMLParser):
     text inputs and hidden inputs as shown, ticked check boxes only, the selected option
     (or the first), and textareas with their lines ended by CRLF."""
 
-    def __init__(self):
+    def __init__(self, action: str | None = None):
         super().__init__(convert_charrefs=True)
+        self.action = action
         self.fields: list[tuple[str, str]] = []
         self.inside = False
         self.select: str | None = None
@@ -40,7 +41,7 @@ class _Form(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        if tag == "form" and a.get("method") == "post" and not a.get("action"):
+        if tag == "form" and a.get("method") == "post" and a.get("action") == self.action:
             self.inside = True
         if not self.inside:
             return
@@ -77,8 +78,9 @@ class _Form(HTMLParser):
             self.textarea = None
 
 
-def form_of(page: str) -> dict[str, str]:
-    parser = _Form()
+def form_of(page: str, action: str | None = None) -> dict[str, str]:
+    """The form posting to `action` (None: to the page itself), as a browser sends it."""
+    parser = _Form(action)
     parser.feed(page)
     return dict(parser.fields)
 

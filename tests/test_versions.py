@@ -249,3 +249,101 @@ def test_race_referral_status(app, people, twin):
     assert isinstance(error, Conflict)
     with app.app_context():
         assert db.session.get(Referral, referral_id).status == "accepted"
+
+
+def test_concurrent_patches_through_two_gunicorn_workers_one_wins(app, people, tmp_path):
+    """Eight coordinators' PATCHes of one client, all sent at once with the same version,
+    through two real gunicorn worker processes: exactly one is saved, the others are 409,
+    and the client holds the winner's needs. The same for eight listing PATCHes."""
+    import json
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.servers import Gunicorn
+
+    api = app.test_client()
+    coord = people.bearer("coord_a")
+    client = api.post("/api/v1/clients", headers=coord, json={"zip": "15213"}).get_json()
+    sid = pantry(app)
+    service_version = api.get(f"/api/v1/services/{sid}").get_json()["version"]
+    needs = ["food-insecurity", "housing-instability", "transportation-insecurity",
+             "financial-insecurity", "homelessness", "inadequate-housing",
+             "material-hardship", "employment-status"]
+    env = {"RESDIR_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+           "RESDIR_INDEX_DIR": app.config["RESDIR_INDEX_DIR"],
+           "RESDIR_SECRET_KEY": "test-secret", "RESDIR_MAIL_ENABLED": "false"}
+    with app.app_context():
+        db.engine.dispose()
+
+    def send(url, headers, body):
+        request = urllib.request.Request(url, data=json.dumps(body).encode(), method="PATCH",
+                                         headers={**headers, "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    with Gunicorn(env, workers=2, log=tmp_path / "gunicorn.log") as server, \
+            ThreadPoolExecutor(8) as pool:
+        clients = list(pool.map(lambda need: send(
+            f"{server.url}/api/v1/clients/{client['id']}", coord,
+            {"needs": [need], "version": client["version"]}), needs))
+        listings = list(pool.map(lambda hour: send(
+            f"{server.url}/api/v1/services/{sid}", people.bearer("agency_a"),
+            {"hours": f"Mo {hour:02d}:00-{hour + 1:02d}:00", "version": service_version}),
+            range(8, 16)))
+    assert sorted(clients) == [200] + [409] * 7
+    assert sorted(listings) == [200] + [409] * 7
+    with app.app_context():
+        saved = db.session.get(Client, client["id"])
+        assert saved.version == client["version"] + 1
+        assert len(saved.needs) == 1 and saved.needs[0].code in needs
+        service = db.session.get(m.Service, sid)
+        assert service.version == service_version + 1
+        assert len([s for s in service.schedules if not s.closed]) == 1
+
+
+def test_two_coordinators_on_the_client_page_the_second_gets_409_and_keeps_input(
+        app, people):
+    api = app.test_client()
+    client_id = api.post("/api/v1/clients", headers=people.bearer("coord_a"), json={
+        "name": "Juniper Okafor", "zip": "15213", "household_size": 2, "annual_income": 24000,
+        "languages": ["en", "es"], "veteran": True,
+        "needs": ["food-insecurity"]}).get_json()["id"]
+    page = f"/clients/{client_id}"
+    first = people.login(app.test_client(), "coord_a")
+    second = people.login(app.test_client(), "coord_a")
+
+    def facts_form(browser):
+        return fields_of(browser.get(page).get_data(as_text=True), page)
+
+    form_one, form_two = facts_form(first), facts_form(second)
+    assert form_one["need"] == ["food-insecurity"]
+    saved = first.post(page, data={**form_one, "need": ["food-insecurity",
+                                                        "housing-instability"]})
+    assert saved.status_code == 303
+    refused = second.post(page, data={**form_two, "household_size": ["3"]})
+    assert refused.status_code == 409
+    body = refused.get_data(as_text=True)
+    assert "Someone else saved this client" in body
+    kept = fields_of(body, page)
+    assert kept["household_size"] == ["3"]  # the second user's input...
+    assert sorted(kept["need"]) == ["food-insecurity", "housing-instability"]  # ...and the first's
+    assert second.post(page, data=kept).status_code == 303
+    now = api.get(f"/api/v1/clients/{client_id}", headers=people.bearer("coord_a")).get_json()
+    assert now["household_size"] == 3 and now["languages"] == ["en", "es"]
+    assert now["veteran"] is True and now["annual_income"] == 24000
+    assert sorted(n["code"] for n in now["needs"]) == ["food-insecurity", "housing-instability"]
+
+
+def fields_of(html: str, action: str) -> dict[str, list[str]]:
+    """The form posting to `action` as a browser sends it, every value of each name."""
+    from tests.test_listing_save import _Form
+
+    parser = _Form(action)
+    parser.feed(html)
+    fields: dict[str, list[str]] = {}
+    for name, value in parser.fields:
+        fields.setdefault(name, []).append(value)
+    return fields

@@ -115,7 +115,7 @@ def _hours(service: m.Service, loc, spans) -> None:
              and s.byday in hours.HSDS_DAYS and s.opens_at and s.closes_at}
     kept = [s for s in service.schedules if id(s) not in shown]
     new = [m.Schedule(freq="WEEKLY", byday=m.WEEKDAYS[s.day], opens_at=s.opens,
-                      closes_at=s.closes, position=i) for i, s in enumerate(spans)]
+                      closes_at=s.closes, closed=False, position=i) for i, s in enumerate(spans)]
     service.schedules = new + kept
 
 
