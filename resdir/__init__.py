@@ -39,13 +39,24 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         _tune_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "resdir" / "migrations"))
 
-    from resdir import agencies, auth, directory, errors, health, interop, matching, referrals
+    from resdir import (
+        agencies,
+        auth,
+        categorize,
+        directory,
+        errors,
+        health,
+        interop,
+        matching,
+        referrals,
+    )
     from resdir.cli import register_cli
 
     auth.init_app(app)
     directory.init_app(app)
     agencies.init_app(app)
     matching.init_app(app)
+    categorize.init_app(app)
     referrals.init_app(app)
     interop.init_app(app)
     health.init_app(app)

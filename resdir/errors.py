@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Iterable
 
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
@@ -11,6 +12,9 @@ from werkzeug.exceptions import HTTPException
 from resdir.extensions import db
 
 log = logging.getLogger(__name__)
+# Path prefix -> function(status, title, message, field) rendering errors there (FHIR's
+# OperationOutcome under /fhir); registered by the package that owns the prefix.
+PREFIX_RENDERERS: dict = {}
 
 
 class ResdirError(Exception):
@@ -58,11 +62,21 @@ class NotFound(ResdirError):
     title = "Not found"
 
 
-def json_body() -> dict:
-    """The request's JSON object, or BadParameter naming the body."""
+def json_body(allowed: Iterable[str] | None = None) -> dict:
+    """The request's JSON object, or BadParameter naming the body.
+
+    With `allowed`, a top-level key outside it is refused (400 naming the key): a misspelt
+    key silently ignored would give an answer to a question that was not asked.
+    """
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise BadParameter("Send a JSON object.", "body")
+    if allowed is not None:
+        known = sorted(allowed)
+        unknown = sorted(set(body) - set(known))
+        if unknown:
+            raise BadParameter(f"Unknown field {unknown[0]!r}. Known fields: "
+                               f"{', '.join(known)}.", unknown[0])
     return body
 
 
@@ -75,6 +89,9 @@ def _wants_json() -> bool:
 
 def _render(status: int, title: str, message: str, field: str | None = None,
             version: int | None = None):
+    for prefix, renderer in PREFIX_RENDERERS.items():
+        if request.path == prefix or request.path.startswith(prefix + "/"):
+            return renderer(status, title, message, field)
     if _wants_json():
         body = {"error": {"status": status, "title": title, "message": message}}
         if field:

@@ -70,6 +70,7 @@ def app(tmp_path, database_url):
         "RESDIR_INDEX_DIR": str(tmp_path / "index"),
         "RESDIR_SECRET_KEY": "test-secret",
         "RESDIR_MAIL_ENABLED": False,  # the `mailbox` fixture turns mail on, to a real server
+        "RESDIR_INDEX_POLL_SECONDS": 0,  # no background sync: tests apply the log themselves
     })
     with app.app_context():
         if needs_migration:
@@ -280,3 +281,19 @@ def mailbox(app):
                       RESDIR_MAIL_ENABLED=True)
     yield inbox
     controller.stop()
+
+
+@pytest.fixture
+def fhir(app, people):
+    """Calls /fhir/* as a role (tests/fhir_support.py)."""
+    from fhir_support import Fhir
+
+    return Fhir(app, people)
+
+
+@pytest.fixture
+def referral(app, people, fhir):
+    """A requested referral of a screened client to the Hilltop pantry (fhir_support.py)."""
+    from fhir_support import make_referral
+
+    return make_referral(app, people, fhir)

@@ -1,4 +1,4 @@
-"""Referrals through the JSON API and a FHIR Task endpoint for agency systems."""
+"""Referrals through the JSON API (the FHIR face is resdir.interop.fhir)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from flask import Blueprint, g, jsonify, request
 
 from resdir.errors import BadParameter, json_body
 from resdir.referrals import operations
-from resdir.referrals.fhir import task_update
 from resdir.referrals.states import STATUSES
 
 bp = Blueprint("referrals_api", __name__, url_prefix="/api/v1")
@@ -15,7 +14,7 @@ bp = Blueprint("referrals_api", __name__, url_prefix="/api/v1")
 @bp.post("/referrals")
 def create():
     """Refer a client to a program; 201 with the referral."""
-    referral = operations.create_referral(g.user, json_body())
+    referral = operations.create_referral(g.user, json_body(operations.CREATE_FIELDS))
     return jsonify(operations.referral_json(referral, g.user)), 201
 
 
@@ -45,11 +44,14 @@ def show(referral_id: str):
 def change(referral_id: str):
     """Change the status: {status, reason, reason_text, outcome, version, note}."""
     referral = operations.get_referral(g.user, referral_id, audit=False)
-    body = json_body()
+    body = json_body(operations.CHANGE_FIELDS)
     if "consent" in body and "status" not in body:
         referral = operations.give_consent(g.user, referral, body["consent"],
                                            body.get("version"))
     else:
+        if isinstance(body.get("outcome"), dict) and "procedures" in body["outcome"]:
+            raise BadParameter("outcome.procedures is set over FHIR (Task.output "
+                               "resulting-activity), not here.", "outcome.procedures")
         referral = operations.change_status(g.user, referral, body)
     return jsonify(operations.referral_json(referral, g.user))
 
@@ -58,36 +60,17 @@ def change(referral_id: str):
 def note(referral_id: str):
     """Add a note to the referral's timeline."""
     referral = operations.get_referral(g.user, referral_id, audit=False)
-    operations.add_note(g.user, referral, json_body().get("note"))
+    operations.add_note(g.user, referral, json_body({"note"}).get("note"))
     return jsonify(operations.referral_json(referral, g.user)), 201
 
 
 @bp.get("/referrals/<referral_id>/fhir")
 def fhir_bundle(referral_id: str):
     """The referral as a FHIR R4 Bundle (SDOHCC ServiceRequest, Task, Patient, ...)."""
-    referral = operations.get_referral(g.user, referral_id)
-    response = jsonify(operations.fhir_bundle(referral, request.url_root))
-    response.mimetype = "application/fhir+json"
-    return response
+    from resdir.interop.fhir import context
+    from resdir.interop.fhir import referral as fhir_referral
+    from resdir.interop.fhir.common import server_base
+    from resdir.interop.fhir.outcome import fhir_json
 
-
-fhir_bp = Blueprint("fhir", __name__, url_prefix="/fhir")
-
-
-@fhir_bp.put("/Task/<referral_id>")
-def put_task(referral_id: str):
-    """An agency system updates the referral Task; the same rules as the pages apply."""
-    referral = operations.get_referral(g.user, referral_id, audit=False)
-    resource = request.get_json(silent=True)
-    if not isinstance(resource, dict):
-        raise BadParameter("Send a FHIR Task as JSON.", "Task")
-    data = task_update(resource, referral)
-    if data["version"] is None:
-        match = (request.headers.get("If-Match") or "").strip().strip('W/"').strip('"')
-        data["version"] = int(match) if match.isdigit() else None
-    referral = operations.change_status(g.user, referral, data)
-    entries = operations.fhir_bundle(referral, request.url_root)["entry"]
-    response = jsonify(next(e["resource"] for e in entries
-                            if e["resource"]["resourceType"] == "Task"))
-    response.mimetype = "application/fhir+json"
-    return response
+    found = operations.get_referral(g.user, referral_id)
+    return fhir_json(fhir_referral.bundle(context.load(found, g.user), server_base()))
