@@ -192,15 +192,24 @@ def test_versions_stale_and_missing(app, fhir, referral):
     assert "someone else" not in found["diagnostics"]
 
 
-def test_notes_and_business_status_make_a_new_version(app, fhir, referral):
+def test_notes_are_appended_and_business_status_makes_a_new_version(app, fhir, referral):
     rid = referral["id"]
     task = _task(fhir, rid)
-    task["note"] = [{"text": "Left a voicemail"}]
-    task["businessStatus"] = {"text": "Waiting for documents"}
-    done = fhir("PUT", f"/fhir/Task/{rid}", json=task).get_json()
+    noted = fhir("PUT", f"/fhir/Task/{rid}", json=dict(
+        task, note=[{"text": "Left a voicemail"}])).get_json()
+    assert [n["text"] for n in noted["note"]] == ["Left a voicemail"]
+    # A note overwrites nothing: no new version (one rule with resdir.versioning).
+    assert noted["meta"]["versionId"] == task["meta"]["versionId"]
+    noted["businessStatus"] = {"text": "Waiting for documents"}
+    done = fhir("PUT", f"/fhir/Task/{rid}", json=noted).get_json()
     assert done["businessStatus"] == {"text": "Waiting for documents"}
-    assert [n["text"] for n in done["note"]][-2:] == ["Left a voicemail",
-                                                      "Business status: Waiting for documents"]
+    assert [n["text"] for n in done["note"]] == ["Left a voicemail",
+                                                 "Business status: Waiting for documents"]
     assert int(done["meta"]["versionId"]) == int(task["meta"]["versionId"]) + 1
+    before = timeline(app, rid)
     assert fhir("PUT", f"/fhir/Task/{rid}", json=done).status_code == 200
     assert _task(fhir, rid)["meta"]["versionId"] == done["meta"]["versionId"]
+    assert timeline(app, rid) == before
+    # A note left out of a PUT is kept (the timeline is append-only), not deleted.
+    assert [n["text"] for n in fhir("PUT", f"/fhir/Task/{rid}", json=dict(
+        done, note=[])).get_json()["note"]][0] == "Left a voicemail"

@@ -9,6 +9,9 @@ Version rule (one for the FHIR face, over the referral's own `version`):
   move, and is refused saying so, not as "changed by someone else").
 A PUT that changes nothing (the same status, reason, output, business status, no new note)
 answers 200 with the current Task and adds nothing to the timeline, whatever its version.
+As everywhere in resdir (resdir.versioning), a note alone makes no new version: the timeline
+is append-only, so a note overwrites nothing and should not make the other side's pending
+change stale. A new businessStatus does make one.
 """
 
 from __future__ import annotations
@@ -131,7 +134,8 @@ def apply(user, ctx: contexts.Context, body: dict, if_match: str | None) -> cont
             "reason_text": data["reason_text"], "outcome": outcome,
             "version": referral.version})
     else:
-        referral.updated_at = operations._now()  # a new Task version for notes/business
+        if changes_business:  # a state of the Task a second writer could overwrite
+            referral.updated_at = operations._now()  # so: a new version
         operations._commit()
     db.session.refresh(referral)
     return contexts.load(referral, user)
