@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run setup test lint chromium bench clean
+.PHONY: run serve setup test lint chromium bench clean
 
 $(VENV)/.run-installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,12 @@ setup: $(VENV)/.run-installed
 ## run: set everything up and serve on http://127.0.0.1:5000
 run: setup
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+## serve: production serving with gunicorn (gunicorn.conf.py) on http://127.0.0.1:8000;
+## add gunicorn options with SERVE_ARGS, e.g. make serve SERVE_ARGS="--bind 0.0.0.0:8000"
+SERVE_ARGS ?=
+serve: setup
+	$(BIN)/gunicorn -c gunicorn.conf.py $(SERVE_ARGS) wsgi:app
 
 ## chromium: Debian's Chromium for the browser tests, installed when missing
 chromium:

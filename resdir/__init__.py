@@ -36,7 +36,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         _tune_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "resdir" / "migrations"))
 
-    from resdir import agencies, auth, directory, errors, interop, matching, referrals, values
+    from resdir import (
+        agencies,
+        auth,
+        directory,
+        errors,
+        health,
+        interop,
+        matching,
+        referrals,
+        values,
+    )
     from resdir.cli import register_cli
 
     auth.init_app(app)
@@ -45,6 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     matching.init_app(app)
     referrals.init_app(app)
     interop.init_app(app)
+    health.init_app(app)
     _exempt_api_from_csrf(app)
     values.init_app(app)
     errors.register_error_handlers(app)

@@ -120,6 +120,13 @@ SETTINGS: list[Setting] = [
         "Apply pending index changes right after each commit (off: only `resdir sync-index`).",
         bool,
     ),
+    Setting(
+        "HEALTH_MAX_LAG_SECONDS",
+        300,
+        "`/healthz` answers 503 when the oldest change this node's index has not applied "
+        "is older than this.",
+        int,
+    ),
 ]
 
 

@@ -260,3 +260,62 @@ def test_fhir_bundle_and_task_update_from_an_agency_system(api, ids, people, app
     bad = app.test_client().put(f"/fhir/Task/{referral['id']}", json={"resourceType": "Patient"},
                                 headers=people.bearer("agency_a"))
     assert bad.status_code == 400 and bad.get_json()["error"]["parameter"].startswith("Task")
+
+
+def test_timeline_and_audit_log_cannot_be_truncated(app, api, ids):
+    """TRUNCATE fires no row trigger; a statement trigger refuses it (issue 9.10). SQLite has
+    no TRUNCATE: its equivalent, an unqualified DELETE, is what it must refuse there."""
+    from sqlalchemy import text
+
+    from resdir.audit.models import AuditEvent
+
+    assert refer(api, ids).status_code == 201
+    with app.app_context():
+        postgres = db.engine.dialect.name == "postgresql"
+        statements = (["TRUNCATE audit_event", "TRUNCATE referral_event CASCADE",
+                       "TRUNCATE referral CASCADE"] if postgres else
+                      ["DELETE FROM audit_event", "DELETE FROM referral_event"])
+        before = (db.session.query(AuditEvent).count(), db.session.query(ReferralEvent).count())
+        assert before[0] > 0 and before[1] == 2
+        for sql in statements:
+            with pytest.raises(Exception, match="append-only"):
+                db.session.execute(text(sql))
+            db.session.rollback()
+        after = (db.session.query(AuditEvent).count(), db.session.query(ReferralEvent).count())
+        assert after == before
+
+
+def test_readme_app_role_cannot_change_the_audit_tables(app, api, ids):
+    """The GRANT block of the README, run as written: the app role appends, never rewrites."""
+    import re
+    from pathlib import Path
+
+    from sqlalchemy import text
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("database roles and GRANT exist only on PostgreSQL")
+    assert refer(api, ids).status_code == 201
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = re.search(r"<!-- app-role-grants -->\n```sql\n(.*?)```", readme, re.S).group(1)
+    with app.app_context():
+        exists = db.session.execute(text(
+            "SELECT 1 FROM pg_roles WHERE rolname = 'resdir_app'")).scalar()
+        if not exists:
+            db.session.execute(text("CREATE ROLE resdir_app LOGIN"))
+        for statement in block.split(";"):
+            if statement.strip():
+                db.session.execute(text(statement))
+        db.session.commit()
+        db.session.execute(text("SET ROLE resdir_app"))
+        db.session.execute(text(
+            "INSERT INTO audit_event (at, action, outcome) VALUES (now(), 'test.append', 'ok')"))
+        assert db.session.execute(text("SELECT count(*) FROM referral_event")).scalar() == 2
+        db.session.execute(text("UPDATE referral SET note = note"))  # ordinary tables: allowed
+        db.session.commit()
+        for sql in ("UPDATE audit_event SET action = 'forged'", "DELETE FROM referral_event",
+                    "TRUNCATE audit_event", "ALTER TABLE audit_event DISABLE TRIGGER ALL"):
+            db.session.execute(text("SET ROLE resdir_app"))
+            with pytest.raises(Exception, match="permission denied|must be owner"):
+                db.session.execute(text(sql))
+            db.session.rollback()

@@ -9,6 +9,7 @@ next commit, `resdir sync-index` or `resdir check-index --repair` applies them a
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from flask import current_app
 from sqlalchemy import delete, event, func, select
@@ -122,6 +123,27 @@ def apply_pending(limit: int = 5000) -> int:
 
 def pending_count() -> int:
     return db.session.query(m.IndexOutbox).count()
+
+
+def health(database_ok: bool = True) -> dict:
+    """This node's index: present, its generation, changes not applied and the age of
+    the oldest one (None when the database cannot be asked)."""
+    index = search_index()
+    out = {"present": index.exists(), "generation": index.generation(),
+           "pending": None, "lag_seconds": None}
+    if database_ok:
+        pending, oldest = db.session.execute(
+            select(func.count(m.IndexOutbox.id), func.min(m.IndexOutbox.created_at))
+        ).one()
+        out["pending"] = pending
+        out["lag_seconds"] = _age_seconds(oldest) if oldest is not None else 0.0
+    return out
+
+
+def _age_seconds(when: datetime) -> float:
+    if when.tzinfo is None:  # SQLite gives back naive UTC
+        when = when.replace(tzinfo=UTC)
+    return round(max(0.0, (datetime.now(UTC) - when).total_seconds()), 1)
 
 
 def reindex(procs: int = 1) -> int:

@@ -70,6 +70,10 @@ class SearchIndex:
     def exists(self) -> bool:
         return self._usable(self._live_name())
 
+    def generation(self) -> str | None:
+        """The live generation's folder name (None before the first build)."""
+        return self._live_name()
+
     def _open(self):
         name = self._live_name()
         if not self._usable(name):

@@ -1,0 +1,82 @@
+"""Real gunicorn processes serving the app, for tests about several processes or nodes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from tests.pgserver import _free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+
+
+def get(url: str, headers: dict | None = None, timeout: float = 10) -> tuple[int, dict | str]:
+    """GET url: (status, parsed JSON or text), 4xx/5xx included."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            status, body = response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        status, body = exc.code, exc.read().decode()
+    try:
+        return status, json.loads(body)
+    except ValueError:
+        return status, body
+
+
+class Gunicorn:
+    """gunicorn -c gunicorn.conf.py wsgi:app on a free loopback port, with RESDIR_* env."""
+
+    def __init__(self, env: dict[str, str], workers: int = 1, log: Path | None = None):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, **env}
+        self.workers = workers
+        self.log = log
+        self.process: subprocess.Popen | None = None
+        self._out = None
+
+    def start(self, healthy_within: float = 60) -> Gunicorn:
+        self._out = open(self.log, "ab") if self.log else None  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [str(GUNICORN), "-c", str(ROOT / "gunicorn.conf.py"), "--bind",
+             f"127.0.0.1:{self.port}", "--workers", str(self.workers), "wsgi:app"],
+            cwd=ROOT, env=self.env, stdout=self._out or subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + healthy_within
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, f"gunicorn exited: see {self.log}"
+            try:
+                if get(self.url + "/healthz", timeout=2)[0] == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"gunicorn on {self.url} not healthy in {healthy_within}s")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self._out:
+            self._out.close()
+            self._out = None
+
+    def __enter__(self) -> Gunicorn:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
