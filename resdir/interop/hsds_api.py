@@ -84,16 +84,22 @@ def service_at_locations():
     full, near = hq.bool_arg("full"), hq.near()
     conditions = hq.service_conditions()
     ranked = hq.ranked_service_ids(conditions)
-    if ranked is None and near is None:
+    place, miles = near if near is not None else (None, None)
+    serving = (hsds_places.served(place) if ranked is None and place is not None
+               and miles is None else None)
+    if ranked is None and (place is None or serving is not None):
         query = (select(m.ServiceAtLocation.id).join(m.Service).join(m.Location)
-                 .where(*conditions).order_by(m.Service.name, m.Service.id, m.Location.name,
-                                              m.ServiceAtLocation.id))
+                 .where(*conditions, *([] if serving is None else [serving])))
         total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-        ids = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)))
+        ids = list(db.session.scalars(
+            query.order_by(m.Service.name, m.Service.id, m.Location.name, m.ServiceAtLocation.id)
+            .offset((page - 1) * per_page).limit(per_page)))
+    elif ranked is None and miles is not None:
+        total, ids = hsds_places.nearest_page(conditions, place, miles, (page - 1) * per_page,
+                                              page * per_page)
     else:
         if ranked is not None:
             conditions = [*conditions, m.Service.id.in_(ranked)]
-        place, miles = near if near is not None else (None, None)
         found = hsds_places.ordered_ids(conditions, ranked, place, miles)
         total, ids = len(found), hq.page_of(found, page, per_page)
     service_load = hx.FULL_LOAD if full else (selectinload(m.Service.organization),)

@@ -11,7 +11,8 @@ worker. Now only plain columns are read, and only the page's rows become objects
   excludes it (matching's residency rule). Areas that could include the postcode are narrowed
   in SQL (ZIP lists holding its digits, counties named like its county, radii whose centre
   lies within the radius in latitude, every polygon; other kinds say nothing and so serve),
-  then checked exactly by matching's rules.
+  then checked exactly by matching's rules. Without `search` the programs that pass go into
+  the SQL query, which counts and pages itself.
 """
 
 from __future__ import annotations
@@ -21,20 +22,20 @@ import re
 from datetime import UTC, datetime
 
 import numpy as np
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, exists, func, or_, select
 
 from resdir.directory import models as m
-from resdir.directory.documents import index_point
 from resdir.extensions import db
-from resdir.geo import Place, bounding_box, distance_mi, distances_mi
+from resdir.geo import Place, UnknownZip, bounding_box, distance_mi, distances_mi, lookup_zip
 from resdir.matching import eligibility
 from resdir.matching.facts import parse_facts
 
 SAL, L, S, A = m.ServiceAtLocation, m.Location, m.Service, m.ServiceArea
+Address = m.Address
 MAPPED_KINDS = ("postal_codes", "county", "radius", "polygon")
 MILES_PER_DEGREE_LAT = 69.0  # a little under the true 69.09: the band errs on the wide side
 CHUNK = 500  # ids per IN list
+MAX_IN_LIST = 20_000  # SQLite allows 32,766 parameters in one statement
 
 
 def ordered_ids(conditions: list, ranked: list[str] | None, place: Place | None,
@@ -83,28 +84,97 @@ def _distances(place: Place, rows: list, miles: float) -> np.ndarray:
 
 
 def _confidential_points(location_ids: set[str]) -> dict[str, tuple[float, float] | None]:
-    ids, out = sorted(location_ids), {}
+    """Where confidential locations are searched from: their address's ZIP centre, as
+    documents.index_point places them (a physical address first)."""
+    ids, found = sorted(location_ids), {}
     for start in range(0, len(ids), CHUNK):
-        for loc in db.session.scalars(select(L).where(L.id.in_(ids[start:start + CHUNK]))
-                                      .options(selectinload(L.addresses))):
-            out[loc.id] = index_point(loc)
-    return out
+        for row in db.session.execute(
+                select(Address.location_id, Address.postal_code, Address.address_type)
+                .where(Address.location_id.in_(ids[start:start + CHUNK]))):
+            kept = found.get(row.location_id)
+            if kept is None or (row.address_type == "physical" and kept[1] != "physical"):
+                found[row.location_id] = (row.postal_code, row.address_type)
+    return {loc: _zip_point(code) for loc, (code, _) in found.items()}
+
+
+def _zip_point(code: str | None) -> tuple[float, float] | None:
+    try:
+        place = lookup_zip(code or "")
+    except UnknownZip:
+        return None
+    return place.latitude, place.longitude
+
+
+def nearest_page(conditions: list, place: Place, miles: float, start: int,
+                 stop: int) -> tuple[int, list[str]]:
+    """(total, the ids of rows start..stop) within `miles` of the postcode, nearest first,
+    ties in program-name order. Reads plain columns of the rows in the box, unordered; only
+    the page's ties are ordered by the database (its collation, as the other lists)."""
+    low_lat, low_lon, high_lat, high_lon = bounding_box(place.latitude, place.longitude, miles)
+    query = (select(SAL.id, SAL.service_id, SAL.location_id, L.latitude, L.longitude,
+                    L.confidential).join(L, L.id == SAL.location_id)
+             .where(or_(L.confidential.is_(True), and_(
+                 L.latitude.between(low_lat, high_lat), L.longitude.between(low_lon, high_lon)))))
+    if conditions:
+        query = query.join(S, S.id == SAL.service_id).where(*conditions)
+    rows = db.session.execute(query).all()
+    dist = _distances(place, rows, miles)
+    inside = np.flatnonzero(dist <= miles)
+    order = inside[np.argsort(dist[inside], kind="stable")]
+    ranked = dist[order]
+    page = order[start:stop]
+    if not page.size:
+        return int(order.size), []
+    # Rows tied with the page's first or last distance may belong before or after it.
+    low = np.searchsorted(ranked, ranked[start], side="left")
+    high = np.searchsorted(ranked, dist[page[-1]], side="right")
+    ids = [rows[i].id for i in order[low:high].tolist()]
+    distances = ranked[low:high].tolist()
+    if len(set(distances)) < len(distances):  # some tie: the database orders them by name
+        position = {i: k for k, i in enumerate(_in_name_order(ids))}
+        ids = [i for _, i in sorted(zip(distances, ids, strict=True),
+                                    key=lambda pair: (pair[0], position[pair[1]]))]
+    return int(order.size), ids[start - low:stop - low]
+
+
+def _in_name_order(ids: list[str]) -> list[str]:
+    return list(db.session.scalars(
+        select(SAL.id).join(S, S.id == SAL.service_id).join(L, L.id == SAL.location_id)
+        .where(SAL.id.in_(ids)).order_by(S.name, S.id, L.name, SAL.id)))
+
+
+def served(place: Place):
+    """SQL: the programs that serve the postcode (no areas, an area that says nothing, or an
+    area that takes it in); None when too many areas take it in for one IN list."""
+    passing = _passing_services(place)
+    if len(passing) > MAX_IN_LIST:
+        return None
+    return or_(~exists().where(A.service_id == S.id),
+               exists().where(A.service_id == S.id, _unmapped()), S.id.in_(sorted(passing)))
 
 
 def excluded_services(place: Place) -> set[str]:
     """Programs with service areas that all exclude the postcode."""
-    facts = parse_facts({"zip": place.zip}, datetime.now(UTC).date())
     with_areas = set(db.session.scalars(select(A.service_id).distinct()))
-    may_serve = set(db.session.scalars(
-        select(A.service_id).where(or_(A.kind.is_(None), A.kind.not_in(MAPPED_KINDS)))
-        .distinct()))
+    unmapped = set(db.session.scalars(select(A.service_id).where(_unmapped()).distinct()))
+    return with_areas - unmapped - _passing_services(place)
+
+
+def _unmapped():
+    return or_(A.kind.is_(None), A.kind.not_in(MAPPED_KINDS))
+
+
+def _passing_services(place: Place) -> set[str]:
+    """Programs with a mapped area that does not exclude the postcode."""
+    facts = parse_facts({"zip": place.zip}, datetime.now(UTC).date())
     columns = (A.service_id, A.kind, A.extent, A.name, A.radius_mi, A.center_latitude,
                A.center_longitude)
+    passing: set[str] = set()
     for area in db.session.execute(select(*columns).where(_could_include(place, facts))):
-        if area.service_id not in may_serve and (
+        if area.service_id not in passing and (
                 eligibility.area_result(area, facts) != eligibility.FAIL):
-            may_serve.add(area.service_id)
-    return with_areas - may_serve
+            passing.add(area.service_id)
+    return passing
 
 
 def _could_include(place: Place, facts) -> object:
