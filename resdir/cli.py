@@ -62,6 +62,16 @@ def import_command(path: str, dry_run: bool = False, source: str | None = None,
         raise click.ClickException(f"nothing was imported from {path}")
     if dry_run:
         click.echo("dry run: nothing was written")
+    else:
+        refresh_statistics()
+
+
+def refresh_statistics() -> None:
+    """SQLite plans joins from statistics only ANALYZE gathers (PostgreSQL's autovacuum keeps
+    its own): without them a name-ordered page sorts every program (0.3 s at 100,000)."""
+    if db.engine.dialect.name == "sqlite":
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE")
 
 
 def require_set_up() -> None:
@@ -109,6 +119,7 @@ def _import_seed(path: str, dry_run: bool) -> None:
         raise click.ClickException(
             f"nothing was imported: {len(exc.problems)} problem(s) in {path}"
         ) from None
+    refresh_statistics()
     click.echo(
         f"imported {path}: {summary.created} programs created, {summary.updated} updated, "
         f"{summary.organizations} organizations, {summary.locations} locations "
