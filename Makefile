@@ -21,8 +21,9 @@ setup: $(VENV)/.run-installed
 	$(BIN)/flask resdir setup
 
 ## run: set everything up and serve on http://127.0.0.1:5000
+# Mail goes to files in instance/mail unless RESDIR_MAIL_FOLDER is set (set it empty for SMTP).
 run: setup
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	RESDIR_MAIL_FOLDER=$${RESDIR_MAIL_FOLDER-instance/mail} $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## serve: production serving with gunicorn (gunicorn.conf.py) on http://127.0.0.1:8000;
 ## add gunicorn options with SERVE_ARGS, e.g. make serve SERVE_ARGS="--bind 0.0.0.0:8000"

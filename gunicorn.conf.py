@@ -61,3 +61,12 @@ def post_fork(server, worker):
 
     with app.app_context():
         db.engine.dispose(close=False)
+
+
+def post_worker_init(worker):
+    """Start the worker's index sync thread now (it catches up at once), not at its first
+    request."""
+    from resdir.directory import indexing
+    from wsgi import app
+
+    indexing.start_sync(app)

@@ -568,10 +568,11 @@ def run_child(mode: str, workdir: Path, *extra: str) -> dict:
 
 
 def plain(text: str) -> bool:
-    """True when resdir searches exactly the typed words (no synonym alternatives)."""
+    """True when resdir searches exactly the typed words (no synonyms, optional words or
+    needs that match by category)."""
     from resdir.search import querytext
 
-    return all(len(group) == 1 for group in querytext.groups(querytext.words(text)))
+    return querytext.is_plain(querytext.words(text))
 
 
 def agreement(directory: Directory, queries: list[dict], ours: dict, ref: dict) -> dict:

@@ -161,10 +161,14 @@ def reindex(procs: int) -> None:
 
 @resdir_cli.command("sync-index")
 def sync_index() -> None:
-    """Apply changes still waiting in the index outbox."""
+    """Bring this node's index up to the change log (and prune old log rows)."""
+    from resdir.directory import changelog
+
     count = indexing.apply_pending()
     left = indexing.pending_count()
-    click.echo(f"applied {count} program(s); {left} still waiting")
+    pruned = changelog.prune()
+    click.echo(f"applied {count} program(s); {left} still waiting; "
+               f"pruned {pruned} old log row(s)")
     if left:
         raise click.ClickException("some changes could not be applied; see the log")
 
@@ -177,7 +181,7 @@ def check_index(repair: bool) -> None:
     pending = indexing.pending_count()
     for kind, ids in found.items():
         click.echo(f"{kind}: {len(ids)}" + (f" ({', '.join(ids[:5])}...)" if ids else ""))
-    click.echo(f"waiting in outbox: {pending}")
+    click.echo(f"changes not yet applied from the change log: {pending}")
     drifted = sorted({i for ids in found.values() for i in ids})
     if drifted and repair:
         indexing.repair(found)
@@ -194,10 +198,11 @@ def setup() -> None:
         seed = current_app.config["RESDIR_SEED_FILE"]
         click.echo(f"loading seed directory {seed}")
         import_command.callback(seed)
-    if not indexing.search_index().exists() or indexing.pending_count():
+    if indexing.needs_rebuild():
         reindex.callback(1)
     else:
-        click.echo("search index present")
+        count = indexing.apply_pending()
+        click.echo(f"search index present; applied {count} program(s) from the change log")
 
 
 @resdir_cli.command("send-reminders")

@@ -114,11 +114,27 @@ SETTINGS: list[Setting] = [
     Setting("SMTP_PASSWORD", "", "Mail server password."),
     Setting("MAIL_SENDER", "resdir <no-reply@resdir.invalid>", "From address of notifications."),
     Setting("MAIL_ENABLED", True, "Send notification e-mail at all.", bool),
+    Setting("MAIL_FOLDER", "",
+            "Write e-mail as .eml files in this folder instead of SMTP (make run: instance/mail)."),
     Setting(
         "INDEX_SYNC",
         True,
-        "Apply pending index changes right after each commit (off: only `resdir sync-index`).",
+        "Apply a request's own index changes right after its commit (off: the background "
+        "sync or `resdir sync-index` applies them).",
         bool,
+    ),
+    Setting(
+        "INDEX_POLL_SECONDS",
+        1.0,
+        "How often each app process reads the index change log for other nodes' changes "
+        "(0: no background thread).",
+        float,
+    ),
+    Setting(
+        "INDEX_LOG_RETENTION_HOURS",
+        168,
+        "Index change-log rows are kept this long; a node further behind rebuilds its index.",
+        int,
     ),
     Setting(
         "HEALTH_MAX_LAG_SECONDS",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
@@ -52,11 +53,21 @@ class NotFound(ResdirError):
     title = "Not found"
 
 
-def json_body() -> dict:
-    """The request's JSON object, or BadParameter naming the body."""
+def json_body(allowed: Iterable[str] | None = None) -> dict:
+    """The request's JSON object, or BadParameter naming the body.
+
+    With `allowed`, a top-level key outside it is refused (400 naming the key): a misspelt
+    key silently ignored would give an answer to a question that was not asked.
+    """
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise BadParameter("Send a JSON object.", "body")
+    if allowed is not None:
+        known = sorted(allowed)
+        unknown = sorted(set(body) - set(known))
+        if unknown:
+            raise BadParameter(f"Unknown field {unknown[0]!r}. Known fields: "
+                               f"{', '.join(known)}.", unknown[0])
     return body
 
 

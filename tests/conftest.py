@@ -70,6 +70,7 @@ def app(tmp_path, database_url):
         "RESDIR_INDEX_DIR": str(tmp_path / "index"),
         "RESDIR_SECRET_KEY": "test-secret",
         "RESDIR_MAIL_ENABLED": False,  # the `mailbox` fixture turns mail on, to a real server
+        "RESDIR_INDEX_POLL_SECONDS": 0,  # no background sync: tests apply the log themselves
     })
     with app.app_context():
         if needs_migration:

@@ -40,6 +40,7 @@ BOTH_SIDES_WRITE = _signed_in(401, 404, coord_a=303, agency_a=303, admin=303)
 # (method, rule) -> (how to call it, expected status per role)
 MATRIX = {
     ("GET", "/"): ("page", "/?q=food", _all(200)),
+    ("GET", "/favicon.ico"): ("page", "/favicon.ico", _all(301)),
     ("GET", "/programs/<service_id>"): ("page", "/programs/{pantry}", _all(200)),
     ("GET", "/api/v1/search"): ("api", "/api/v1/search?q=food", _all(200)),
     ("GET", "/api/v1/services/<service_id>"): ("api", "/api/v1/services/{pantry}", _all(200)),
@@ -102,6 +103,8 @@ MATRIX = {
                                                   {**BOTH_SIDES_WRITE}),
     ("POST", "/referrals/<referral_id>/notes"): ("page", "/referrals/{referral}/notes",
                                                  {**BOTH_SIDES_WRITE}),
+    ("POST", "/referrals/<referral_id>/send"): ("page", "/referrals/{referral}/send",
+                                                {**BOTH_SIDES_WRITE}),
     ("GET", "/referrals/<referral_id>/handout"): ("page", "/referrals/{referral}/handout",
                                                   {**BOTH_SIDES, "agency_a": 403}),
     ("POST", "/api/v1/referrals"): ("api", "/api/v1/referrals",

@@ -63,4 +63,4 @@ def test_phone_width_and_zoom_keep_the_page_readable(live_server, mini, browser)
 
 def test_bad_zip_shows_a_message_not_an_error_page(live_server, mini, page):
     page.goto(live_server + "/?zip=00000")
-    assert "ZIP code 00000 is not in the gazetteer" in page.get_by_role("alert").inner_text()
+    assert "We don't know ZIP 00000. Check it" in page.get_by_role("alert").inner_text()

@@ -42,7 +42,7 @@ def test_coordinator_refers_agency_completes_coordinator_sees_it_closed(live_ser
     page.get_by_role("button", name="Refer").click()
     page.wait_for_url(re.compile(r"/referrals$"))
     assert "1 referral made." in page.get_by_role("status").first.inner_text()
-    assert "requested" in page.locator("table.list").inner_text()
+    assert "Sent (waiting for the agency)" in page.locator("table.list").inner_text()
     sign_out(page)
 
     # The agency finds it in its inbox, accepts, then completes with an outcome.
@@ -56,7 +56,7 @@ def test_coordinator_refers_agency_completes_coordinator_sees_it_closed(live_ser
     page.wait_for_load_state()
     assert page.locator("#status").inner_text() == "accepted"
     page.get_by_label("New status").select_option("completed")
-    page.get_by_label("Outcome (complete)").select_option("enrolled")
+    page.get_by_label("Outcome (when completed)").select_option("enrolled")
     page.get_by_label("What was provided").fill("Two weeks of groceries")
     page.get_by_role("button", name="Save status").click()
     page.wait_for_load_state()

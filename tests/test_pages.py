@@ -38,7 +38,7 @@ def test_confidential_address_never_shown(client, mini):
 def test_bad_parameter_on_the_page_is_a_400_with_a_message(client, mini):
     response = client.get("/?zip=99999x")
     assert response.status_code == 400
-    assert "is not a 5-digit ZIP code" in response.get_data(as_text=True)
+    assert "is not a ZIP code. Enter its 5 digits" in response.get_data(as_text=True)
 
 
 def test_program_page(app, client, mini):

@@ -159,7 +159,8 @@ def test_concurrent_updates_never_overwrite(app, api, ids):
 def test_duplicate_open_referral_needs_confirmation(api, ids):
     assert refer(api, ids).status_code == 201
     again = refer(api, ids)
-    assert again.status_code == 409 and "confirm_duplicate" in again.get_json()["error"]["message"]
+    assert again.status_code == 409 and again.get_json()["error"]["parameter"] == \
+        "confirm_duplicate"
     assert refer(api, ids, confirm_duplicate=True).status_code == 201
 
 

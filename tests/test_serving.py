@@ -31,7 +31,7 @@ def test_healthz_is_503_when_the_database_is_unreachable(tmp_path, database_url)
     else:  # the real server, a database that does not exist
         broken = url.rsplit("/", 1)[0] + "/no_such_database?" + url.split("?", 1)[1]
     app = create_app({"TESTING": True, "RESDIR_DATABASE_URL": broken,
-                      "RESDIR_INDEX_DIR": str(tmp_path / "index")})
+                      "RESDIR_INDEX_DIR": str(tmp_path / "index"), "RESDIR_INDEX_POLL_SECONDS": 0})
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     body = response.get_json()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, g, jsonify
 
 from resdir.agencies import operations
 from resdir.auth import policy
 from resdir.directory import operations as directory
 from resdir.directory.present import service_json
-from resdir.errors import BadParameter
+from resdir.errors import json_body
 
 bp = Blueprint("agency_api", __name__, url_prefix="/api/v1")
 
@@ -19,13 +19,7 @@ def patch_service(service_id: str):
     version}. 409 when `version` is not the current one."""
     policy.require_login(g.user)
     service = operations.editable_service(g.user, service_id)
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadParameter("Send a JSON object.", "body")
-    unknown = set(body) - {"capacity_status", "capacity_available", "capacity_maximum",
-                           "version"}
-    if unknown:
-        raise BadParameter(f"Unknown field {sorted(unknown)[0]!r}.", sorted(unknown)[0])
+    body = json_body({"capacity_status", "capacity_available", "capacity_maximum", "version"})
     operations.update_capacity(g.user, service, body.get("capacity_status"),
                                body.get("capacity_available"), body.get("capacity_maximum"),
                                body.get("version"))

@@ -45,7 +45,9 @@ def _find_organization(role: str, ref: str | None):
             raise BadParameter("Administrators belong to no organization.", "organization")
         return None, None
     if not ref:
-        raise BadParameter(f"A {role} needs --organization (an id or a name).", "organization")
+        who = {"coordinator": "A coordinator", "agency": "An agency user"}.get(role, "This role")
+        raise BadParameter(f"{who} needs an organization (its id or exact name).",
+                           "organization")
     if role == "coordinator":
         found = db.session.scalar(select(CareOrganization).where(
             (CareOrganization.id == ref) | (func.lower(CareOrganization.name) == ref.lower())))

@@ -22,6 +22,7 @@ from resdir.directory.models import (
     Schedule,
     Service,
     ServiceAtLocation,
+    Taxonomy,
     TaxonomyTerm,
 )
 from resdir.extensions import db
@@ -82,6 +83,7 @@ def document_for(service: Service, default_tz: str) -> Document:
         ),
         categories=sorted(c.code for c in categories if c.code),
         category_names=sorted(c.name for c in categories),
+        terms=sorted(set(getattr(service, "source_terms", ()))),
         languages=sorted({lang.code for lang in service.languages if lang.code}),
         status=service.status,
         capacity=service.capacity_status,
@@ -95,6 +97,7 @@ def document_for(service: Service, default_tz: str) -> Document:
             for s in service.schedules
             if s.closed and s.valid_from
         ],
+        verified=service.assured_date.isoformat() if service.assured_date else None,
     )
     doc.stamp = stamp_of(doc)
     return doc
@@ -119,8 +122,9 @@ def documents(ids: list[str] | None, default_tz: str, batch: int = 1000):
         ids = list(db.session.scalars(select(Service.id).order_by(Service.id)))
     orgs: dict[str, str] = {}
     terms = _category_terms()
+    source = _source_terms()
     for start in range(0, len(ids), batch):
-        for service in _stand_ins(ids[start : start + batch], orgs, terms):
+        for service in _stand_ins(ids[start : start + batch], orgs, terms, source):
             yield document_for(service, default_tz)
 
 
@@ -135,17 +139,31 @@ def _category_terms() -> dict[str, SimpleNamespace]:
     }
 
 
+def _source_terms() -> dict[str, str]:
+    """Names of the terms of imported taxonomies (AIRS, Open Eligibility, Ohana keywords)
+    by id: searchable words the source gave each program. resdir's own taxonomies (its
+    categories and HSDS extensions, named "resdir...") are not words people search."""
+    return dict(db.session.execute(
+        select(TaxonomyTerm.id, TaxonomyTerm.name)
+        .join(Taxonomy, Taxonomy.id == TaxonomyTerm.taxonomy_id)
+        .where(~Taxonomy.name.startswith("resdir"))
+    ).all())
+
+
 def _stand_ins(
-    chunk: list[str], orgs: dict[str, str], terms: dict[str, SimpleNamespace]
+    chunk: list[str], orgs: dict[str, str], terms: dict[str, SimpleNamespace],
+    source: dict[str, str] | None = None,
 ) -> list[SimpleNamespace]:
     """Light objects with the attributes of Service that document_for reads, in the
     order of `chunk` (missing ids left out). `orgs` caches organization names; `terms`
-    is what _category_terms() returns."""
+    is what _category_terms() returns, `source` what _source_terms() returns."""
+    source = source or {}
     ns, session = SimpleNamespace, db.session
     rows = session.execute(
         select(Service.id, Service.organization_id, Service.name, Service.alternate_name,
                Service.description, Service.eligibility_description, Service.status,
-               Service.capacity_status, Service.minimum_age, Service.maximum_age)
+               Service.capacity_status, Service.minimum_age, Service.maximum_age,
+               Service.assured_date)
         .where(Service.id.in_(chunk))
     ).all()
     wanted = {r.organization_id for r in rows} - orgs.keys()
@@ -193,6 +211,7 @@ def _stand_ins(
     ):
         languages[service_id].append(ns(code=code))
     categories = defaultdict(list)
+    source_terms = defaultdict(list)
     # No join to taxonomy_term: SQLite would drive it from the terms and read every
     # attribute of every category.
     for service_id, term_id in session.execute(
@@ -202,6 +221,8 @@ def _stand_ins(
     ):
         if term_id in terms:
             categories[service_id].append(terms[term_id])
+        elif term_id in source:
+            source_terms[service_id].append(source[term_id])
 
     found = {}
     for r in rows:
@@ -210,8 +231,9 @@ def _stand_ins(
             id=r.id, name=r.name, alternate_name=r.alternate_name, description=r.description,
             eligibility_description=r.eligibility_description, status=r.status,
             capacity_status=r.capacity_status, minimum_age=r.minimum_age,
-            maximum_age=r.maximum_age, organization=ns(name=org) if org is not None else None,
+            maximum_age=r.maximum_age, assured_date=r.assured_date,
+            organization=ns(name=org) if org is not None else None,
             locations=locations[r.id], schedules=schedules[r.id], languages=languages[r.id],
-            categories=categories[r.id],
+            categories=categories[r.id], source_terms=source_terms[r.id],
         )
     return [found[i] for i in chunk if i in found]

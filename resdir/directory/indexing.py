@@ -1,9 +1,12 @@
-"""Keeping the search index in step with the database, through the index outbox.
+"""Keeping each node's search index in step with the database, through the change log.
 
-Any flush that touches a program (or its organization, location, hours...) writes outbox
-rows in the same transaction. After commit, :func:`apply_pending` rewrites those programs'
-documents and deletes the rows it applied; if the index write fails the rows stay, and the
-next commit, `resdir sync-index` or `resdir check-index --repair` applies them again.
+Any flush that touches a program (or its organization, location, hours...) writes
+`index_change` rows in the same transaction. After commit, :func:`commit` rewrites only that
+transaction's own programs in this node's index (a request never works off anyone else's
+backlog). Every process also runs a background thread (:func:`start_sync`) that reads the
+log after its index's position and applies it in bounded batches, so every node (each with
+its own index folder) sees every change within about RESDIR_INDEX_POLL_SECONDS. If an index
+write fails, the position stays and the next pass applies the change again.
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ import logging
 from datetime import UTC, datetime
 
 from flask import current_app
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import event, select
 
+from resdir.directory import changelog
 from resdir.directory import models as m
+from resdir.directory.changelog import BATCH, Position
 from resdir.directory.documents import documents
 from resdir.extensions import db
 from resdir.search import SearchIndex
@@ -60,82 +65,186 @@ def _record_changes(session, flush_context, instances) -> None:
     ids: set[str] = set()
     with session.no_autoflush:
         for obj in (*session.new, *session.dirty, *session.deleted):
-            if isinstance(obj, m.IndexOutbox):
+            if isinstance(obj, m.IndexChange | m.IndexLogState):
                 continue
             if isinstance(obj, m.Service) and obj.id is None:
-                obj.id = m.new_id()  # the outbox needs the id now, not at INSERT time
+                obj.id = m.new_id()  # the log row needs the id now, not at INSERT time
             ids |= _affected(session, obj)
-    ids -= session.info.setdefault("outboxed", set())
+    ids -= session.info.setdefault("changed", set())
     if ids:
-        session.info["outboxed"] |= ids
-        session.add_all(m.IndexOutbox(service_id=i) for i in sorted(ids))
+        session.info["changed"] |= ids
+        rows = [m.IndexChange(service_id=i) for i in sorted(ids)]
+        session.info.setdefault("change_rows", []).extend(rows)
+        session.add_all(rows)
+
+
+def _note_seqs(session, flush_context) -> None:
+    rows = session.info.pop("change_rows", None)
+    if rows:
+        session.info.setdefault("change_seqs", set()).update(r.seq for r in rows)
+
+
+def _committed(session) -> None:
+    """Keep the ids and log numbers of what this session committed, for :func:`commit`."""
+    ids = session.info.pop("changed", set())
+    seqs = session.info.pop("change_seqs", set())
+    if ids:
+        session.info.setdefault("own_ids", set()).update(ids)
+        session.info.setdefault("own_seqs", set()).update(seqs)
 
 
 def _forget(session) -> None:
-    session.info.pop("outboxed", None)
+    for key in ("changed", "change_rows", "change_seqs"):
+        session.info.pop(key, None)
 
 
 def init_app(app) -> None:
     session_cls = db.session.session_factory.class_
     if not event.contains(session_cls, "before_flush", _record_changes):
         event.listen(session_cls, "before_flush", _record_changes)
-        event.listen(session_cls, "after_commit", _forget)
+        event.listen(session_cls, "after_flush", _note_seqs)
+        event.listen(session_cls, "after_commit", _committed)
         event.listen(session_cls, "after_rollback", _forget)
+    # flask run has no worker hook: the first request starts the thread (gunicorn's
+    # post_worker_init starts it before any request).
+    @app.before_request
+    def _ensure_sync() -> None:
+        start_sync(app)
 
 
 def commit() -> None:
-    """Commit the session, then bring the index up to date (when INDEX_SYNC is on)."""
+    """Commit the session, then apply this transaction's own changes to this node's index
+    (when INDEX_SYNC is on; the background thread applies them otherwise)."""
     db.session.commit()
-    if current_app.config["RESDIR_INDEX_SYNC"]:
-        apply_pending()
+    ids = db.session.info.pop("own_ids", set())
+    seqs = db.session.info.pop("own_seqs", set())
+    if ids and current_app.config["RESDIR_INDEX_SYNC"]:
+        apply_own(ids, seqs)
 
 
-def apply_pending(limit: int = 5000) -> int:
-    """Apply outbox rows to the index; return how many programs were rewritten."""
-    total = 0
+def apply_own(ids: set[str], seqs: set[int]) -> int:
+    """Rewrite these programs' documents; when nothing else is waiting before them in the
+    log, move this node's position past them too (so the thread does not redo them)."""
     try:
-        while True:
-            rows = db.session.execute(
-                select(m.IndexOutbox.id, m.IndexOutbox.service_id)
-                .order_by(m.IndexOutbox.id)
-                .limit(limit)
-            ).all()
-            db.session.rollback()  # end the read before the (slow) index write
-            if not rows:
-                return total
-            ids = sorted({r.service_id for r in rows})
-            tz = current_app.config["RESDIR_DEFAULT_TIMEZONE"]
-            docs = list(documents(ids, tz))
-            gone = set(ids) - {d.id for d in docs}
-            search_index().update(docs, delete_ids=sorted(gone))
-            db.session.execute(
-                delete(m.IndexOutbox).where(m.IndexOutbox.id <= max(r.id for r in rows))
-                .where(m.IndexOutbox.service_id.in_(ids))
-            )
-            db.session.commit()
-            total += len(ids)
+        count = _write(sorted(ids))
+        index = search_index()
+        with index.sync_lock(blocking=False) as held:
+            if held and seqs and index.exists():
+                position = Position.of(index.position())
+                ahead = db.session.scalars(
+                    select(m.IndexChange.seq).where(position.unseen())
+                    .where(m.IndexChange.seq <= max(seqs)).limit(len(seqs) + 1)).all()
+                db.session.rollback()
+                if set(ahead) <= seqs:
+                    position.advance(ahead, max(seqs))
+                    index.set_position(position.as_dict())
+        return count
     except Exception:
         db.session.rollback()
-        # The outbox rows remain: the next sync applies them. The data is safe.
-        log.exception("search index update failed; %d program(s) wait in the outbox", total)
-        return total
+        # The log keeps the change: this node's sync thread applies it on its next pass.
+        log.exception("search index update failed; the background sync will retry")
+        return 0
+
+
+def _write(ids: list[str]) -> int:
+    tz = current_app.config["RESDIR_DEFAULT_TIMEZONE"]
+    docs = list(documents(ids, tz))
+    db.session.rollback()  # end the read before the (slow) index write
+    gone = set(ids) - {d.id for d in docs}
+    search_index().update(docs, delete_ids=sorted(gone))
+    return len(ids)
+
+
+def needs_rebuild() -> bool:
+    """No index here, or the log was pruned past this index's position."""
+    index = search_index()
+    if not index.exists():
+        return True
+    stored = index.position()
+    pruned = changelog.pruned_through()
+    db.session.rollback()
+    return Position.of(stored).seq < pruned
+
+
+def catch_up(batches: int | None = None, blocking: bool = True) -> tuple[int, int]:
+    """Apply the log after this node's position, BATCH rows at a time (at most `batches`
+    batches); return (log rows read, programs rewritten)."""
+    index = search_index()
+    rows_read = programs = 0
+    with index.sync_lock(blocking) as held:
+        if not held:
+            return 0, 0
+        done = 0
+        while batches is None or done < batches:
+            done += 1
+            position = Position.of(index.position())
+            rows = changelog.unseen_rows(position, BATCH)
+            db.session.rollback()
+            if not rows:
+                if position.gaps:  # expire old gaps; nothing to write otherwise
+                    before = list(position.gaps)
+                    position.advance([], position.seq)
+                    if position.gaps != before:
+                        index.set_position(position.as_dict())
+                break
+            programs += _write(sorted({r.service_id for r in rows}))
+            above = [r.seq for r in rows if r.seq > position.seq]
+            position.advance([r.seq for r in rows], max(above, default=position.seq))
+            index.set_position(position.as_dict())
+            rows_read += len(rows)
+            if len(above) < BATCH:
+                break
+    return rows_read, programs
+
+
+def apply_pending() -> int:
+    """Bring this node's index up to the log (rebuilding if it fell behind past the
+    retention period); return how many programs were rewritten."""
+    if needs_rebuild():
+        return reindex()
+    search_index().clean_orphans()
+    try:
+        return catch_up()[1]
+    except Exception:
+        db.session.rollback()
+        log.exception("search index update failed; the changes stay in the log")
+        return 0
+
+
+def tick() -> bool:
+    """One bounded pass of the sync thread; True when more may be waiting."""
+    if needs_rebuild():
+        log.warning("search index missing or behind the pruned change log: rebuilding")
+        reindex(wait=False)
+        return False
+    rows, _ = catch_up(batches=1, blocking=False)
+    return rows >= BATCH
+
+
+def start_sync(app) -> bool:
+    """Start this process's background sync thread (off when RESDIR_INDEX_POLL_SECONDS is
+    0). Its first pass cleans generations a killed build left, then catches up."""
+    return changelog.start(app, tick, startup=lambda: search_index().clean_orphans())
 
 
 def pending_count() -> int:
-    return db.session.query(m.IndexOutbox).count()
+    """Log rows this node's index has not applied."""
+    count, _ = changelog.lag(Position.of(search_index().position()))
+    db.session.rollback()
+    return count
 
 
 def health(database_ok: bool = True) -> dict:
-    """This node's index: present, its generation, changes not applied and the age of
-    the oldest one (None when the database cannot be asked)."""
+    """This node's index: present, its generation and position, log rows not applied and
+    the age of the oldest one (None when the database cannot be asked)."""
     index = search_index()
+    position = Position.of(index.position())
     out = {"present": index.exists(), "generation": index.generation(),
-           "pending": None, "lag_seconds": None}
+           "applied_seq": position.seq, "latest_seq": None, "pending": None,
+           "lag_seconds": None}
     if database_ok:
-        pending, oldest = db.session.execute(
-            select(func.count(m.IndexOutbox.id), func.min(m.IndexOutbox.created_at))
-        ).one()
-        out["pending"] = pending
+        out["pending"], oldest = changelog.lag(position)
+        out["latest_seq"] = changelog.latest_seq()
         out["lag_seconds"] = _age_seconds(oldest) if oldest is not None else 0.0
     return out
 
@@ -146,16 +255,18 @@ def _age_seconds(when: datetime) -> float:
     return round(max(0.0, (datetime.now(UTC) - when).total_seconds()), 1)
 
 
-def reindex(procs: int = 1) -> int:
-    """Build a new index from the whole database beside the old one, then swap it in."""
-    last = db.session.scalar(select(func.max(m.IndexOutbox.id))) or 0
-    db.session.rollback()
+def reindex(procs: int = 1, wait: bool = True) -> int:
+    """Build a new index from the whole database beside the old one, swap it in, then apply
+    the changes committed while it was built (the new generation starts at the log position
+    taken before reading the database). wait=False: skip if another build is running."""
+    search_index().clean_orphans()
+    position = changelog.start_position()
     tz = current_app.config["RESDIR_DEFAULT_TIMEZONE"]
-    count = search_index().rebuild(documents(None, tz), procs=procs)
-    # Changes committed while the build ran keep their outbox rows and are applied now.
-    db.session.execute(delete(m.IndexOutbox).where(m.IndexOutbox.id <= last))
-    db.session.commit()
-    apply_pending()
+    count = search_index().rebuild(documents(None, tz), procs=procs,
+                                   position=position.as_dict(), wait=wait)
+    if count is None:
+        return 0
+    catch_up()
     return count
 
 

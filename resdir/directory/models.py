@@ -11,6 +11,7 @@ import uuid
 from datetime import UTC, date, datetime, time
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -352,18 +353,36 @@ class Attribute(db.Model):
     taxonomy_term: Mapped[TaxonomyTerm] = relationship(lazy="joined")
 
 
-class IndexOutbox(db.Model):
-    """Services whose search document must be rewritten; written with the change itself.
-
-    Rows are deleted only after the index has taken the change, so a crash between the
-    database commit and the index write loses nothing: the next sync applies it again.
+class IndexChange(db.Model):
+    """The index change log: one row per program whose search document must be rewritten,
+    written in the same transaction as the change. `seq` orders the log; every app node
+    applies the rows after its index's own position (kept in the index folder), so no node
+    depends on another's. Rows are kept for RESDIR_INDEX_LOG_RETENTION_HOURS, then pruned.
     """
 
-    __tablename__ = "index_outbox"
+    __tablename__ = "index_change"
+    # AUTOINCREMENT: SQLite must never hand out a pruned sequence number again.
+    __table_args__ = {"sqlite_autoincrement": True}
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    service_id: Mapped[str] = mapped_column(String(36), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                     primary_key=True, autoincrement=True)
+    service_id: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                 index=True)
+
+
+# The importer's name for it (bulk inserts of new programs' log rows).
+IndexOutbox = IndexChange
+
+
+class IndexLogState(db.Model):
+    """One row: the highest sequence number pruned from the log. A node whose position is
+    below it has missed changes and rebuilds its index."""
+
+    __tablename__ = "index_log_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pruned_through: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 # The fixed id of resdir's own category taxonomy, so code can tell categories apart

@@ -19,7 +19,7 @@ from resdir.directory import models as m
 from resdir.directory.documents import index_point
 from resdir.directory.present import is_stale
 from resdir.errors import BadParameter
-from resdir.geo import UnknownZip, distance_mi, lookup_zip
+from resdir.geo import UnknownZip, distance_mi, lookup_zip, normalize_zip
 from resdir.search import SearchRequest, SearchResult, snippet
 
 DAYS = {name.lower()[:3]: i for i, name in enumerate(hours.DAY_NAMES)}
@@ -34,11 +34,15 @@ class Query:
 
 def _open_at(args: MultiDict, now: datetime):
     """The `open_at` callable for open_now, or for open_day (mon..sun) + open_time."""
+    # The hours' own day names (Mo, Tu...) and the longer ones (mon, monday) all work.
     day_text = (args.get("open_day") or "").strip().lower()[:3]
+    if len(day_text) == 2:
+        day_text = next((d for d in DAYS if d.startswith(day_text)), day_text)
     time_text = (args.get("open_time") or "").strip()
     if day_text or time_text:
         if day_text not in DAYS:
-            raise BadParameter("open_day must be a weekday: mon, tue, ... sun.", "open_day")
+            raise BadParameter("open_day must be a weekday: Mo, Tu, We, Th, Fr, Sa or Su.",
+                               "open_day")
         try:
             at = datetime.strptime(time_text or "12:00", "%H:%M").time()
         except ValueError:
@@ -70,8 +74,8 @@ def parse(args: MultiDict, now: datetime | None = None) -> Query:
     if zip_text:
         try:
             found = lookup_zip(zip_text)
-        except UnknownZip as exc:
-            raise BadParameter(f"zip: {exc}.", "zip") from None
+        except UnknownZip:
+            raise BadParameter(unknown_zip_message(zip_text), "zip") from None
         point, zip_code = (found.latitude, found.longitude), found.zip
         place = f"{found.city}, {found.state} {found.zip}"
     elif lat is not None or lon is not None:
@@ -121,6 +125,9 @@ def parse(args: MultiDict, now: datetime | None = None) -> Query:
         sort=sort,
         page=params.integer(args, "page", 1, 10000) or 1,
         per_page=per_page,
+        # Listings not verified within RESDIR_STALE_AFTER_DAYS rank a little lower (the
+        # same rule that flags them "may be out of date"; see resdir/search/relevance.py).
+        fresh_since=now.date() - timedelta(days=cfg["RESDIR_STALE_AFTER_DAYS"]),
     )
     return Query(request=request, zip=zip_code, place=place)
 
@@ -179,3 +186,12 @@ def result_json(result: SearchResult, services: list[m.Service], query: Query) -
         "corrected": result.corrected,
         "matched": result.matched,
     }
+
+
+def unknown_zip_message(text: str) -> str:
+    """What a person can do about a ZIP the search cannot place, in their words."""
+    code = normalize_zip(text)
+    if code:
+        return f"We don't know ZIP {code}. Check it, or search without a ZIP."
+    shown = text[:20] + ("..." if len(text) > 20 else "")
+    return f'"{shown}" is not a ZIP code. Enter its 5 digits, for example 15213.'

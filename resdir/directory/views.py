@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request, url_for
 from markupsafe import Markup, escape
 
 from resdir.directory import operations, present, searching
@@ -29,6 +29,12 @@ def _marked(text: str) -> Markup:
 def _page_url(page: int) -> str:
     pairs = [(k, v) for k in SEARCH_PARAMS for v in request.args.getlist(k) if v]
     return "?" + urlencode([*pairs, ("page", page)])
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says; send them to the icon."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
 
 
 @bp.get("/")

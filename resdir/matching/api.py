@@ -10,16 +10,19 @@ from resdir.audit.operations import record_now
 from resdir.auth import policy
 from resdir.errors import BadParameter, json_body
 from resdir.matching import operations
-from resdir.matching.facts import parse_facts
-from resdir.matching.screening import parse_ahc, score_ahc
+from resdir.matching.facts import FACT_FIELDS, parse_facts
+from resdir.matching.screening import QUESTIONS, parse_ahc, score_ahc
 
 bp = Blueprint("matching_api", __name__, url_prefix="/api/v1")
+# A screening is sent as {"ahc_hrsn": {...}} or as the answers themselves.
+SCREENING_KEYS = ("ahc_hrsn", *QUESTIONS)
+CLIENT_KEYS = (*operations.CLIENT_FIELDS, *FACT_FIELDS)
 
 
 @bp.post("/clients")
 def create_client():
     """Create a client of the caller's care organization; 201 with its id."""
-    client = operations.create_client(g.user, json_body())
+    client = operations.create_client(g.user, json_body(CLIENT_KEYS))
     return jsonify(operations.client_json(client)), 201
 
 
@@ -33,14 +36,15 @@ def get_client(client_id: str):
 def patch_client(client_id: str):
     """Change a client's facts; send the `version` you read (409 if it changed)."""
     client = operations.get_client(g.user, client_id, audit=False)
-    return jsonify(operations.client_json(operations.update_client(g.user, client, json_body())))
+    return jsonify(operations.client_json(operations.update_client(g.user, client,
+                                                                    json_body(CLIENT_KEYS))))
 
 
 @bp.post("/clients/<client_id>/screenings")
 def screen_client(client_id: str):
     """Keep an AHC HRSN screening for the client; positive domains become needs."""
     client = operations.get_client(g.user, client_id, audit=False)
-    body = json_body()
+    body = json_body(SCREENING_KEYS)
     screening = operations.record_screening(g.user, client, body.get("ahc_hrsn", body))
     return jsonify({"id": screening.id, **screening.result}), 201
 
@@ -49,7 +53,7 @@ def screen_client(client_id: str):
 def match():
     """Programs for each need of a client, eligible first, with the rules and why."""
     policy.require_role(g.user, "coordinator", "admin")
-    body = json_body()
+    body = json_body({"client_id", "client", "needs", "screening", "words"})
     words = body.get("words") or ""
     if not isinstance(words, str):
         raise BadParameter("words must be text.", "words")

@@ -32,6 +32,9 @@ SAFETY_THRESHOLD = 11
 QUESTIONS = ("living_situation", "housing_problems", "food_worry", "food_didnt_last",
              "transportation", "utilities", "safety")
 DOMAINS = ("housing", "housing_quality", "food", "transportation", "utilities", "safety")
+DOMAIN_NAMES = {"housing": "Living situation", "housing_quality": "Housing quality",
+                "food": "Food", "transportation": "Transportation", "utilities": "Utilities",
+                "safety": "Safety"}
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from resdir.directory.operations import categories
 from resdir.errors import BadParameter, Conflict
 from resdir.matching import operations
 from resdir.matching.needs import load_needs
+from resdir.matching.screening import DOMAIN_NAMES
 
 bp = Blueprint("matching", __name__)
 
@@ -60,7 +61,8 @@ def coordinators_only():
 @bp.get("/clients")
 def clients():
     """The care organization's clients."""
-    return render_template("matching/clients.html", clients=operations.clients_of(g.user))
+    return render_template("matching/clients.html", clients=operations.clients_of(g.user),
+                           needs=load_needs())
 
 
 @bp.route("/clients/new", methods=["GET", "POST"])
@@ -93,7 +95,7 @@ def client(client_id: str):
     result = operations.match(g.user, operations.facts_of(found), needs, words) if needs \
         else None
     return render_template("matching/client.html", client=found, result=result, words=words,
-                           form=ConfirmForm(), needs=load_needs()), 200
+                           form=ConfirmForm(), needs=load_needs(), domains=DOMAIN_NAMES), 200
 
 
 @bp.post("/clients/<client_id>")

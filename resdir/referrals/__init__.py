@@ -6,8 +6,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from resdir.referrals import api, views
+    from resdir.referrals import api, notify, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(api.fhir_bp)
+    app.after_request(notify.warn_about_undelivered_mail)

@@ -16,7 +16,7 @@ bp = Blueprint("referrals_api", __name__, url_prefix="/api/v1")
 @bp.post("/referrals")
 def create():
     """Refer a client to a program; 201 with the referral."""
-    referral = operations.create_referral(g.user, json_body())
+    referral = operations.create_referral(g.user, json_body(operations.CREATE_FIELDS))
     return jsonify(operations.referral_json(referral, g.user)), 201
 
 
@@ -43,7 +43,7 @@ def show(referral_id: str):
 def change(referral_id: str):
     """Change the status: {status, reason, reason_text, outcome, version, note}."""
     referral = operations.get_referral(g.user, referral_id, audit=False)
-    body = json_body()
+    body = json_body(operations.CHANGE_FIELDS)
     if "consent" in body and "status" not in body:
         referral = operations.give_consent(g.user, referral, body["consent"])
     else:
@@ -55,7 +55,7 @@ def change(referral_id: str):
 def note(referral_id: str):
     """Add a note to the referral's timeline."""
     referral = operations.get_referral(g.user, referral_id, audit=False)
-    operations.add_note(g.user, referral, json_body().get("note"))
+    operations.add_note(g.user, referral, json_body({"note"}).get("note"))
     return jsonify(operations.referral_json(referral, g.user)), 201
 
 

@@ -10,7 +10,7 @@ import logging
 from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -29,6 +29,10 @@ from resdir.values import column_length
 
 log = logging.getLogger(__name__)
 METHODS = ("verbal", "written", "electronic")
+# The JSON fields each write accepts (anything else is refused, naming it).
+CREATE_FIELDS = ("client_id", "service_id", "need", "consent", "note", "priority",
+                 "contact_preference", "confirm_duplicate")
+CHANGE_FIELDS = ("status", "reason", "reason_text", "outcome", "version", "note", "consent")
 
 
 def _now() -> datetime:
@@ -121,12 +125,14 @@ def create_referral(user, data: dict) -> Referral:
         raise BadParameter("contact_preference must be one of: " + ", ".join(CONTACT) + ".",
                            "contact_preference")
     consent = _consent(data.get("consent"))
+    # A draft was never sent, so it is not an open referral that a new one would duplicate.
     duplicate = db.session.scalar(select(Referral.id).where(
         Referral.client_id == client.id, Referral.service_id == service.id,
-        Referral.status.in_(states.OPEN)))
+        Referral.status.in_(states.OPEN), Referral.status != "draft"))
     if duplicate and data.get("confirm_duplicate") is not True:
-        raise Conflict("This client already has an open referral to this program. Send "
-                       "confirm_duplicate=true to make another.")
+        raise Conflict(f"This client already has an open referral to {service.name}. To "
+                       "refer them again anyway, confirm that you mean a second referral.",
+                       "confirm_duplicate")
     locations = service.locations
     referral = Referral(
         client_id=client.id, service_id=service.id,
@@ -224,6 +230,30 @@ def give_consent(user, referral: Referral, data) -> Referral:
     return referral
 
 
+def send_draft(user, referral: Referral, consent_data, version: int | None) -> Referral:
+    """Record consent on a draft and request it from the agency, in one transaction."""
+    if side_of(user, referral) != states.REFERRER or referral.status != "draft":
+        raise Forbidden("Only the referring organization sends its own drafts.")
+    if version != referral.version:
+        raise Conflict("This referral was changed by someone else. Review it and try again.")
+    consent = _consent(consent_data)
+    if not consent["given"]:
+        raise BadParameter("Tick that the client consents: without consent the referral "
+                           "cannot be sent.", "consent")
+    referral.consent.given = True
+    referral.consent.method, referral.consent.scope = consent.get("method"), _text(consent,
+                                                                                   "scope")
+    referral.consent.recorded_by, referral.consent.recorded_at = user.id, _now()
+    _event(referral, user, states.REFERRER, None, None, note="Consent recorded")
+    _move(referral, user, states.REFERRER, "requested")
+    record("referral.consent", "referral", referral.id, user=user)
+    record("referral.status", "referral", referral.id, user=user)
+    _commit()
+    log.info("referral %s sent by user %s", referral.id, user.id)
+    _notify_agency(referral, "New referral")
+    return referral
+
+
 def add_note(user, referral: Referral, note: str | None) -> None:
     side = side_of(user, referral)
     if side is None:
@@ -280,8 +310,11 @@ def visible(user, status=None, need=None, overdue_only=False, agency=None) -> li
         query = query.where(Referral.status == status)
     if need:
         query = query.where(Referral.need_code == need)
-    if agency:
-        query = query.where(Referral.agency_organization_id == agency)
+    if agency:  # words of the agency's name, as a person types them
+        query = query.where(Referral.agency_organization_id.in_(
+            select(dm.Organization.id).where(
+                func.lower(dm.Organization.name).contains(agency.strip().lower(),
+                                                          autoescape=True))))
     found = list(db.session.scalars(query.order_by(Referral.created_at.desc()).limit(500)))
     if overdue_only:
         found = [r for r in found if overdue(r)]

@@ -30,6 +30,14 @@ for _status in STATUSES:
         TRANSITIONS.setdefault(_status, {})["entered-in-error"] = (REFERRER,)
 
 NEEDS_REASON = ("rejected", "cancelled", "on-hold", "failed")
+# What each status is called on a button or in a list ("mark it ..." / "to ...").
+VERBS = {"requested": "send", "accepted": "accept", "rejected": "reject", "cancelled": "cancel",
+         "in-progress": "start", "on-hold": "put on hold", "failed": "mark failed",
+         "completed": "complete", "entered-in-error": "mark entered in error"}
+LABELS = {"draft": "Draft", "requested": "Sent (waiting for the agency)",
+          "accepted": "Accepted", "rejected": "Rejected", "cancelled": "Cancelled",
+          "in-progress": "In progress", "on-hold": "On hold", "failed": "Failed",
+          "completed": "Completed", "entered-in-error": "Entered in error"}
 REASONS = {
     "not-eligible": "Not eligible",
     "no-capacity": "No capacity",
@@ -60,7 +68,8 @@ def check(current: str, new: str, side: str, reason: str | None, reason_text: st
         raise TransitionError(f"{new!r} is not a referral status.", "bad", "status")
     allowed = TRANSITIONS.get(current, {})
     if new not in allowed:
-        raise TransitionError(f"A {current} referral cannot become {new}.", "illegal",
+        article = "An" if current[0] in "aeiou" else "A"
+        raise TransitionError(f"{article} {current} referral cannot become {new}.", "illegal",
                               "status")
     if side not in allowed[new]:
         who = " or ".join("the referring organization" if s == REFERRER else "the agency"

@@ -39,8 +39,8 @@ def index():
         dm.Service.id.in_({r.service_id for r in found}))}
     return render_template("referrals/index.html", referrals=found, names=names,
                            services=services, needs=load_needs(), args=request.args,
-                           statuses=states.STATUSES, overdue=operations.overdue,
-                           overdue_only=overdue_only)
+                           statuses=states.STATUSES, labels=states.LABELS,
+                           overdue=operations.overdue, overdue_only=overdue_only)
 
 
 @bp.post("/referrals")
@@ -55,7 +55,7 @@ def create():
     consent = {"given": request.form.get("consent") == "yes",
                "method": request.form.get("consent_method") or None,
                "scope": request.form.get("consent_scope") or None}
-    made, problems = 0, []
+    made, drafts, problems = 0, 0, []
     for pick in picks:
         need, _, service_id = pick.partition(":")
         data = {"client_id": request.form.get("client_id"), "service_id": service_id,
@@ -64,12 +64,19 @@ def create():
                 "contact_preference": request.form.get("contact_preference") or "phone",
                 "confirm_duplicate": request.form.get("confirm_duplicate") == "yes"}
         try:
-            operations.create_referral(g.user, data)
+            referral = operations.create_referral(g.user, data)
             made += 1
+            drafts += referral.status == "draft"
         except (BadParameter, Conflict) as exc:
-            problems.append(exc.message)
-    flash(f"{made} referral{'' if made == 1 else 's'} made."
-          + (" " + " ".join(sorted(set(problems))) if problems else ""))
+            service = db.session.get(dm.Service, service_id)
+            name = service.name if service else "An unknown program"
+            problems.append(exc.message if name in exc.message else f"{name}: {exc.message}")
+    if problems:
+        flash(f"{made} of {len(picks)} referrals made. Not made: " + " ".join(
+            dict.fromkeys(problems)), "warning")
+    else:
+        flash(f"{made} referral{'' if made == 1 else 's'} made"
+              + (" as drafts: record the client's consent to send them." if drafts else "."))
     return redirect(url_for("referrals.index"), 303)
 
 
@@ -77,9 +84,34 @@ def create():
 def show(referral_id: str):
     """One referral: where it stands, its timeline, and what this side may do next."""
     referral = operations.get_referral(g.user, referral_id)
-    return render_template("referrals/show.html", r=operations.referral_json(referral, g.user),
+    shown = operations.referral_json(referral, g.user)
+    # A draft is sent by recording consent (its own form), not by picking a status.
+    choices = [s for s in shown["next"] if not (s == "requested" and shown["status"] == "draft")]
+    reason_for = [states.VERBS[s] for s in choices if s in states.NEEDS_REASON]
+    return render_template("referrals/show.html", r=shown, choices=choices,
+                           labels=states.LABELS, reason_for=" or ".join(reason_for),
                            form=ConfirmForm(), reasons=states.REASONS,
                            enrollment=states.ENROLLMENT, needs=load_needs(), contact=CONTACT)
+
+
+@bp.post("/referrals/<referral_id>/send")
+def send(referral_id: str):
+    """Record the client's consent on a draft and send it to the agency, in one step."""
+    require_valid_form()
+    referral = operations.get_referral(g.user, referral_id, audit=False)
+    consent = {"given": request.form.get("consent") == "yes",
+               "method": request.form.get("consent_method") or None,
+               "scope": request.form.get("consent_scope") or None}
+    try:
+        version = int(request.form.get("version", ""))
+    except ValueError:
+        version = None
+    try:
+        operations.send_draft(g.user, referral, consent, version)
+        flash("Consent recorded; the referral was sent to the agency.")
+    except (BadParameter, Conflict, Forbidden) as exc:
+        flash(exc.message, "warning")
+    return redirect(url_for("referrals.show", referral_id=referral_id), 303)
 
 
 @bp.post("/referrals/<referral_id>/status")

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from whoosh import index as whoosh_index
 
-from resdir.search import querytext
+from resdir.search import children, generations, querytext, relevance
 from resdir.search.schema import (
     content_of,
     make_schema,
@@ -29,7 +29,6 @@ from resdir.search.schema import (
 )
 from resdir.search.scoring import (
     both,
-    evaluate,
     exact_distance,
     geo_candidates,
     known,
@@ -73,6 +72,31 @@ class SearchIndex:
     def generation(self) -> str | None:
         """The live generation's folder name (None before the first build)."""
         return self._live_name()
+
+    # -- position in the database's change log (kept by the caller, stored here) -----
+
+    def sync_lock(self, blocking: bool = True):
+        """Context manager: the one process (and thread) of this node that may move the
+        position or swap generations; yields False when not blocking and taken."""
+        return generations.file_lock(self.root / generations.SYNC_LOCK, blocking)
+
+    def position(self) -> dict | None:
+        name = self._live_name()
+        return generations.read_position(self.root / name) if name else None
+
+    def set_position(self, position: dict) -> None:
+        """Record the live generation's position (hold sync_lock())."""
+        name = self._live_name()
+        if name:
+            generations.write_position(self.root / name, position)
+
+    def clean_orphans(self) -> list[str]:
+        """Remove generation folders left by a killed build; return their names."""
+        removed = generations.clean_orphans(self.root, self._live_name())
+        if removed:
+            log.warning("removed %d orphan index generation(s): %s", len(removed),
+                        ", ".join(removed))
+        return removed
 
     def _open(self):
         name = self._live_name()
@@ -136,15 +160,25 @@ class SearchIndex:
         ix.close()
         return count
 
-    def rebuild(self, docs: Iterable[Document], procs: int = 1) -> int:
-        """Build a fresh index beside the live one, then swap it in atomically.
+    def rebuild(self, docs: Iterable[Document], procs: int = 1,
+                position: dict | None = None, wait: bool = True) -> int | None:
+        """Build a fresh index beside the live one, then swap it in atomically; the new
+        generation starts at `position` in the change log. One build at a time per folder:
+        wait=False returns None at once when another is running.
 
         procs > 1 writes with that many processes into as many segments (not merged)."""
+        with generations.file_lock(self.root / generations.BUILD_LOCK, wait) as held:
+            if not held:
+                return None
+            return self._rebuild(docs, procs, position)
+
+    def _rebuild(self, docs: Iterable[Document], procs: int, position: dict | None) -> int:
         name = self._create_generation()
         ix = whoosh_index.open_dir(self.root / name)
         # limitmb: postings Whoosh keeps in memory before spilling sorted runs to disk.
         # At 100,000 programs 256 MB meant spilling and merging: 56 s against 35 s.
         if procs > 1:
+            children.die_with_parent()
             writer = ix.writer(procs=procs, multisegment=True, limitmb=512)
         else:
             writer = ix.writer(limitmb=1024)
@@ -164,8 +198,11 @@ class SearchIndex:
             raise
         writer.commit()
         ix.close()
-        old = self._live_name()
-        self._point_to(name)
+        if position is not None:
+            generations.write_position(self.root / name, position)
+        with self.sync_lock():
+            old = self._live_name()
+            self._point_to(name)
         if old and old != name:
             # Open searchers keep their files (POSIX); new ones see the new generation.
             shutil.rmtree(self.root / old, ignore_errors=True)
@@ -251,15 +288,13 @@ class SearchIndex:
 
         matched_mode = "all"
         scores = None
-        q = querytext.build(ws, require_all=True)
-        if q is not None:
-            hit, scores = evaluate(view, q, cand)
-            if not hit.any() and len(querytext.groups(ws)) > 1:
-                q = querytext.build(ws, require_all=False)
-                hit, scores = evaluate(view, q, cand)
-                matched_mode = "any"
+        groups = querytext.parse(ws)
+        if groups:
+            # Which programs match, and their score: resdir/search/relevance.py.
+            hit, scores, matched_mode = relevance.match(view, groups, cand)
             cand, scores = cand[hit], scores[hit]
             dist = dist[hit] if dist is not None else None
+            scores = relevance.adjusted(view, cand, scores, dist, req)
 
         facets = {}
         for c in view.lexicon("category"):

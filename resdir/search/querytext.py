@@ -1,79 +1,44 @@
-"""From what a person typed to a Whoosh query: plain words, lay synonyms, typo repair.
+"""From what a person typed to the groups of words a search scores.
 
 Nothing the user types is parsed as query syntax: the text is cut into words, each word is
 analysed like the indexed text (lowercase, stop words, stemming), and the query is built
 from those terms. Operators, quotes, wildcards and field names are just characters.
+
+The vocabulary of lexicon.toml shapes the groups: the longest known phrase is one group
+("bus pass"), a group has its synonyms as alternatives, words that carry no topic ("help",
+"near me", "tonight") are optional, and a group that names a need carries the categories
+of that need.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from whoosh import query
 
-from resdir.search.schema import ANALYZER
+from resdir.search import lexicon
+from resdir.search.schema import PHRASE_TERMS, WORD_ANALYZER
 
 MAX_WORDS = 12  # longer text keeps its first words; a query never grows without bound
 MAX_WORD_LEN = 40
 _WORD_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
+TYPED_BOOST = 1.25  # the words typed score a little above their synonyms
 
-# Lay words -> the words programs use. Keys and values are plain lowercase phrases.
-SYNONYMS: dict[str, list[str]] = {
-    "rent help": ["rental assistance", "rent assistance"],
-    "rent": ["rental"],
-    "behind on rent": ["eviction prevention", "rental assistance"],
-    "eviction": ["evict", "tenant"],
-    "shelter": ["emergency housing", "homeless"],
-    "homeless": ["shelter", "homelessness"],
-    "food stamps": ["snap", "food assistance"],
-    "snap": ["food stamps"],
-    "ebt": ["snap"],
-    "wic": ["nutrition", "infant"],
-    "groceries": ["food pantry", "food"],
-    "food bank": ["food pantry"],
-    "pantry": ["food bank"],
-    "meals": ["meal", "food"],
-    "therapy": ["counseling", "mental health", "therapist"],
-    "counseling": ["therapy", "counselor"],
-    "counselling": ["counseling"],
-    "depression": ["mental health"],
-    "anxiety": ["mental health"],
-    "suicide": ["crisis"],
-    "bus pass": ["transit", "bus fare", "transportation"],
-    "bus": ["transit"],
-    "ride": ["transportation"],
-    "rides": ["transportation"],
-    "electric bill": ["utility assistance", "electric", "energy assistance"],
-    "electricity": ["electric", "utility"],
-    "gas bill": ["utility assistance", "heating"],
-    "heat": ["heating", "utility"],
-    "water bill": ["utility assistance", "water"],
-    "shut off": ["shutoff", "utility"],
-    "shutoff": ["shut off", "utility"],
-    "lawyer": ["legal aid", "attorney"],
-    "attorney": ["lawyer", "legal"],
-    "job": ["employment", "work"],
-    "jobs": ["employment"],
-    "daycare": ["child care", "childcare"],
-    "day care": ["child care", "childcare"],
-    "childcare": ["child care"],
-    "doctor": ["clinic", "medical"],
-    "dentist": ["dental"],
-    "teeth": ["dental"],
-    "ged": ["high school equivalency", "adult education"],
-    "english classes": ["esl"],
-    "esl": ["english"],
-    "abuse": ["domestic violence"],
-    "domestic violence": ["abuse", "safety"],
-    "taxes": ["tax preparation"],
-    "cash": ["financial assistance"],
-    "money": ["financial"],
-    "seniors": ["older adults", "senior"],
-    "elderly": ["senior", "older adults"],
-    "veterans": ["veteran"],
-}
-_MAX_PHRASE = max(len(k.split()) for k in SYNONYMS)
+
+@dataclass(frozen=True)
+class Group:
+    """One topic of a query: alternatives (each a list of words, the typed words first),
+    whether a program needs it, the categories it names, and the words that, in a
+    program's name, mean the other sense of it."""
+
+    alternatives: tuple[tuple[str, ...], ...]
+    optional: bool = False
+    categories: frozenset[str] = frozenset()
+    wrong_sense: frozenset[str] = frozenset()
+    # True when the phrase names a whole need: a program in the category matches it.
+    whole_need: bool = False
 
 
 def words(text: str | None) -> list[str]:
@@ -87,46 +52,86 @@ def words(text: str | None) -> list[str]:
 
 def analyse(word: str) -> list[str]:
     """The indexed form(s) of one word; [] for stop words."""
-    return [token.text for token in ANALYZER(word)]
+    return [token.text for token in WORD_ANALYZER(word)]
 
 
-def groups(ws: list[str]) -> list[list[list[str]]]:
-    """Group words: each group is a list of alternatives, each a list of words.
+def parse(ws: list[str]) -> list[Group]:
+    """The query's groups; words that analyse to nothing (stop words) are left out.
 
-    The longest phrase with synonyms wins: ["rent", "help"] becomes one group with the
-    alternatives ["rent", "help"], ["rental", "assistance"], ["rent", "assistance"].
-    """
-    out: list[list[list[str]]] = []
+    When every word is optional ("help"), they are all needed: a query always needs
+    something."""
+    out: list[Group] = []
+    typed = frozenset(ws)
     i = 0
     while i < len(ws):
-        for size in range(min(_MAX_PHRASE, len(ws) - i), 0, -1):
+        for size in range(min(lexicon.MAX_PHRASE, len(ws) - i), 0, -1):
             phrase = " ".join(ws[i : i + size])
-            if phrase in SYNONYMS or size == 1:
-                alternatives = [ws[i : i + size]]
-                alternatives += [alt.split() for alt in SYNONYMS.get(phrase, [])]
-                out.append(alternatives)
-                i += size
-                break
+            if size > 1 and phrase not in lexicon.PHRASES:
+                continue
+            alternatives = [tuple(ws[i : i + size])]
+            alternatives += [tuple(alt.split()) for alt in lexicon.SYNONYMS.get(phrase, [])]
+            alternatives = [a for a in alternatives if any(analyse(w) for w in a)]
+            if alternatives:
+                out.append(Group(
+                    alternatives=tuple(alternatives),
+                    optional=size == 1 and phrase in lexicon.OPTIONAL,
+                    categories=(lexicon.NEEDS.get(phrase, frozenset())
+                                | lexicon.TOPICS.get(phrase, frozenset())),
+                    wrong_sense=lexicon.SENSES.get(phrase, frozenset()) - typed,
+                    whole_need=phrase in lexicon.NEEDS,
+                ))
+            i += size
+            break
+    if out and all(g.optional for g in out):
+        out = [Group(g.alternatives, False, g.categories, g.wrong_sense, g.whole_need)
+               for g in out]
     return out
 
 
-def _alternative_query(alt: list[str], field: str) -> query.Query | None:
-    terms = [query.Term(field, t) for w in alt for t in analyse(w)]
-    if not terms:
+def groups(ws: list[str]) -> list[list[list[str]]]:
+    """The alternatives of each group, as lists of words (for callers that only read)."""
+    return [[list(a) for a in g.alternatives] for g in parse(ws)]
+
+
+def is_plain(ws: list[str]) -> bool:
+    """True when the query is exactly its typed words: no synonyms, optional words or
+    needs (a plain full-text search would find the same programs)."""
+    return all(len(g.alternatives) == 1 and not g.optional and not g.categories
+               for g in parse(ws))
+
+
+def alternative_query(alt: tuple[str, ...], field: str, indexed=None) -> query.Query | None:
+    """All the words of one alternative; a known phrase as its phrase term when the index
+    has that term (`indexed(term)`; an index built before the phrase was added to the
+    vocabulary has not: then its words anywhere)."""
+    texts = [t for w in alt for t in analyse(w)]
+    if not texts:
         return None
+    if len(texts) > 1 and tuple(texts) in PHRASE_TERMS:
+        joined = lexicon.phrase_term(texts)
+        if indexed is None or indexed(joined):
+            return query.Term(field, joined)
+    terms = [query.Term(field, t) for t in texts]
     return terms[0] if len(terms) == 1 else query.And(terms)
 
 
+def group_queries(group: Group, field: str, indexed=None) -> list[query.Query]:
+    """One query per alternative (None-free), the typed words boosted."""
+    subs = [q for q in (alternative_query(a, field, indexed) for a in group.alternatives) if q]
+    if len(subs) > 1:
+        subs[0] = subs[0].with_boost(TYPED_BOOST)
+    return subs
+
+
 def build(ws: list[str], require_all: bool, field: str = "content") -> query.Query | None:
-    """The query for the words, or None when nothing searchable is left."""
+    """A Whoosh query for the words (each group the best of its alternatives), or None
+    when nothing searchable is left. Optional groups are left out."""
     parts = []
-    for alternatives in groups(ws):
-        subs = [q for q in (_alternative_query(a, field) for a in alternatives) if q]
+    for group in parse(ws):
+        if group.optional:
+            continue
+        subs = group_queries(group, field)
         if subs:
-            # The typed words score a little above their synonyms, and a group scores its
-            # best alternative (not their sum): matching two synonyms must not outrank
-            # matching what was typed.
-            subs[0] = subs[0].with_boost(1.5) if len(subs) > 1 else subs[0]
             parts.append(subs[0] if len(subs) == 1 else query.DisjunctionMax(subs))
     if not parts:
         return None
@@ -138,7 +143,7 @@ def build(ws: list[str], require_all: bool, field: str = "content") -> query.Que
 def terms_of(ws: list[str]) -> frozenset[str]:
     """Every analysed term the query may match, for highlighting snippets."""
     return frozenset(
-        t for alternatives in groups(ws) for alt in alternatives for w in alt for t in analyse(w)
+        t for g in parse(ws) for alt in g.alternatives for w in alt for t in analyse(w)
     )
 
 
@@ -146,12 +151,15 @@ def correct(ws: list[str], known, suggest) -> list[str] | None:
     """Replace words that match nothing by their nearest known word.
 
     `known(term)` tells whether an analysed term is in the index; `suggest(word)` returns
-    the nearest indexed word or None. Returns the corrected words, or None if none changed.
+    the nearest indexed word or None. Words of the search vocabulary are never replaced
+    ("tonight" is not a typo of "night"). Returns the corrected words, or None if none
+    changed.
     """
     fixed, changed = [], False
     for w in ws:
         terms = analyse(w)
-        if len(w) >= 3 and terms and not any(known(t) for t in terms) and not w.isdigit():
+        if (len(w) >= 3 and terms and w not in lexicon.KNOWN_WORDS
+                and not any(known(t) for t in terms) and not w.isdigit()):
             better = suggest(w)
             if better and better != w:
                 fixed.append(better)

@@ -18,9 +18,18 @@ from whoosh import columns, fields
 from whoosh.analysis import STOP_WORDS, StemmingAnalyzer
 from whoosh.codec import whoosh3
 
+from resdir.search.lexicon import MULTIWORD, PhraseFilter, stem
 from resdir.search.types import Document
 
-ANALYZER = StemmingAnalyzer(minsize=2)
+# Porter stemming with lexicon.toml's exceptions ("riding" is not "ride"), then the
+# vocabulary's phrases as terms of their own (lexicon.PhraseFilter).
+WORD_ANALYZER = StemmingAnalyzer(minsize=2, stemfn=stem)
+PHRASE_TERMS: frozenset[tuple[str, ...]] = frozenset(
+    terms for terms in (tuple(t.text for t in WORD_ANALYZER(p)) for p in MULTIWORD)
+    if len(terms) > 1
+)
+ANALYZER = WORD_ANALYZER | PhraseFilter(PHRASE_TERMS)
+NEVER_VERIFIED = "never"
 
 # Grid cells in degrees, finest first. A radius query uses the finest size that covers
 # its box in a few dozen cells.
@@ -41,6 +50,9 @@ def make_schema() -> fields.Schema:
         # No spelling=True: it indexes every word a second time, unstemmed; "did you mean"
         # reads a word list written beside the index instead (see SearchIndex).
         content=fields.TEXT(analyzer=ANALYZER, phrase=False),
+        # The program's name and category names again: a word there counts more than a
+        # passing mention in a long description (see scoring.py).
+        title=fields.TEXT(analyzer=ANALYZER, phrase=False),
         name_sort=fields.COLUMN(columns.VarBytesColumn()),  # casefolded name, UTF-8
         category=fields.KEYWORD(scorable=False),
         language=fields.KEYWORD(scorable=False),
@@ -51,6 +63,7 @@ def make_schema() -> fields.Schema:
         week=fields.ID(),  # one term: the weekly open spans (none when hours are unknown)
         flags=fields.KEYWORD(scorable=False),  # "closures": has dated closures to check
         tz=fields.ID(),
+        verified=fields.ID(),  # one term: the ISO date last verified, or "never"
         geo=fields.COLUMN(columns.VarBytesColumn()),  # packed (lat, lon) pairs
         hours=fields.STORED(),
     )
@@ -135,8 +148,13 @@ def spell_words(content: str) -> set[str]:
 def content_of(doc: Document) -> str:
     # The name twice: a word in the name matters more than one in the description.
     return " ".join(
-        [doc.name, doc.name, doc.organization, " ".join(doc.category_names), doc.text]
+        [doc.name, doc.name, doc.organization, " ".join(doc.category_names),
+         " ".join(doc.terms), doc.text]
     )
+
+
+def title_of(doc: Document) -> str:
+    return " ".join([doc.name, *doc.category_names, *doc.terms])
 
 
 def to_fields(doc: Document, content: str | None = None) -> dict:
@@ -146,6 +164,7 @@ def to_fields(doc: Document, content: str | None = None) -> dict:
         "id": doc.id,
         "stamp": doc.stamp,
         "content": content if content is not None else content_of(doc),
+        "title": title_of(doc),
         "name_sort": (doc.name.casefold()[:100] or " ").encode(),
         "category": " ".join(doc.categories),
         "language": " ".join(doc.languages),
@@ -154,6 +173,7 @@ def to_fields(doc: Document, content: str | None = None) -> dict:
         "age": age_key(doc.minimum_age, doc.maximum_age),
         "cell": " ".join(sorted(cells_for_points(doc.points))),
         "tz": doc.timezone,
+        "verified": doc.verified or NEVER_VERIFIED,
         "geo": pack_points(doc.points),
         "hours": json.dumps([doc.open_minutes or [], doc.closures], separators=(",", ":")),
     }

@@ -25,6 +25,7 @@ from resdir.search.view import (
 )
 
 log = logging.getLogger(__name__)
+SCORED_FIELDS = ("content", "title")
 
 def both(a: np.ndarray | None, b: np.ndarray) -> np.ndarray:
     return b if a is None else a & b
@@ -119,8 +120,9 @@ def evaluate(view: View, q: query.Query, cand: np.ndarray) -> tuple[np.ndarray, 
     """Which candidates match `q`, and their scores: Whoosh's BM25F (its idf, average and
     quantised lengths, B and K1), summed over And/Or and multiplied by boosts as Whoosh's
     matchers do. Scores are 0 where a candidate does not match."""
-    if isinstance(q, query.Term) and q.fieldname == "content":
-        ids, tfs = view.postings(q.text)
+    if isinstance(q, query.Term) and q.fieldname in SCORED_FIELDS:
+        field = q.fieldname
+        ids, tfs = view.postings(q.text, field)
         if not ids.size or not cand.size:
             return np.zeros(cand.size, dtype=bool), np.zeros(cand.size)
         pos = np.minimum(np.searchsorted(ids, cand), ids.size - 1)
@@ -130,10 +132,10 @@ def evaluate(view: View, q: query.Query, cand: np.ndarray) -> tuple[np.ndarray, 
             searcher = view.searcher
             weighting = searcher.weighting
             b, k1 = (weighting.B, weighting.K1) if isinstance(weighting, BM25F) else (0.75, 1.2)
-            idf = searcher.idf("content", q.text)
-            avgfl = searcher.avg_field_length("content") or 1
+            idf = searcher.idf(field, q.text)
+            avgfl = searcher.avg_field_length(field) or 1
             tf = tfs[pos[hit]]
-            fl = view.lengths(cand[hit])
+            fl = view.lengths(cand[hit], field)
             score[hit] = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
     elif isinstance(q, query.And | query.Or | query.DisjunctionMax) and q.subqueries:
         # DisjunctionMax is an Or whose score is its best part's, not their sum.

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from whoosh.highlight import ContextFragmenter, Formatter, highlight
+from whoosh.highlight import Formatter, WholeFragmenter, highlight
 
 from resdir.search.schema import (
     ANALYZER,
@@ -24,18 +25,41 @@ class _MarkFormatter(Formatter):
 
 
 def snippet(text: str, terms: frozenset[str], limit: int = 200) -> str:
-    """A short piece of `text` around the query's words, matches wrapped in \\x02/\\x03."""
-    text = (text or "").replace("\x02", "").replace("\x03", "")
-    if terms:
-        found = highlight(
-            text, terms, ANALYZER, ContextFragmenter(maxchars=limit, surround=60),
-            _MarkFormatter(), top=2,
-        )
-        if found:
-            return found
-    if len(text) <= limit:
-        return text
-    return text[:limit].rsplit(" ", 1)[0] + " ..."
+    """Whole sentences of `text` (those with the query's words first), matches in \x02/\x03.
+
+    Sentences are kept whole so a snippet never stops mid-thought; only a single sentence
+    longer than `limit` is cut, at a word, with "...".
+    """
+    text = " ".join((text or "").replace("\x02", "").replace("\x03", "").split())
+    sentences = SENTENCE_END.split(text) if text else []
+    hits = [s for s in sentences if terms and _mentions(s, terms)]
+    chosen = _fit(hits or sentences, limit)
+    if not terms or not hits:
+        return chosen
+    return highlight(chosen, terms, ANALYZER, WholeFragmenter(charlimit=None),
+                     _MarkFormatter()) or chosen
+
+
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+
+
+def _mentions(sentence: str, terms: frozenset[str]) -> bool:
+    return any(token.text in terms for token in ANALYZER(sentence))
+
+
+def _fit(sentences: list[str], limit: int) -> str:
+    """As many whole sentences as fit in `limit` characters (at least part of the first)."""
+    if not sentences:
+        return ""
+    if len(sentences[0]) > limit:
+        return sentences[0][:limit].rsplit(" ", 1)[0] + " ..."
+    kept, size = [], 0
+    for sentence in sentences:
+        if size + len(sentence) + len(kept) > limit:
+            break
+        kept.append(sentence)
+        size += len(sentence)
+    return " ".join(kept)
 
 
 def local_time_in(moment: datetime):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 
 @dataclass
@@ -18,6 +18,7 @@ class Document:
     text: str = ""  # description and other words people search for
     categories: list[str] = field(default_factory=list)  # slugs
     category_names: list[str] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)  # the source's taxonomy term names
     languages: list[str] = field(default_factory=list)  # ISO 639-1
     status: str = "active"
     capacity: str | None = None
@@ -29,6 +30,7 @@ class Document:
     # None means hours unknown (never "open"); [] means never open.
     open_minutes: list[tuple[int, int]] | None = None
     closures: list[tuple[str, str]] = field(default_factory=list)  # ISO dates, inclusive
+    verified: str | None = None  # ISO date the listing was last confirmed current
 
 
 @dataclass
@@ -45,6 +47,8 @@ class SearchRequest:
     statuses: list[str] = field(default_factory=lambda: ["active"])  # [] = any status
     capacities: list[str] = field(default_factory=list)
     sort: str = "relevance"  # or "distance"
+    # Listings verified before this day rank a little lower (None: no such demotion).
+    fresh_since: date | None = None
     page: int = 1
     per_page: int = 20
 

@@ -8,6 +8,7 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +44,8 @@ class View:
         self._ids: dict[tuple[str, str], np.ndarray] = {}
         self._masks: dict[tuple[str, str], np.ndarray] = {}
         self._cells: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._postings: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._postings: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = (
+            OrderedDict())
         self._lexicons: dict[str, list[str]] = {}
         self._derived: dict[tuple, np.ndarray] = {}
         self._live: np.ndarray | None = None
@@ -52,7 +54,8 @@ class View:
         self._geo_loaded = np.zeros(self.size, dtype=bool)
         self._multi: dict[int, list[tuple[float, float]]] = {}
         self._geo_column = None
-        self._lengths = np.full(self.size, np.nan)
+        self._lengths: dict[str, np.ndarray] = {}
+        self._verified: np.ndarray | None = None
         self._name_rank: np.ndarray | None = None
         self._words: tuple[list[str], dict[str, int]] | None = None
         self.hours: dict[int, tuple[list, list]] = {}
@@ -134,15 +137,16 @@ class View:
         # A program with several points can be in several cells.
         return np.unique(np.concatenate(parts)) if len(parts) > 1 else parts[0]
 
-    def postings(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Docnums and term frequencies of a content term."""
+    def postings(self, text: str, field: str = "content") -> tuple[np.ndarray, np.ndarray]:
+        """Docnums and term frequencies of a term of a scored field (content or title)."""
+        key = (field, text)
         with self._lock:
-            got = self._postings.get(text)
+            got = self._postings.get(key)
             if got is not None:
-                self._postings.move_to_end(text)
+                self._postings.move_to_end(key)
                 return got
         try:
-            matcher = self.reader.postings("content", text)
+            matcher = self.reader.postings(field, text)
         except TermNotFound:
             got = (_NO_IDS, _NO_FLOATS)
         else:
@@ -153,20 +157,23 @@ class View:
                 matcher.next()
             got = (np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64))
         with self._lock:
-            self._postings[text] = got
+            self._postings[key] = got
             if len(self._postings) > POSTINGS_CACHE:
                 self._postings.popitem(last=False)
         return got
 
-    def lengths(self, docs: np.ndarray) -> np.ndarray:
-        """Content field lengths as Whoosh's scorer sees them (byte-quantised)."""
-        out = self._lengths[docs]
+    def lengths(self, docs: np.ndarray, field: str = "content") -> np.ndarray:
+        """Field lengths as Whoosh's scorer sees them (byte-quantised)."""
+        cache = self._lengths.get(field)
+        if cache is None:
+            cache = self._lengths[field] = np.full(self.size, np.nan)
+        out = cache[docs]
         missing = np.isnan(out)
         if missing.any():
             length = self.searcher.doc_field_length
             for d in docs[missing].tolist():
-                self._lengths[d] = length(d, "content", 1)
-            out = self._lengths[docs]
+                cache[d] = length(d, field, 1)
+            out = cache[docs]
         return out
 
     # -- per-document values -----------------------------------------------------
@@ -256,6 +263,19 @@ class View:
                 if len(minutes) > 64:
                     del self._derived[minutes[0]]
         return found
+
+    def verified_days(self) -> np.ndarray:
+        """Each doc's last verification as a day ordinal (0 when never verified)."""
+        if self._verified is None:
+            days = np.zeros(self.size, dtype=np.int64)
+            for term in self.lexicon("verified"):
+                try:
+                    day = date.fromisoformat(term).toordinal()
+                except ValueError:  # "never"
+                    continue
+                days[self.ids("verified", term)] = day
+            self._verified = days
+        return self._verified
 
     def words(self) -> tuple[list[str], dict[str, int]]:
         """Sorted words "did you mean" may suggest, with how many programs use each."""

@@ -1,0 +1,78 @@
+"""Files beside the index generations: locks between processes, the change-log position of a
+generation, and clean-up of generations a killed build left behind.
+
+Locks are `flock`s on files in the index folder: the kernel drops them when the holder dies
+(even by kill -9), so a crash never leaves a lock behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+POSITION_FILE = "position.json"
+SYNC_LOCK = ".sync.lock"  # held while a process moves the live generation's position or swaps
+BUILD_LOCK = ".build.lock"  # held for a whole rebuild (and by its worker processes)
+# A generation this young may be one that another process has just created and is about to
+# point to (an empty index made on first use); never remove it.
+YOUNG_SECONDS = 5.0
+
+
+@contextlib.contextmanager
+def file_lock(path: Path, blocking: bool = True):
+    """Hold an exclusive flock on `path`; yields False (and holds nothing) when `blocking`
+    is off and another process or thread has it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
+
+
+def read_position(folder: Path) -> dict | None:
+    try:
+        return json.loads((folder / POSITION_FILE).read_text())
+    except FileNotFoundError:
+        return None
+
+
+def write_position(folder: Path, position: dict) -> None:
+    tmp = folder / f".{POSITION_FILE}.{os.getpid()}.{threading.get_ident()}"
+    tmp.write_text(json.dumps(position, sort_keys=True))
+    os.replace(tmp, folder / POSITION_FILE)
+
+
+def clean_orphans(root: Path, live: str | None) -> list[str]:
+    """Remove generations that are not live and that no running build owns (a reindex
+    killed before its swap, or an old generation a crash kept from being removed)."""
+    if not root.is_dir():
+        return []
+    removed = []
+    with file_lock(root / BUILD_LOCK, blocking=False) as free:
+        if not free:  # a rebuild is running: its new generation is not live yet
+            return []
+        now = time.time_ns()
+        for folder in root.glob("gen-*"):
+            if folder.name == live or not folder.is_dir():
+                continue
+            try:
+                born = int(folder.name.removeprefix("gen-"))
+            except ValueError:
+                born = 0
+            if (now - born) / 1e9 < YOUNG_SECONDS:
+                continue
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder.name)
+    return removed

@@ -1,0 +1,140 @@
+"""Which programs match a query, and how they rank: text, needs, distance, capacity, age.
+
+The ranking formula (README "Search" repeats it):
+
+    text(p)      = sum over the query's needed groups of the best alternative's
+                   BM25(content) + TITLE_WEIGHT * BM25(title)      (typed words x1.25)
+                 + OPTIONAL_WEIGHT * the same for optional words ("help", "near", "free")
+    match(p)     = text(p) / the best text(p) among the matches                (0..1)
+    need(p)      = share of the need-naming groups p is in by its category (for a program
+                   without categories: whose words are in its name or source taxonomy
+                   terms)                                                        (0..1)
+    relevance(p) = (1 - NEED_WEIGHT) * match(p) + NEED_WEIGHT * need(p)
+                   (just match(p) when the query names no need)
+    score(p)     = relevance(p) * near(p) * open(p) * fresh(p)
+    near(p)      = NEAR_FLOOR + (1 - NEAR_FLOOR) * exp(-miles / NEAR_MILES)    (1 without a place)
+    open(p)      = CAPACITY_FACTOR[capacity status]  (accepting 1.0 ... full 0.8)
+    fresh(p)     = 1, or STALE_FACTOR when not verified since the request's fresh_since
+
+So a word in a program's name or categories counts about twice one in its description,
+a program in the category the query names outranks a passing mention in a long
+description, and of two equal text matches the nearer, accepting, recently verified
+program comes first; distance alone can at most halve a score, so a much better match a
+little further away still leads. Ties go to the nearer program, then index order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from resdir.search import querytext
+from resdir.search.querytext import Group
+from resdir.search.scoring import evaluate
+from resdir.search.types import SearchRequest
+from resdir.search.view import View
+
+TITLE_WEIGHT = 1.0
+OPTIONAL_WEIGHT = 0.25
+NEED_WEIGHT = 0.4
+NEAR_MILES = 10.0
+NEAR_FLOOR = 0.5
+# A full program is still the right kind of help (a waitlist, a call back): it goes down,
+# not away.
+CAPACITY_FACTOR = {
+    "capacity": 1.0,
+    "unknown": 0.97,
+    "additional-assessment-required": 0.95,
+    "waitlist": 0.9,
+    "no-capacity": 0.8,
+}
+STALE_FACTOR = 0.85
+
+
+def _group_score(view: View, group: Group, cand: np.ndarray):
+    """(hit, score, named): which candidates match the group's words, the best
+    alternative's score, and which have all the words of an alternative in the title
+    (name, categories, the source's taxonomy terms)."""
+    hit = np.zeros(cand.size, dtype=bool)
+    named = np.zeros(cand.size, dtype=bool)
+    best = np.zeros(cand.size)
+    def indexed(term: str) -> bool:
+        return view.searcher.doc_frequency("content", term) > 0
+
+    contents = querytext.group_queries(group, "content", indexed)
+    titles = querytext.group_queries(group, "title", indexed)
+    for content_q, title_q in zip(contents, titles, strict=True):
+        alt_hit, score = evaluate(view, content_q, cand)
+        if not alt_hit.any():
+            continue
+        title_hit, title_score = evaluate(view, title_q, cand)
+        score = score + TITLE_WEIGHT * title_score
+        hit |= alt_hit
+        named |= title_hit
+        np.maximum(best, np.where(alt_hit, score, 0.0), out=best)
+    if group.wrong_sense and hit.any():
+        # "shelter" in the name of an animal shelter is the other sense of the word.
+        other = np.zeros(cand.size, dtype=bool)
+        for word in group.wrong_sense:
+            for term in querytext.analyse(word):
+                other |= evaluate(view, querytext.alternative_query((term,), "title"), cand)[0]
+        hit &= ~other
+        named &= ~other
+        best[other] = 0.0
+    return hit, best, named
+
+
+def match(view: View, groups: list[Group], cand: np.ndarray):
+    """(hit, relevance, mode) over the candidates: programs matching every needed group
+    (by its words, or by being in the category of the whole need it names), else any of
+    them ("any")."""
+    needed = [g for g in groups if not g.optional]
+    text = np.zeros(cand.size)
+    every = np.ones(cand.size, dtype=bool)
+    some = np.zeros(cand.size, dtype=bool)
+    need_hits = np.zeros(cand.size)
+    naming = 0
+    uncategorized = None
+    for group in groups:
+        hit, score, named = _group_score(view, group, cand)
+        if group.optional:
+            text += OPTIONAL_WEIGHT * score
+            continue
+        text += score
+        if group.categories:
+            naming += 1
+            in_category = view.any_mask("category", group.categories)[cand]
+            if uncategorized is None:
+                uncategorized = ~view.any_mask("category", view.lexicon("category"))[cand]
+            # The need is named by the program's category; for a program without any
+            # category, by its name or the source's own taxonomy terms. (A categorized
+            # "Bus Rentals" in transportation does not name the need "rent".)
+            need_hits += in_category | (named & uncategorized)
+            if group.whole_need:
+                hit = hit | in_category
+        every &= hit
+        some |= hit
+    mode = "all"
+    hit = every if needed else np.zeros(cand.size, dtype=bool)
+    if needed and not hit.any() and len(needed) > 1:
+        hit, mode = some, "any"
+    top = float(text[hit].max()) if hit.any() else 0.0
+    relevance = text / top if top > 0 else np.zeros(cand.size)
+    if naming:
+        relevance = (1 - NEED_WEIGHT) * relevance + NEED_WEIGHT * need_hits / naming
+    return hit, relevance, mode
+
+
+def adjusted(view: View, cand: np.ndarray, relevance: np.ndarray, dist, req: SearchRequest):
+    """relevance * near * open * fresh (see the module docstring)."""
+    score = relevance.copy()
+    if dist is not None:
+        score *= NEAR_FLOOR + (1 - NEAR_FLOOR) * np.exp(-np.asarray(dist) / NEAR_MILES)
+    factor = np.full(cand.size, CAPACITY_FACTOR["unknown"])
+    for status, value in CAPACITY_FACTOR.items():
+        if status != "unknown":
+            factor[view.mask("capacity", status)[cand]] = value
+    score *= factor
+    if req.fresh_since is not None:
+        stale = view.verified_days()[cand] < req.fresh_since.toordinal()
+        score[stale] *= STALE_FACTOR
+    return score

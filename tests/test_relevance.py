@@ -1,0 +1,239 @@
+"""How people ask: optional filler words, needs that point to a category, precise synonyms,
+stems and senses, and the ranking formula (text, distance, capacity, staleness).
+
+Every case builds programs with the `make_service` factory (real database, real Whoosh
+index in tmp_path) and searches through `GET /api/v1/search`.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from resdir.search import lexicon, querytext
+
+ROOT = Path(__file__).resolve().parent.parent
+with (ROOT / "data" / "categories.csv").open(encoding="utf-8") as _handle:
+    CATEGORY_SLUGS = {r["slug"] for r in csv.DictReader(_handle)}
+
+
+def search(client, **params) -> dict:
+    response = client.get("/api/v1/search", query_string=params)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def names(client, **params) -> list[str]:
+    return [r["name"] for r in search(client, **params)["results"]]
+
+
+# -- filler and intent words are optional ------------------------------------------------
+
+
+@pytest.fixture
+def everyday(make_service):
+    """Programs worded as agencies word them, not as people ask."""
+    make_service("Utility Assistance", categories=("utilities",),
+                 description="One-time grants toward electric bills and gas bills.")
+    make_service("VITA Tax Preparation", categories=("financial",),
+                 description="Volunteers prepare and e-file federal tax returns at no cost.")
+    make_service("Nightly Emergency Shelter", categories=("housing",),
+                 description="Beds for single adults, intake from 7 pm.")
+    make_service("Hilltop Food Pantry", categories=("food",),
+                 description="Groceries every Tuesday; bring a bag.")
+    make_service("Youth Soccer League", categories=("education",),
+                 description="Saturday games in the park at night, all ages.")
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("help paying electric bill", "Utility Assistance"),
+        ("electric bill", "Utility Assistance"),
+        ("free tax help", "VITA Tax Preparation"),
+        ("shelter tonight", "Nightly Emergency Shelter"),
+        ("food near me", "Hilltop Food Pantry"),
+        ("I need a bed", "Nightly Emergency Shelter"),
+        ("where can I get groceries today", "Hilltop Food Pantry"),
+    ],
+)
+def test_filler_words_need_not_match(client, everyday, q, expected):
+    found = names(client, q=q)
+    assert found and found[0] == expected, found
+
+
+def test_filler_words_do_not_shrink_the_results(client, everyday):
+    assert names(client, q="help paying electric bill") == names(client, q="electric bill")
+
+
+def test_tonight_is_not_corrected_to_night(client, everyday):
+    body = search(client, q="shelter tonight")
+    assert body["suggestion"] is None and body["corrected"] is False
+    assert "Youth Soccer League" not in [r["name"] for r in body["results"]]
+
+
+def test_a_query_of_filler_words_only_still_needs_them(client, everyday):
+    # "near me" alone is not "everything near": it is what the person typed, found nowhere.
+    assert names(client, q="near me") == []
+
+
+# -- a named need boosts its category over a passing mention ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("q", "programs", "expected_first"),
+    [
+        ("rent assistance",
+         [("Community Hall", ("education",), "We rent out our hall for parties and offer "
+           "assistance with event planning, catering, music, decorations and parking."),
+          ("Housing Stability Program", ("housing",), "Back rent paid to landlords.")],
+         "Housing Stability Program"),
+        ("ride to the doctor",
+         [("Riverside Clinic", ("health",), "Doctor visits. A ride home after surgery "
+           "must be arranged by the patient."),
+          ("Medical Transportation", ("transportation",),
+           "Free rides to doctor and clinic appointments.")],
+         "Medical Transportation"),
+        ("bus pass",
+         [("Senior Center", ("food",), "Lunch daily. TRANSPORTATION: bus lines 54 and 83 "
+           "stop at the door; pass holders ride free on weekends."),
+          ("Transit Fare Help", ("transportation",), "Monthly bus passes for job seekers.")],
+         "Transit Fare Help"),
+        ("diapers",
+         [("Grace Church", ("education",), "Sunday services and choir. Accepts diaper "
+           "donations for the county drive; volunteers needed."),
+          ("Diaper Bank", ("childcare",), "Free diapers and wipes for families.")],
+         "Diaper Bank"),
+        ("I need food",
+         [("Annual Gala", ("financial",), "Volunteers needed to serve food at our gala."),
+          ("Community Pantry", ("food",), "Free groceries and fresh produce.")],
+         "Community Pantry"),
+    ],
+)
+def test_a_category_match_outranks_a_passing_mention(client, make_service, q, programs,
+                                                     expected_first):
+    for name, categories, description in programs:
+        make_service(name, categories=categories, description=description)
+    found = names(client, q=q)
+    assert found and found[0] == expected_first, found
+
+
+def test_a_program_in_the_named_category_is_found_without_the_word(client, make_service):
+    make_service("Safe Haven", categories=("housing",), description="Overnight stays.")
+    make_service("Garden Club", categories=("education",), description="Flower beds.")
+    assert names(client, q="I need a bed") == ["Safe Haven"]
+
+
+def test_a_narrower_word_does_not_match_its_whole_category(client, make_service):
+    # "tax" belongs to financial help, but a clothes closet in that category is not tax help.
+    make_service("VITA Tax Preparation", categories=("financial",),
+                 description="Volunteers prepare federal tax returns at no cost.")
+    make_service("Clothes Closet", categories=("financial",), description="Free clothes.")
+    assert names(client, q="free tax help") == ["VITA Tax Preparation"]
+
+
+# -- precise synonyms, stems and senses ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("q", "wrong", "right"),
+    [
+        ("ride", ("Therapeutic Horseback Riding", "Riding lessons for children."),
+         ("Volunteer Driver Program", "A ride to any appointment.")),
+        ("shelter", ("County Animal Shelter", "Adopt a dog or a cat."),
+         ("Family Shelter", "Emergency shelter for families.")),
+        ("bus pass", ("Transitional Housing", "Transitional apartments for families."),
+         ("Fare Card Program", "Reduced fares on every bus.")),
+        ("free clinic", ("Tenant Legal Clinic", "Free advice for renters."),
+         ("Free Medical Clinic", "Free care for adults without insurance.")),
+        ("child care", ("Adult Day Care", "Day care for seniors with memory loss."),
+         ("Little Steps Child Care", "Child care for ages 0 to 5.")),
+    ],
+)
+def test_synonyms_and_stems_keep_their_sense(client, make_service, q, wrong, right):
+    make_service(wrong[0], description=wrong[1], categories=("education",))
+    make_service(right[0], description=right[1], categories=("education",))
+    found = names(client, q=q)
+    assert right[0] in found
+    assert wrong[0] not in found
+
+
+def test_a_phrase_matches_only_where_its_words_stand_together(client, make_service):
+    make_service("Kids Club", description="Care packages for every child at the holidays.",
+                 categories=("education",))
+    make_service("Sunrise Child Care", description="Licensed child care, 6 am to 6 pm.",
+                 categories=("education",))
+    assert names(client, q="child care") == ["Sunrise Child Care"]
+
+
+def test_the_other_sense_counts_when_the_person_asks_for_it(client, make_service):
+    make_service("County Animal Shelter", description="Adopt a dog or a cat.",
+                 categories=("education",))
+    assert names(client, q="animal shelter") == ["County Animal Shelter"]
+
+
+# -- the vocabulary file itself -----------------------------------------------------------
+
+
+def test_every_need_names_a_real_category():
+    assert {slug for slugs in lexicon.NEEDS.values() for slug in slugs} <= CATEGORY_SLUGS
+
+
+@pytest.mark.parametrize("phrase", sorted(lexicon.PHRASES | lexicon.OPTIONAL))
+def test_every_vocabulary_entry_is_searchable_words(phrase):
+    assert phrase == phrase.lower().strip()
+    assert querytext.words(phrase), phrase
+
+
+@pytest.mark.parametrize("word", sorted(lexicon.SYNONYMS))
+def test_every_synonym_has_words_that_reach_the_index(word):
+    for alternative in lexicon.SYNONYMS[word]:
+        assert any(querytext.analyse(w) for w in alternative.split()), (word, alternative)
+
+
+def test_stems_from_the_vocabulary_file():
+    assert querytext.analyse("riding") != querytext.analyse("ride")
+    assert querytext.analyse("transitional") != querytext.analyse("transit")
+    assert querytext.analyse("rides") == querytext.analyse("ride")  # Porter otherwise
+
+
+# -- ranking: text, then distance, capacity and staleness ---------------------------------
+
+# Near ZIP 15214 (Pittsburgh North Side, centre 40.4810 -80.0122).
+HALF_MILE = (40.4882, -80.0122)
+NINE_MILES = (40.6110, -80.0122)
+THIRD_OF_A_MILE = (40.4858, -80.0122)
+OLD = date(2020, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("rival", "why"),
+    [
+        ({"point": NINE_MILES, "description": "Rent help."}, "9 miles away"),
+        ({"point": THIRD_OF_A_MILE, "assured": OLD}, "not verified since 2020"),
+        ({"point": THIRD_OF_A_MILE, "capacity_status": "no-capacity"}, "full"),
+        ({"point": THIRD_OF_A_MILE, "capacity_status": "waitlist"}, "waitlist"),
+    ],
+)
+def test_near_accepting_current_program_comes_first(client, make_service, rival, why):
+    text = "Rent help for tenants behind on rent."
+    lat, lon = HALF_MILE
+    make_service("Northside Rent Help", description=text, zip_code="15214", lat=lat,
+                 lon=lon, categories=("housing",), capacity_status="capacity")
+    lat, lon = rival.pop("point")
+    make_service("Other Rent Help", zip_code="15214", lat=lat, lon=lon,
+                 categories=("housing",),
+                 **{"description": text, "capacity_status": "capacity", **rival})
+    body = search(client, q="rent help", zip="15214", radius_mi=10)
+    assert [r["name"] for r in body["results"]] == ["Northside Rent Help", "Other Rent Help"], why
+
+
+def test_a_much_better_match_a_little_further_still_leads(client, make_service):
+    make_service("Rent Help Center", description="Rent help: back rent, rent deposits.",
+                 zip_code="15214", lat=40.5100, lon=-80.0122, categories=("housing",))
+    make_service("Neighborhood Services", description="Many services; ask about rent.",
+                 zip_code="15214", lat=40.4830, lon=-80.0122, categories=("education",))
+    assert names(client, q="rent help", zip="15214", radius_mi=10)[0] == "Rent Help Center"
