@@ -66,16 +66,18 @@ def serve(workdir: Path, repeat: int) -> list[dict]:
     out = []
     for template in URLS:
         url = template.format(**values)
-        times, status, items = [], None, None
+        times, cpu, status, items = [], [], None, None
         for _ in range(repeat):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             response = client.get(url)
             times.append((time.perf_counter() - t0) * 1000)
+            cpu.append((time.process_time() - c0) * 1000)
             status = response.status_code
             body = response.get_json(silent=True) or {}
             items = body.get("total_items", body.get("total"))
         out.append({"url": template, "status": status, "items": items, "first_ms": times[0],
-                    "median_ms": statistics.median(times), "max_ms": max(times)})
+                    "median_ms": statistics.median(times), "max_ms": max(times),
+                    "cpu_median_ms": statistics.median(cpu), "cpu_max_ms": max(cpu)})
     return out
 
 
@@ -85,17 +87,22 @@ def benchmark(args) -> None:
                        "--repeat", str(args.repeat)]
     subprocess.run(subprocess_args, check=True)
     results = json.loads((workdir / "public.json").read_text())
-    rows = [("URL", "status", "items", "first ms", "median ms", "max ms")]
+    rows = [("URL", "status", "items", "first ms", "median ms", "max ms", "CPU median ms",
+             "CPU max ms")]
     for r in results:
         rows.append((r["url"], str(r["status"]), "" if r["items"] is None else f"{r['items']:,}",
-                     f"{r['first_ms']:.0f}", f"{r['median_ms']:.0f}", f"{r['max_ms']:.0f}"))
+                     f"{r['first_ms']:.0f}", f"{r['median_ms']:.0f}", f"{r['max_ms']:.0f}",
+                     f"{r['cpu_median_ms']:.0f}", f"{r['cpu_max_ms']:.0f}"))
     print()
     print(base._table(rows))
     worst = max(results[1:], key=lambda r: r["max_ms"])
     ok = worst["max_ms"] < TARGET_MS
+    hungry = max(results[1:], key=lambda r: r["cpu_max_ms"])
     print(f"\nN={args.n:,}: worst {worst['max_ms']:.0f} ms ({worst['url']}) "
-          f"{'<' if ok else '>='} {TARGET_MS:g} ms {'ok' if ok else 'MISSED'}; reference "
-          f"GET /hsds/ median {results[0]['median_ms']:.1f} ms  (load {base._load()})")
+          f"{'<' if ok else '>='} {TARGET_MS:g} ms {'ok' if ok else 'MISSED'}; most CPU "
+          f"{hungry['cpu_max_ms']:.0f} ms ({hungry['url']}); reference GET /hsds/ median "
+          f"{results[0]['median_ms']:.1f} ms  (load {base._load()}; above 2 other work shares "
+          f"the cores and wall times stretch, CPU times much less)")
     if not args.workdir and not args.keep:
         shutil.rmtree(workdir, ignore_errors=True)
 
