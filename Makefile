@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# FHIR R4 validator (fhir.resources 6.4 needs pydantic 1): a venv of its own for the tests.
+FHIR_VENV := .venv-fhir
 export FLASK_APP := wsgi
 
 .PHONY: run serve setup test lint chromium bench clean
@@ -14,6 +16,11 @@ $(VENV)/.run-installed: pyproject.toml
 
 $(VENV)/.test-installed: pyproject.toml $(VENV)/.run-installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(FHIR_VENV)/.installed: tests/fhir-validator-requirements.txt
+	test -x $(FHIR_VENV)/bin/python || $(PYTHON) -m venv $(FHIR_VENV)
+	$(FHIR_VENV)/bin/python -m pip install --quiet -r tests/fhir-validator-requirements.txt
 	touch $@
 
 ## setup: database, seed directory (first time only) and search index
@@ -41,7 +48,7 @@ lint: $(VENV)/.test-installed
 	$(BIN)/ruff check resdir tests bench wsgi.py
 
 ## test: lint, then the whole suite on SQLite and again on a real PostgreSQL server
-test: $(VENV)/.test-installed chromium lint
+test: $(VENV)/.test-installed $(FHIR_VENV)/.installed chromium lint
 	$(BIN)/python -m pytest -p no:cacheprovider
 	$(BIN)/python -m pytest -p no:cacheprovider --db=postgres
 
@@ -49,4 +56,4 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python bench/search.py
 
 clean:
-	rm -rf $(VENV) instance
+	rm -rf $(VENV) $(FHIR_VENV) instance

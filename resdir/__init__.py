@@ -39,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from resdir import (
         agencies,
         auth,
+        categorize,
         directory,
         errors,
         health,
@@ -53,6 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     directory.init_app(app)
     agencies.init_app(app)
     matching.init_app(app)
+    categorize.init_app(app)
     referrals.init_app(app)
     interop.init_app(app)
     health.init_app(app)

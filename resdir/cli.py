@@ -26,9 +26,11 @@ def init_db() -> None:
     """Create or upgrade the database tables (Alembic migrations) and categories."""
     upgrade(directory=current_app.extensions["migrate"].directory)
     operations.ensure_categories()
+    from resdir.categorize.operations import ensure_crosswalk as ensure_taxonomy_crosswalk
     from resdir.matching.operations import ensure_crosswalk
 
     ensure_crosswalk()
+    ensure_taxonomy_crosswalk()
     db.session.commit()
     click.echo("database ready")
 

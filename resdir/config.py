@@ -117,6 +117,11 @@ SETTINGS: list[Setting] = [
     Setting("MAIL_FOLDER", "",
             "Write e-mail as .eml files in this folder instead of SMTP (make run: instance/mail)."),
     Setting(
+        "FHIR_CANONICAL",
+        "",
+        "Fixed canonical base of resdir's FHIR code systems (empty: RESDIR_BASE_URL + /fhir).",
+    ),
+    Setting(
         "INDEX_SYNC",
         True,
         "Apply a request's own index changes right after its commit (off: the background "

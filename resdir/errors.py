@@ -11,6 +11,9 @@ from werkzeug.exceptions import HTTPException
 from resdir.extensions import db
 
 log = logging.getLogger(__name__)
+# Path prefix -> function(status, title, message, field) rendering errors there (FHIR's
+# OperationOutcome under /fhir); registered by the package that owns the prefix.
+PREFIX_RENDERERS: dict = {}
 
 
 class ResdirError(Exception):
@@ -79,6 +82,9 @@ def _wants_json() -> bool:
 
 
 def _render(status: int, title: str, message: str, field: str | None = None):
+    for prefix, renderer in PREFIX_RENDERERS.items():
+        if request.path == prefix or request.path.startswith(prefix + "/"):
+            return renderer(status, title, message, field)
     if _wants_json():
         body = {"error": {"status": status, "title": title, "message": message}}
         if field:

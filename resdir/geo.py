@@ -48,6 +48,8 @@ def _gazetteer() -> dict[str, Place]:
     for row in zipcodes.list_all():
         if not row.get("lat") or not row.get("long"):
             continue
+        if float(row["lat"]) == 0.0 and float(row["long"]) == 0.0:
+            continue  # APO/FPO and other ZIPs without a place are stored at (0, 0): unknown
         places[row["zip_code"]] = Place(
             zip=row["zip_code"],
             latitude=float(row["lat"]),
@@ -67,7 +69,8 @@ def lookup_zip(text: str) -> Place:
         raise UnknownZip(f"{text!r} is not a 5-digit ZIP code")
     place = _gazetteer().get(code)
     if place is None:
-        raise UnknownZip(f"ZIP code {code} is not in the gazetteer")
+        raise UnknownZip(f"ZIP code {code} is not in the gazetteer (or has no known place, "
+                         "as military APO/FPO ZIPs)")
     return place
 
 

@@ -281,3 +281,19 @@ def mailbox(app):
                       RESDIR_MAIL_ENABLED=True)
     yield inbox
     controller.stop()
+
+
+@pytest.fixture
+def fhir(app, people):
+    """Calls /fhir/* as a role (tests/fhir_support.py)."""
+    from fhir_support import Fhir
+
+    return Fhir(app, people)
+
+
+@pytest.fixture
+def referral(app, people, fhir):
+    """A requested referral of a screened client to the Hilltop pantry (fhir_support.py)."""
+    from fhir_support import make_referral
+
+    return make_referral(app, people, fhir)

@@ -41,6 +41,8 @@ BOTH_SIDES_WRITE = _signed_in(401, 404, coord_a=303, agency_a=303, admin=303)
 MATRIX = {
     ("GET", "/"): ("page", "/?q=food", _all(200)),
     ("GET", "/favicon.ico"): ("page", "/favicon.ico", _all(301)),
+    # The load balancer's check: the same for everyone, and nothing about anyone.
+    ("GET", "/healthz"): ("page", "/healthz", _all(200)),
     ("GET", "/programs/<service_id>"): ("page", "/programs/{pantry}", _all(200)),
     ("GET", "/api/v1/search"): ("api", "/api/v1/search?q=food", _all(200)),
     ("GET", "/api/v1/services/<service_id>"): ("api", "/api/v1/services/{pantry}", _all(200)),
@@ -85,6 +87,13 @@ MATRIX = {
                                                  {**CARE_A, "coord_a": 303, "admin": 303}),
     ("GET", "/needs"): ("page", "/needs", _signed_in(401, 200)),
     ("POST", "/needs"): ("page", "/needs", _signed_in(401, 403, admin=303)),
+    ("GET", "/categories/crosswalk"): ("page", "/categories/crosswalk", _signed_in(401, 200)),
+    ("POST", "/categories/crosswalk"): ("page", "/categories/crosswalk",
+                                        _signed_in(401, 403, admin=303)),
+    ("GET", "/categories/review"): ("page", "/categories/review", ADMIN_ONLY),
+    # the pantry has no suggestion waiting: the admin is let in and told so (404)
+    ("POST", "/categories/review"): ("page", "/categories/review",
+                                     _signed_in(401, 403, admin=404)),
     ("POST", "/api/v1/clients"): ("api", "/api/v1/clients", _signed_in(401, 201, agency_a=403,
                                                                         agency_b=403)),
     ("GET", "/api/v1/clients/<client_id>"): ("api", "/api/v1/clients/{client_a}", CARE_A_API),
@@ -118,9 +127,23 @@ MATRIX = {
         {**BOTH_SIDES, "coord_a": 409, "agency_a": 409, "admin": 403}),
     ("GET", "/api/v1/referrals/<referral_id>/fhir"): (
         "api", "/api/v1/referrals/{referral}/fhir", BOTH_SIDES),
+    # FHIR: an illegal jump (requested -> completed) is 422 for the two sides.
     ("PUT", "/fhir/Task/<referral_id>"): (
         "api", "/fhir/Task/{referral}",
-        {**BOTH_SIDES, "coord_a": 409, "agency_a": 409, "admin": 403}),
+        {**BOTH_SIDES, "coord_a": 422, "agency_a": 422, "admin": 403}),
+    ("GET", "/fhir/metadata"): ("api", "/fhir/metadata", _all(200)),
+    ("GET", "/fhir/Task"): ("api", "/fhir/Task?status=requested", _signed_in(401, 200)),
+    ("GET", "/fhir/Task/<referral_id>"): ("api", "/fhir/Task/{referral}", BOTH_SIDES),
+    ("GET", "/fhir/ServiceRequest/<referral_id>"): (
+        "api", "/fhir/ServiceRequest/{referral}", BOTH_SIDES),
+    ("GET", "/fhir/Patient/<patient_id>"): ("api", "/fhir/Patient/{client_a}", BOTH_SIDES),
+    ("GET", "/fhir/Consent/<consent_id>"): ("api", "/fhir/Consent/{consent}", BOTH_SIDES),
+    ("GET", "/fhir/Organization/<organization_id>"): (
+        "api", "/fhir/Organization/{care_a}", BOTH_SIDES),
+    ("GET", "/fhir/Procedure/<procedure_id>"): (  # none yet: the referral is not completed
+        "api", "/fhir/Procedure/{referral}", _signed_in(401, 404)),
+    # The referral is only requested: no Procedure yet, for anyone (the agency included).
+    ("POST", "/fhir/Procedure"): ("api", "/fhir/Procedure", _signed_in(401, 422)),
     ("POST", "/api/v1/referrals/<referral_id>/notes"): (
         "api", "/api/v1/referrals/{referral}/notes",
         {**BOTH_SIDES, "coord_a": 201, "agency_a": 201, "admin": 403}),
@@ -207,7 +230,7 @@ def world(app, people, csrf_token):
             "consent": {"given": True, "method": "verbal", "scope": "name and need"}})
         ids = {"target": target.id, "pantry": pantry, "counseling": counseling,
                "client_a": client_a.id, "care_a": people.care["coord_a"],
-               "referral": referral.id}
+               "referral": referral.id, "consent": referral.consent.id}
     clients = {"anon": app.test_client()}
     for role in ROLES[1:]:
         clients[role] = people.login(app.test_client(), role)
@@ -245,6 +268,11 @@ def _json(method, rule, app, ids):
             version = db.session.get(Referral, ids["referral"]).version
             return {"resourceType": "Task", "id": ids["referral"], "status": "completed",
                     "meta": {"versionId": str(version)}, "intent": "order"}
+        if rule == "/fhir/Procedure":
+            return {"resourceType": "Procedure", "status": "completed",
+                    "basedOn": [{"reference": f"ServiceRequest/{ids['referral']}"}],
+                    "subject": {"reference": f"Patient/{ids['client_a']}"},
+                    "code": {"text": "Groceries"}}
         if rule == "/api/v1/match":
             return {"client": {"zip": "15213", "age": 40}, "needs": ["food-insecurity"]}
     del m
@@ -291,6 +319,11 @@ def _form(method, rule, csrf, app, ids):
         return {"kind": "edit", "text": "Open on Sundays now", "csrf_token": csrf}
     if rule == "/needs":
         return {"code": "food-insecurity", "category": "food", "csrf_token": csrf}
+    if rule == "/categories/crosswalk":
+        return {"scheme": "name", "match": "soup kitchens", "category": "food",
+                "csrf_token": csrf}
+    if rule == "/categories/review":
+        return {"service_id": ids["pantry"], "action": "accept", "csrf_token": csrf}
     if rule.endswith("/capacity"):
         with app.app_context():
             from resdir.directory import models as m

@@ -1,5 +1,6 @@
 """The referral as FHIR, compared field by field with the SDOHCC IG 2.3.0 examples, and
-reading agency Task updates. Built from transient model objects: no database needed."""
+reading agency Task updates. Built from transient model objects (the app only gives the
+settings: canonical URL)."""
 
 from __future__ import annotations
 
@@ -9,19 +10,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
 from resdir.auth.models import CareOrganization, User
 from resdir.directory.models import Organization, Service
 from resdir.errors import BadParameter
+from resdir.interop.fhir import referral as fhir
+from resdir.interop.fhir import task_put
+from resdir.interop.fhir.common import TEMPORARY_CODES
+from resdir.interop.fhir.context import Context
+from resdir.interop.fhir.patient import AGENCY, CARE
 from resdir.matching.models import Client
 from resdir.matching.needs import load_needs
-from resdir.referrals import fhir
 from resdir.referrals.models import Consent, Referral
 from resdir.referrals.states import STATUSES
 
 IG = Path(__file__).resolve().parents[2] / "shared" / "external" / "fhir-sdoh-clinicalcare"
 EXAMPLES = IG / "examples-2.3.0"
-BASE = "https://resdir.test"
+BASE = "https://resdir.test/fhir"
 WHEN = datetime(2026, 3, 2, 15, 30, tzinfo=UTC)
 # Facts the agency must never see: only ZIP, state, gender and birth date may leave.
 SECRET_FACTS = {"annual_income": 9876543, "insurance": "medicaid", "languages": ["tl"],
@@ -68,8 +74,24 @@ def make(status="accepted", *, consent=True, method="written", contact="phone",
     return referral, person, service, care, agency, user
 
 
+@pytest.fixture(autouse=True)
+def settings():
+    """Only the settings: these builders read no database."""
+    bare = Flask(__name__)
+    bare.config.update(RESDIR_FHIR_CANONICAL="https://codes.resdir.test/fhir",
+                       RESDIR_BASE_URL="https://resdir.test")
+    with bare.app_context():
+        yield
+
+
+def context(*args, reader=AGENCY, requester=True, **kwargs) -> Context:
+    referral, person, service, care, agency, user = make(*args, **kwargs)
+    return Context(referral=referral, client=person, service=service, care_org=care,
+                   agency_org=agency, requester=user if requester else None, reader=reader)
+
+
 def build(*args, **kwargs) -> dict:
-    return fhir.bundle(*make(*args, **kwargs), BASE)
+    return fhir.bundle(context(*args, **kwargs), BASE)
 
 
 def resources(bundle: dict) -> dict[str, dict]:
@@ -77,7 +99,7 @@ def resources(bundle: dict) -> dict[str, dict]:
     out = {}
     for entry in bundle["entry"]:
         r = entry["resource"]
-        assert entry["fullUrl"] == f"{BASE}/fhir/{r['resourceType']}/{r['id']}"
+        assert entry["fullUrl"] == f"{BASE}/{r['resourceType']}/{r['id']}"
         key = r["id"] if r["resourceType"] == "Organization" else r["resourceType"]
         out[key] = r
     return out
@@ -105,7 +127,7 @@ def test_bundle_is_a_collection_and_every_reference_resolves():
         refs = references([e["resource"] for e in bundle["entry"]])
         assert refs
         for ref in refs:
-            assert f"{BASE}/fhir/{ref}" in full_urls, ref
+            assert f"{BASE}/{ref}" in full_urls, ref
 
 
 def test_service_request_matches_the_example():
@@ -209,29 +231,77 @@ def test_organizations_and_requester_follow_the_examples():
     role = found["PractitionerRole"]
     assert role["organization"]["reference"] == "Organization/" + care.id
     # Without a requesting user, the care organization asks.
-    no_user = resources(fhir.bundle(*make()[:5], None, BASE))
+    no_user = resources(fhir.bundle(context(requester=False), BASE))
     assert no_user["Task"]["requester"]["reference"] == "Organization/" + care.id
     assert "PractitionerRole" not in no_user
 
 
-def test_patient_carries_only_the_minimum_necessary():
-    bundle = completed()
-    patient = resources(bundle)["Patient"]
-    assert patient == {"resourceType": "Patient", "id": make()[1].id,
-                       "name": [{"text": "Colin Abbas"}], "gender": "male",
-                       "birthDate": "1987-02-20",
-                       "address": [{"postalCode": "74047", "state": "OK"}]}
-    text = json.dumps(bundle)
-    for value in ("9876543", "medicaid", '"tl"', "40.123456", "-79.654321", "household",
-                  "veteran", "pregnan", "disabilit", "insurance", "communication"):
-        assert value not in text, value
+# Each fact a client record can hold, and whether an agency's Patient may carry it (README:
+# agencies see name, age, ZIP, languages and contact preference).
+PLANTED = {"name": True, "zip": True, "languages": True, "birth_year": True,
+           "birth_day": False, "gender": False, "state": False, "annual_income": False,
+           "insurance": False, "veteran": False, "pregnant": False, "disability": False,
+           "household_size": False, "lat": False, "lon": False}
+
+
+def _shows(patient: dict, fact: str) -> bool:
+    text = json.dumps(patient)
+    return {"name": "Abbas" in text and "Colin" in text, "zip": "74047" in text,
+            "languages": '"tl"' in text, "birth_year": '"1987' in text,
+            "birth_day": "1987-02-20" in text, "gender": '"gender": "male"' in text,
+            "state": '"OK"' in text, "annual_income": "9876543" in text,
+            "insurance": "medicaid" in text, "veteran": "veteran" in text.lower(),
+            "pregnant": "pregnan" in text.lower(), "disability": "disab" in text.lower(),
+            "household_size": "household" in text.lower(), "lat": "40.123456" in text,
+            "lon": "79.654321" in text}[fact]
+
+
+@pytest.mark.parametrize("fact", sorted(PLANTED))
+def test_an_agency_patient_carries_only_what_agencies_see(fact):
+    for bundle in (completed(), build()):
+        patient = resources(bundle)["Patient"]
+        assert _shows(patient, fact) is PLANTED[fact], fact
+        if fact not in ("name", "zip", "languages", "birth_year", "state"):
+            assert not _shows({"all": bundle}, fact), fact  # nowhere else in the bundle
+
+
+def test_agency_patient_is_us_core_shaped():
+    patient = resources(build())["Patient"]
+    assert patient["meta"]["profile"] == [
+        "http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient"]
+    assert patient["identifier"] == [{"use": "usual",
+                                      "system": "https://codes.resdir.test/fhir/NamingSystem/"
+                                                "client-id", "value": make()[1].id}]
+    assert patient["name"] == [{"use": "usual", "text": "Colin Abbas", "family": "Abbas",
+                                "given": ["Colin"]}]
+    assert patient["birthDate"] == "1987"  # the age, not the day
+    assert patient["address"] == [{"postalCode": "74047"}]
+    assert patient["communication"] == [{"language": {"coding": [
+        {"system": "urn:ietf:bcp:47", "code": "tl"}]}}]
+    assert "gender" not in patient and patient["_gender"]["extension"][0]["valueCode"] == "masked"
+
+
+def test_consent_words_let_the_birth_date_and_gender_through():
+    referral, person, service, care, agency, user = make()
+    referral.consent.scope = "Name, date of birth, gender and ZIP"
+    ctx = Context(referral=referral, client=person, service=service, care_org=care,
+                  agency_org=agency, requester=user, reader=AGENCY)
+    patient = resources(fhir.bundle(ctx, BASE))["Patient"]
+    assert patient["birthDate"] == "1987-02-20" and patient["gender"] == "male"
+
+
+def test_the_referrer_reads_the_whole_patient():
+    patient = resources(build(reader=CARE))["Patient"]
+    assert patient["birthDate"] == "1987-02-20" and patient["gender"] == "male"
+    assert patient["address"] == [{"postalCode": "74047", "state": "OK"}]
+    assert "9876543" not in json.dumps(patient) and "medicaid" not in json.dumps(patient)
 
 
 def test_nothing_personal_before_consent():
     for consent in (None, False):
         bundle = build("draft", consent=consent)
-        assert resources(bundle)["Patient"] == {"resourceType": "Patient",
-                                                "id": make()[1].id}
+        patient = resources(bundle)["Patient"]
+        assert set(patient) == {"resourceType", "id", "meta", "identifier", "name", "_gender"}
         assert "Colin" not in json.dumps(bundle) and "74047" not in json.dumps(bundle)
     assert resources(build("draft", consent=False))["Consent"]["status"] == "proposed"
 
@@ -239,7 +309,7 @@ def test_nothing_personal_before_consent():
 def test_do_not_contact_is_the_sdohcc_order_detail():
     sr = resources(build(contact="do-not-contact"))["ServiceRequest"]
     assert sr["orderDetail"][0]["coding"] == [{
-        "system": fhir.TEMPORARY_CODES, "code": "contacting-subject-prohibited",
+        "system": TEMPORARY_CODES, "code": "contacting-subject-prohibited",
         "display": "Contacting Subject Prohibited"}]
     sr = resources(build(contact="phone"))["ServiceRequest"]
     assert "coding" not in sr["orderDetail"][0]
@@ -264,6 +334,13 @@ def test_consent_matches_the_example():
 
 # --- task_update: what an agency system PUTs ---------------------------------------------
 
+def read_task(task: dict, referral: Referral, current: dict | None = None) -> dict:
+    """What the PUT route learns from a Task: the parts the old tests check."""
+    current = current or resources(build())["Task"]
+    found = task_put.read(task, current)
+    return {k: found[k] for k in ("status", "reason", "reason_text", "outcome", "version")}
+
+
 def agency_task(**changes) -> tuple[dict, Referral]:
     referral = make()[0]
     task = resources(build())["Task"]
@@ -274,22 +351,23 @@ def agency_task(**changes) -> tuple[dict, Referral]:
 def test_task_update_reads_a_completed_task_round_trip():
     referral = make("completed")[0]
     task = resources(completed())["Task"]
-    assert fhir.task_update(task, referral) == {
+    assert read_task(task, referral, current=task) == {
         "status": "completed", "reason": None, "reason_text": None, "version": 4,
-        "outcome": {"enrollment": "enrolled", "provided": "Two weeks of groceries"}}
+        "outcome": {"enrollment": "enrolled", "provided": "Two weeks of groceries",
+                    "procedures": [referral.id]}}
 
 
 def test_task_update_reads_a_foreign_system_task():
     task, referral = agency_task(status="completed", meta={"versionId": "4"}, output=[
-        {"type": {"coding": [{"system": fhir.TEMPORARY_CODES, "code": "resulting-activity"}]},
+        {"type": {"coding": [{"system": TEMPORARY_CODES, "code": "resulting-activity"}]},
          "valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct",
                                               "code": "467771000124109"}],
                                   "text": "Food pantry application"}},
         {"type": {"text": "Enrollment status"},
          "valueCodeableConcept": {"text": "on the waitlist"}}])
-    result = fhir.task_update(task, referral)
+    result = read_task(task, referral)
     assert result["outcome"] == {"enrollment": "not-enrolled-on-waitlist",
-                                 "provided": "Food pantry application"}
+                                 "provided": "Food pantry application", "procedures": []}
 
 
 @pytest.mark.parametrize("reason,expected", [
@@ -304,14 +382,14 @@ def test_task_update_reads_a_foreign_system_task():
 ])
 def test_task_update_reads_status_reasons(reason, expected):
     task, referral = agency_task(status="rejected", statusReason=reason)
-    result = fhir.task_update(task, referral)
+    result = read_task(task, referral)
     assert (result["reason"], result["reason_text"]) == expected
     assert result["status"] == "rejected" and result["outcome"] is None
 
 
 def test_task_update_without_version_leaves_it_to_the_caller():
     task, referral = agency_task(meta={})
-    assert fhir.task_update(task, referral)["version"] is None
+    assert read_task(task, referral)["version"] is None
 
 
 @pytest.mark.parametrize("changes,path", [
@@ -332,17 +410,17 @@ def test_task_update_refuses_malformed_tasks_naming_the_path(changes, path):
     if changes.get("status") is None and "status" in changes:
         del task["status"]
     with pytest.raises(BadParameter) as caught:
-        fhir.task_update(task, referral)
+        read_task(task, referral)
     assert caught.value.field == path
 
 
 def test_task_update_refuses_what_is_not_an_object():
     with pytest.raises(BadParameter) as caught:
-        fhir.task_update(["Task"], make()[0])
+        read_task(["Task"], make()[0])
     assert caught.value.field == "Task"
 
 
 def test_all_statuses_parse():
     for status in STATUSES:
         task, referral = agency_task(status=status)
-        assert fhir.task_update(task, referral)["status"] == status
+        assert read_task(task, referral)["status"] == status

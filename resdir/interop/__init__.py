@@ -6,7 +6,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from resdir.interop import hsds_api, openapi
+    from resdir.interop import fhir, hsds_api, openapi
 
+    fhir.init_app(app)
     app.register_blueprint(hsds_api.bp)
     app.register_blueprint(openapi.bp)

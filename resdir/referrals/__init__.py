@@ -10,5 +10,4 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
-    app.register_blueprint(api.fhir_bp)
     app.after_request(notify.warn_about_undelivered_mail)

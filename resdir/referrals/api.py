@@ -1,4 +1,4 @@
-"""Referrals through the JSON API and a FHIR Task endpoint for agency systems."""
+"""Referrals through the JSON API (the FHIR face is resdir.interop.fhir)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from flask import Blueprint, g, jsonify, request
 from resdir import params
 from resdir.errors import BadParameter, json_body
 from resdir.referrals import operations
-from resdir.referrals.fhir import task_update
 from resdir.referrals.states import STATUSES
 
 bp = Blueprint("referrals_api", __name__, url_prefix="/api/v1")
@@ -47,6 +46,9 @@ def change(referral_id: str):
     if "consent" in body and "status" not in body:
         referral = operations.give_consent(g.user, referral, body["consent"])
     else:
+        if isinstance(body.get("outcome"), dict) and "procedures" in body["outcome"]:
+            raise BadParameter("outcome.procedures is set over FHIR (Task.output "
+                               "resulting-activity), not here.", "outcome.procedures")
         referral = operations.change_status(g.user, referral, body)
     return jsonify(operations.referral_json(referral, g.user))
 
@@ -62,29 +64,10 @@ def note(referral_id: str):
 @bp.get("/referrals/<referral_id>/fhir")
 def fhir_bundle(referral_id: str):
     """The referral as a FHIR R4 Bundle (SDOHCC ServiceRequest, Task, Patient, ...)."""
-    referral = operations.get_referral(g.user, referral_id)
-    response = jsonify(operations.fhir_bundle(referral, request.url_root))
-    response.mimetype = "application/fhir+json"
-    return response
+    from resdir.interop.fhir import context
+    from resdir.interop.fhir import referral as fhir_referral
+    from resdir.interop.fhir.common import server_base
+    from resdir.interop.fhir.outcome import fhir_json
 
-
-fhir_bp = Blueprint("fhir", __name__, url_prefix="/fhir")
-
-
-@fhir_bp.put("/Task/<referral_id>")
-def put_task(referral_id: str):
-    """An agency system updates the referral Task; the same rules as the pages apply."""
-    referral = operations.get_referral(g.user, referral_id, audit=False)
-    resource = request.get_json(silent=True)
-    if not isinstance(resource, dict):
-        raise BadParameter("Send a FHIR Task as JSON.", "Task")
-    data = task_update(resource, referral)
-    if data["version"] is None:
-        match = (request.headers.get("If-Match") or "").strip().strip('W/"').strip('"')
-        data["version"] = int(match) if match.isdigit() else None
-    referral = operations.change_status(g.user, referral, data)
-    entries = operations.fhir_bundle(referral, request.url_root)["entry"]
-    response = jsonify(next(e["resource"] for e in entries
-                            if e["resource"]["resourceType"] == "Task"))
-    response.mimetype = "application/fhir+json"
-    return response
+    found = operations.get_referral(g.user, referral_id)
+    return fhir_json(fhir_referral.bundle(context.load(found, g.user), server_base()))

@@ -177,7 +177,7 @@ def _move(referral: Referral, user, side: str, status: str, reason=None, reason_
     if reason:
         referral.status_reason, referral.reason_text = reason, reason_text
     if outcome:
-        referral.outcome_enrollment = outcome["enrollment"]
+        referral.outcome_enrollment = outcome.get("enrollment")
         referral.outcome_provided = (outcome.get("provided") or "").strip()[:2000] or None
     _event(referral, user, side, before, status, reason,
            note or (reason_text if reason else None))
@@ -398,7 +398,8 @@ def referral_json(referral: Referral, user) -> dict:
         "reason": referral.status_reason,
         "reason_text": referral.reason_text,
         "outcome": {"enrollment": referral.outcome_enrollment,
-                    "provided": referral.outcome_provided} if referral.outcome_enrollment
+                    "provided": referral.outcome_provided}
+        if referral.outcome_enrollment or referral.outcome_provided
         else None,
         "created_at": _aware(referral.created_at).isoformat(),
         "requested_at": _iso(referral.requested_at),
@@ -416,12 +417,3 @@ def _iso(moment: datetime | None) -> str | None:
     return _aware(moment).isoformat() if moment else None
 
 
-def fhir_bundle(referral: Referral, base_url: str) -> dict:
-    from resdir.auth.models import CareOrganization
-    from resdir.referrals.fhir import bundle
-
-    return bundle(referral, db.session.get(clients.Client, referral.client_id),
-                  db.session.get(dm.Service, referral.service_id),
-                  db.session.get(CareOrganization, referral.care_organization_id),
-                  db.session.get(dm.Organization, referral.agency_organization_id),
-                  db.session.get(User, referral.referrer_id), base_url.rstrip("/"))

@@ -86,9 +86,15 @@ def check(current: str, new: str, side: str, reason: str | None, reason_text: st
             raise TransitionError("Say what the other reason is (reason_text).", "missing",
                                   "reason_text")
     if new == "completed":
-        if not isinstance(outcome, dict) or outcome.get("enrollment") not in ENROLLMENT:
+        # resdir's enrollment outcome, or (FHIR) the Procedures the agency delivered.
+        if not isinstance(outcome, dict) or not (outcome.get("enrollment") in ENROLLMENT
+                                                 or outcome.get("procedures")):
             raise TransitionError("Completing needs an outcome: enrollment is one of "
-                                  + ", ".join(ENROLLMENT) + ".", "missing", "outcome")
+                                  + ", ".join(ENROLLMENT) + " (or, over FHIR, a "
+                                  "resulting-activity Procedure).", "missing", "outcome")
+        if outcome.get("enrollment") not in (None, *ENROLLMENT):
+            raise TransitionError("enrollment must be one of: " + ", ".join(ENROLLMENT)
+                                  + ".", "missing", "outcome")
 
 
 def next_statuses(current: str, side: str) -> list[str]:

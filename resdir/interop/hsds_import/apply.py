@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import selectinload
 
+from resdir.categorize import importing
 from resdir.directory import models as m
 from resdir.directory import operations
 from resdir.extensions import db
@@ -36,6 +37,7 @@ def apply(plan: Plan, report: ImportReport, organization_id: str | None = None,
                                                          locations, services):
             return set()
         categories = operations.ensure_categories()
+        importing.fill(plan, report, services)
         bulk = Bulk()
         org_ids = _organizations(plan, report, orgs, bulk)
         loc_ids = _locations(plan, report, locations, org_ids, bulk)
@@ -46,6 +48,7 @@ def apply(plan: Plan, report: ImportReport, organization_id: str | None = None,
                                    progress)
         db.session.flush()
         bulk.write(*writing.BULK_ORDER)
+        importing.queue(plan)
         return touched
 
 

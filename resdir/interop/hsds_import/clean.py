@@ -46,12 +46,15 @@ def plain_text(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def unique(recs: list[Rec], report: ImportReport) -> list[Rec]:
+def unique(recs: list[Rec], report: ImportReport, details: bool = False) -> list[Rec]:
     """Records with distinct ids. An object repeated elsewhere (nested in another JSON
     object, or in another file) is merged into its first copy; an id repeated within one
-    table file is a duplicate row, skipped and reported."""
+    table file is a duplicate row, skipped and reported. With `details` (languages, phones,
+    hours), a repeated id on a row that says something else is kept: 211 Miami's
+    languages.csv gives every language row of a program the program's id."""
     first: dict[str, Rec] = {}
     out: list[Rec] = []
+    kept: list[Rec] = []
     for rec in recs:
         key = rec.get("id")
         if not key:
@@ -65,10 +68,22 @@ def unique(recs: list[Rec], report: ImportReport) -> list[Rec]:
             for name, value in rec.data.items():
                 if value not in (None, "") and seen.data.get(name) in (None, ""):
                     seen.data[name] = value
+        elif details and _differs(rec, seen):
+            rec.data["id"] = f"{key}#{rec.row}"
+            out.append(rec)
+            kept.append(rec)
         else:
             report.skipped(rec.file, rec.row, "id", f"duplicate id {key!r} (first on row "
                                                     f"{seen.row}); this row is ignored")
+    if kept:
+        more = f" (and {len(kept) - 1} more rows)" if len(kept) > 1 else ""
+        report.repaired(kept[0].file, kept[0].row, "id", f"the id of an earlier row, with other "
+                        f"values{more}; kept as rows of their own")
     return out
+
+
+def _differs(rec: Rec, seen: Rec) -> bool:
+    return any(rec.data.get(k) != seen.data.get(k) for k in rec.data if k != "id")
 
 
 def ids(rec: Rec, name: str, clean: Cleaner) -> list[str]:

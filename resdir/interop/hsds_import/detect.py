@@ -67,7 +67,8 @@ def read(path: Path, report: ImportReport, source: str | None = None) -> Dataset
         report.fatal(folder.name, None, "-", "no HSDS tables here (organizations.csv, "
                                              "services.csv, locations.csv ...)")
         return None
-    dataset = Dataset(FORMS[form], source_name(folder, package, source))
+    # The same records whether the package's root or its data/ folder is imported.
+    dataset = Dataset(FORMS[form], source_name(read_csv.data_folder(folder), package, source))
     reader = {"csv3": read_csv.read_hsds3, "csv1": legacy.read, "ohana": ohana.read}[form]
     reader(folder, package, dataset, report)
     return dataset

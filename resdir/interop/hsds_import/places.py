@@ -22,23 +22,34 @@ def fill(plan: Plan, report: ImportReport, geocoder: str = "gazetteer",
             progress("placing locations", done, len(todo))
 
 
-def _address(loc: LocPlan) -> dict | None:
+def _address(loc: LocPlan, physical_only: bool = False) -> dict | None:
     physical = [a for a in loc.addresses if a["address_type"] == "physical"]
-    return (physical or loc.addresses or [None])[0]
+    return (physical or ([] if physical_only else loc.addresses) or [None])[0]
+
+
+def _zip_place(address: dict | None):
+    if address and geo.normalize_zip(address["postal_code"]):
+        try:
+            return geo.lookup_zip(address["postal_code"])
+        except geo.UnknownZip:
+            return None
+    return None
 
 
 def _place(loc: LocPlan, report: ImportReport, geocoder: str, user_agent: str) -> None:
     values, rec = loc.values, loc.rec
-    address = _address(loc)
-    place = None
-    if address and geo.normalize_zip(address["postal_code"]):
-        try:
-            place = geo.lookup_zip(address["postal_code"])
-        except geo.UnknownZip:
-            place = None
-    if not values.get("timezone"):
+    if not values.get("timezone"):  # a mailing address is near enough for the time zone
+        place = _zip_place(_address(loc))
         values["timezone"] = place.timezone if place else None
     if values["latitude"] is not None or values["location_type"] == "virtual":
+        return
+    # Coordinates come from where people go, never from a mailing address (a PO box or
+    # the head office can be far away).
+    address = _address(loc, physical_only=True)
+    place = _zip_place(address)
+    if address is None and loc.addresses:
+        report.note(rec.file, rec.row, "latitude", "no coordinates and only a mailing "
+                    "address; the location is not placed (cannot be found by distance)")
         return
     if geocoder != "gazetteer" and address and address["address_1"]:
         line = ", ".join(p for p in (address["address_1"], address["city"],

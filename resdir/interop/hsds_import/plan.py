@@ -46,6 +46,7 @@ class SvcPlan:
     term_ids: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
     category_types: dict[str, str | None] = field(default_factory=dict)  # as the file had it
+    category_source: str | None = None  # "taxonomy", "text", "review" (see categorize)
     eligibility: dict = field(default_factory=dict)
 
 
@@ -75,6 +76,9 @@ class Plan:
     links: dict[str, tuple[str, str]] = field(default_factory=dict)  # service_at_location
     extensions: dict = field(default_factory=dict)  # see extensions.collect
     category_terms: dict[str, str] = field(default_factory=dict)  # term id -> our category
+    crosswalk: object = None  # resdir.categorize.crosswalk.Crosswalk of this import
+    coded: dict[str, list[str]] = field(default_factory=dict)  # service -> bare term codes
+    suggestions: dict = field(default_factory=dict)  # service -> uncertain text Suggestion
 
     def key(self, table: str, source_id: str) -> str:
         """The source_key of a record: hsds:<source>:<table>:<id>."""

@@ -95,15 +95,28 @@ def table_files(folder: Path, package: dict | None) -> dict[str, Path]:
     """File stem -> CSV path, from the datapackage's resources (when they exist on disk)
     and from the CSV files in the folder."""
     files: dict[str, Path] = {}
+    base = data_folder(folder)
     for resource in (package or {}).get("resources", []) or []:
         where = resource.get("path") if isinstance(resource, dict) else None
         if isinstance(where, str) and not where.startswith(("http:", "https:")):
-            candidate = (folder / where).resolve()
-            if candidate.is_file() and candidate.is_relative_to(folder.resolve()):
-                files[candidate.stem.lower()] = candidate
-    for candidate in sorted(folder.glob("*.csv")):
+            for root in dict.fromkeys((folder, base)):
+                candidate = (root / where).resolve()
+                if candidate.is_file() and candidate.is_relative_to(folder.resolve()):
+                    files[candidate.stem.lower()] = candidate
+                    break
+    for candidate in sorted(base.glob("*.csv")):
         files.setdefault(candidate.stem.lower(), candidate)
     return files
+
+
+def data_folder(folder: Path) -> Path:
+    """Where a package's tables are: the folder itself, or its `data/` folder when the
+    folder holds no CSV file of its own (the data-package layout: datapackage.json beside
+    data/, as 211 Miami's export has it)."""
+    inner = folder / "data"
+    if not any(folder.glob("*.csv")) and inner.is_dir() and any(inner.glob("*.csv")):
+        return inner
+    return folder
 
 
 def read_hsds3(folder: Path, package: dict | None, dataset: Dataset,

@@ -176,6 +176,14 @@ def _owners(plan: Plan, report: ImportReport) -> None:
                             f"{given} is not an organization here; used the organization of "
                             "its location")
             service.org_id = owners[0]
+        elif service.rec.renamed.get("organization_id") == "location_id":
+            # Ohana: a program's organization is its location's; name the real cause
+            where = service.rec.get("location_id")
+            cause = f"{where!r} is not a location here" if where else "is blank"
+            report.skipped(service.rec.file, service.rec.row, "location_id",
+                           f"{cause}; an Ohana program belongs to its location's "
+                           "organization; program skipped")
+            del plan.services[key]
         else:
             report.skipped(service.rec.file, service.rec.row, "organization_id",
                            f"{given} is not an organization here; program skipped")

@@ -21,6 +21,7 @@ def attach(plan: Plan, dataset: Dataset, clean: Cleaner) -> None:
     own = {t: r for t, r in given.items() if t == m.CATEGORY_TAXONOMY_ID
            or r.get("name") in ("resdir categories", *EXTENSION_TAXONOMIES)}
     slugs = category_slugs()
+    plan.crosswalk = categories.load()
     for rec in unique(dataset.rows("taxonomy_term"), report):
         if _own_category(rec, given, slugs):
             plan.category_terms[rec.get("id")] = rec.get("code")
@@ -35,13 +36,14 @@ def attach(plan: Plan, dataset: Dataset, clean: Cleaner) -> None:
     for rec in unique(dataset.rows("attribute"), report):
         if not rec.data.get("_extension"):
             _attribute(plan, rec, clean)
-    for service in plan.services.values():
+    for key, service in plan.services.items():
         found = list(service.categories)  # given as resdir categories
-        for term_id, _value in service.term_ids:
+        for term_id in [t for t, _value in service.term_ids] + plan.coded.get(key, []):
             slug = category_for(plan, term_id)
             if slug and slug not in found:
                 found.append(slug)
         service.categories = found
+        service.category_source = "taxonomy" if found else None
 
 
 def _own_category(rec: Rec, given: dict[str, Rec], slugs: set[str]) -> bool:
@@ -124,6 +126,11 @@ def _attribute(plan: Plan, rec: Rec, clean: Cleaner) -> None:
                 service.category_types[slug] = rec.get("link_type") or None
         return
     if term_id not in plan.terms:
+        if term_id and plan.crosswalk.code_only(term_id)[0]:  # a known code without its record
+            for service_id in ids(rec, "link_id", clean):
+                if service_id in plan.services:
+                    plan.coded.setdefault(service_id, []).append(term_id)
+            return
         clean.skipped(rec, "taxonomy_term_id", f"{term_id!r} is not a taxonomy term here"
                       if term_id else "is blank")
         return
@@ -146,16 +153,20 @@ def _attribute(plan: Plan, rec: Rec, clean: Cleaner) -> None:
 
 
 def category_for(plan: Plan, term_id: str) -> str | None:
-    """resdir category of a term: its own name, then its ancestors' (see categories.py)."""
+    """resdir category of a term: its own code and name, then its ancestors' (see
+    resdir/categorize/crosswalk.py); a term id the file has no record of by its code."""
+    walk = plan.crosswalk
     term = plan.terms.get(term_id)
-    if term is None or categories.situational(plan.taxonomies[term.taxonomy].values["name"]):
+    if term is None:
+        return walk.code_only(term_id)[1] if term_id else None
+    if categories.situational(plan.taxonomies[term.taxonomy].values["name"]):
         return None
     seen: set[str] = set()
     node: TermPlan | None = term
     while node is not None and node.rec.get("id") not in seen:
         seen.add(node.rec.get("id"))
-        matched, slug = categories.category_of(node.values["name"], node.values["code"])
+        matched, slug = walk.term(node.values["name"], node.values["code"])
         if matched:
             return slug
         node = plan.terms.get(node.parent_id) if node.parent_id else None
-    return categories.ohana_code_category(term.values["code"])
+    return walk.code_ancestors(term.values["code"])[1]

@@ -1,0 +1,16 @@
+"""Categories for every program: the taxonomy crosswalk (a source's terms -> resdir's
+categories), the text classifier for programs without a usable term, and the admin review
+queue of the classifier's uncertain suggestions."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from resdir.categorize import (
+        models,  # noqa: F401  (tables known to Alembic)
+        views,
+    )
+
+    app.register_blueprint(views.bp)

@@ -1,0 +1,98 @@
+"""Suggest categories from a program's text when its source gives no usable taxonomy term.
+
+A small, transparent model rather than a trained black box: every category has weighted
+phrases (data/category_keywords.csv, our own words, written from the category descriptions
+and the search synonyms), and a program scores, per category, the phrases found in its name
+(x3), keywords (x2) and description (x1), each phrase once per field. Negative weights undo
+false friends ("animal shelter" is not housing). The seed directory (data/seed_resources.csv,
+our own invented data) is only used to check the model in tests; no real dataset without a
+stated licence is used to build it.
+
+A program gets its best category and every other one scoring at least half as much (and at
+least MIN_SCORE). The confidence is the best score's share of all the positive scores,
+damped for thin evidence: a program named "Food Pantry" is sure, a long description that
+mentions "children" once is not. Suggestions below REVIEW_BELOW go to the admin queue.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from resdir import ROOT
+
+KEYWORDS_FILE = ROOT / "data" / "category_keywords.csv"
+FIELD_WEIGHTS = {"name": 3.0, "keywords": 2.0, "description": 1.0}
+MIN_SCORE = 2.0       # below this a category is not suggested at all
+SECOND_SHARE = 0.5    # another category needs this share of the best score
+REVIEW_BELOW = 0.6    # confidence under which an admin should look
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _stem(word: str) -> str:
+    """Plural and possessive endings off, nothing cleverer: 'meals' -> 'meal', 'riding'
+    stays 'riding' (a ride is not riding lessons)."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def words(text: str | None) -> list[str]:
+    return [_stem(w) for w in _WORD.findall((text or "").lower().replace("'s", ""))]
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    categories: tuple[str, ...]
+    confidence: float
+    evidence: tuple[str, ...]  # the phrases that decided the best category
+    scores: dict
+
+    @property
+    def uncertain(self) -> bool:
+        return self.confidence < REVIEW_BELOW
+
+
+@lru_cache(maxsize=4)
+def _phrases(path: Path = KEYWORDS_FILE) -> dict[tuple[str, ...], list[tuple[str, float]]]:
+    out: dict[tuple[str, ...], list[tuple[str, float]]] = {}
+    with Path(path).open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            key = tuple(words(row["phrase"]))
+            if key:
+                out.setdefault(key, []).append((row["category"].strip(), float(row["weight"])))
+    return out
+
+
+def _grams(tokens: list[str], longest: int) -> set[tuple[str, ...]]:
+    return {tuple(tokens[i:i + n]) for n in range(1, longest + 1)
+            for i in range(len(tokens) - n + 1)}
+
+
+def suggest(name: str | None, description: str | None = None,
+            keywords: str | None = None) -> Suggestion:
+    phrases = _phrases()
+    longest = max(len(k) for k in phrases)
+    scores: dict[str, float] = {}
+    why: dict[str, list[str]] = {}
+    for field, text in (("name", name), ("keywords", keywords), ("description", description)):
+        for gram in _grams(words(text), longest) & phrases.keys():
+            for category, weight in phrases[gram]:
+                scores[category] = scores.get(category, 0.0) + weight * FIELD_WEIGHTS[field]
+                if weight > 0:
+                    why.setdefault(category, []).append(" ".join(gram))
+    positive = {c: s for c, s in scores.items() if s >= MIN_SCORE}
+    if not positive:
+        return Suggestion((), 0.0, (), scores)
+    ranked = sorted(positive, key=lambda c: (-positive[c], c))
+    best = positive[ranked[0]]
+    chosen = tuple(c for c in ranked if positive[c] >= SECOND_SHARE * best)[:3]
+    share = best / sum(positive.values())
+    confidence = round(share * min(1.0, best / 12.0) ** 0.5, 3)
+    evidence = tuple(dict.fromkeys(why.get(ranked[0], [])))[:5]
+    return Suggestion(chosen, confidence, evidence, scores)

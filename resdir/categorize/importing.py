@@ -1,0 +1,67 @@
+"""Categories of an import's programs: from the source's taxonomy (taxonomy.attach), then
+from the text of those still without one (classify.py), with an admin's decisions on
+earlier suggestions kept (review.py). The report says how many came from where."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from resdir.categorize import classify, review
+from resdir.directory import models as m
+from resdir.extensions import db
+from resdir.interop.hsds_import.plan import Plan
+from resdir.interop.hsds_import.report import ImportReport
+
+
+def fill(plan: Plan, report: ImportReport, found: dict) -> None:
+    """Categorize the plan's programs that the taxonomy left without a category, keep
+    admins' decisions, and report coverage. `found`: source key -> existing Service."""
+    total = len(plan.services)
+    if not total:
+        return
+    from_terms = sum(1 for s in plan.services.values() if s.categories)
+    decided = review.decisions([s.id for s in found.values()])
+    kept = guessed = unsure = 0
+    plan.suggestions = {}
+    for key, item in plan.services.items():
+        existing = found.get(plan.key("service", key))
+        if existing is not None and existing.id in decided:
+            item.categories, item.category_source = list(decided[existing.id]), "review"
+            item.category_types = {}
+            kept += 1
+            continue
+        if item.categories:
+            continue
+        guess = classify.suggest(
+            " ".join(filter(None, (item.values.get("name"), item.values.get("alternate_name")))),
+            item.values.get("description"), item.rec.get("keywords"))
+        if not guess.categories:
+            continue
+        item.categories, item.category_source = list(guess.categories), "text"
+        guessed += 1
+        if guess.uncertain:
+            plan.suggestions[key] = guess
+            unsure += 1
+    left = total - sum(1 for s in plan.services.values() if s.categories)
+    report.note("-", None, "categories", f"{from_terms:,} of {total:,} programs categorized "
+                f"from taxonomy terms; {total - from_terms:,} without a known term")
+    report.note("-", None, "categories", f"{guessed:,} programs categorized from their text "
+                f"({unsure:,} uncertain, queued for review at /categories/review); "
+                f"{kept:,} kept as an admin decided; {left:,} without a category")
+
+
+def queue(plan: Plan) -> None:
+    """After the programs are written: put the uncertain guesses in the review queue."""
+    suggestions = plan.suggestions
+    if not suggestions:
+        return
+    keys = {plan.key("service", k): k for k in suggestions}
+    ids: dict[str, str] = {}
+    found = list(keys)
+    for start in range(0, len(found), 500):
+        for sid, source_key in db.session.execute(select(m.Service.id, m.Service.source_key)
+                                                  .where(m.Service.source_key.in_(
+                                                      found[start:start + 500]))):
+            ids[keys[source_key]] = sid
+    review.queue([(ids[k], list(g.categories), g.confidence, ", ".join(g.evidence))
+                  for k, g in suggestions.items() if k in ids])

@@ -1,0 +1,81 @@
+"""The crosswalk's rules in the database (seeded from data/taxonomy_crosswalk.csv) and the
+admins' changes to them; the review queue of suggested categories (see review.py)."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func, select
+
+from resdir.audit.operations import record
+from resdir.auth import policy
+from resdir.categorize.crosswalk import NONE, SCHEMES, Rule, key, read_file
+from resdir.categorize.models import CrosswalkRule
+from resdir.errors import BadParameter, NotFound
+from resdir.extensions import db
+
+
+def ensure_crosswalk() -> None:
+    """Seed the crosswalk table from the shipped file when it is empty."""
+    if db.session.scalar(select(CrosswalkRule.id).limit(1)) is not None:
+        return
+    db.session.add_all(CrosswalkRule(scheme=r.scheme, match=r.match, category=r.category,
+                                     note=r.note or None) for r in read_file())
+    db.session.flush()
+
+
+def rules() -> list[Rule]:
+    """The rules in force: the table's once it has any, else the shipped file's."""
+    rows = db.session.scalars(select(CrosswalkRule)).all()
+    if not rows:
+        return read_file()
+    return [Rule(r.scheme, r.match, r.category, r.note or "") for r in rows]
+
+
+def listing(scheme: str | None = None, text: str | None = None) -> list[CrosswalkRule]:
+    ensure_crosswalk()
+    query = select(CrosswalkRule).order_by(CrosswalkRule.scheme, CrosswalkRule.match)
+    if scheme:
+        query = query.where(CrosswalkRule.scheme == scheme)
+    if text:
+        like = f"%{text.lower()}%"
+        query = query.where(func.lower(CrosswalkRule.match).like(like)
+                            | func.lower(func.coalesce(CrosswalkRule.note, "")).like(like))
+    return list(db.session.scalars(query))
+
+
+def set_rule(user, scheme: str, match: str, category: str, note: str = "") -> CrosswalkRule:
+    """Add or change the rule for (scheme, match); category `-` means no category."""
+    policy.require_admin(user)
+    from resdir.directory.operations import category_slugs
+
+    if scheme not in SCHEMES:
+        raise BadParameter(f"scheme must be one of {', '.join(SCHEMES)}.", "scheme")
+    match = key(scheme, match or "")
+    if not match or len(match) > 200:
+        raise BadParameter("match is required (at most 200 characters).", "match")
+    category = (category or "").strip()
+    if category != NONE and category not in category_slugs():
+        raise BadParameter(f"Unknown category {category[:40]!r}.", "category")
+    ensure_crosswalk()
+    rule = db.session.scalar(select(CrosswalkRule).where(CrosswalkRule.scheme == scheme,
+                                                         CrosswalkRule.match == match))
+    if rule is None:
+        rule = CrosswalkRule(scheme=scheme, match=match)
+        db.session.add(rule)
+    rule.category = None if category == NONE else category
+    rule.note = (note or "").strip()[:200] or None
+    db.session.flush()
+    record("category_crosswalk.update", "category_crosswalk", str(rule.id),
+           user=user)
+    db.session.commit()
+    return rule
+
+
+def delete_rule(user, rule_id: int) -> None:
+    policy.require_admin(user)
+    rule = db.session.get(CrosswalkRule, rule_id)
+    if rule is None:
+        raise NotFound("No such crosswalk rule.")
+    db.session.execute(delete(CrosswalkRule).where(CrosswalkRule.id == rule_id))
+    record("category_crosswalk.delete", "category_crosswalk", str(rule_id),
+           user=user)
+    db.session.commit()

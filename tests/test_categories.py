@@ -1,0 +1,225 @@
+"""Categories for every program: the taxonomy crosswalk (AIRS/211 LA prefixes, Open
+Eligibility ids and codes, names), the data-package layout, coverage in the import report,
+and the admins' crosswalk page.
+
+tests/data/airs_package is the layout of 211 Miami's HSDS 1.1 package (datapackage.json
+beside data/) with AIRS-style codes; its term names are our own words, not AIRS names."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from sqlalchemy import select
+
+from resdir.categorize.crosswalk import Crosswalk, airs_prefixes, read_file
+from resdir.directory import models as m
+from resdir.extensions import db
+from resdir.interop.hsds_import import import_path
+
+DATA = Path(__file__).parent / "data"
+PACKAGE = DATA / "airs_package"
+
+
+def cats(name: str) -> set[str]:
+    service = db.session.scalars(select(m.Service).where(m.Service.name == name)).one()
+    return {c.code for c in service.categories}
+
+
+def note(report, words: str) -> bool:
+    return any(e.kind == "note" and words in e.reason for e in report.entries)
+
+
+def test_data_package_root_with_data_folder_imports(app):
+    """datapackage.json beside data/ (211 Miami's layout) was 'unknown, source ""'."""
+    with app.app_context():
+        report = import_path(PACKAGE)
+        assert report.ok, str(report)
+        assert report.form == "HSDS 1.x CSV" and report.created["service"] == 4
+        # the same source as importing its data/ folder: a second import updates
+        again = import_path(PACKAGE / "data")
+        assert again.source == report.source and again.created["service"] == 0
+
+
+def test_airs_codes_by_longest_prefix_and_coverage_in_report(app):
+    with app.app_context():
+        report = import_path(PACKAGE)
+        assert cats("Saturday Pantry") == {"food"}          # BD-1800.2000 -> BD
+        assert cats("Little Steps Daycare") == {"childcare"}  # PH-1250 beats P and PH
+        assert cats("Hot Meals Tonight") == {"food"}          # a name the crosswalk knows
+        # a target-population code (Y...) says who, not what: Seniors Club has no known term
+        assert note(report, "3 of 4 programs categorized from taxonomy terms; 1 without a "
+                            "known term")
+
+
+def test_ohana_ids_without_their_table_are_read_most_specific_first(app, tmp_path):
+    """`101-03` (Emergency Food) is food, not safety (its top level, Emergency)."""
+    folder = tmp_path / "ohana"
+    folder.mkdir()
+    for name in ("organizations.csv", "locations.csv", "addresses.csv", "mail_addresses.csv"):
+        shutil.copy(Path(__file__).resolve().parents[2] / "shared" / "external"
+                    / "ohana-san-mateo-county-sample" / name, folder / name)
+    header = ("id,location_id,program_id,accepted_payments,alternate_name,application_process,"
+              "audience,description,eligibility,email,fees,funding_sources,"
+              "interpretation_services,keywords,languages,name,required_documents,"
+              "service_areas,status,wait_time,website,taxonomy_ids\n")
+    rows = ('1,1,,,,,,Hot meals.,,,,,,,,Meal Program,,,active,,,"101-03"\n'
+            '2,1,,,,,,Bills.,,,,,,,,Bill Help,,,active,,,"101-02-06, 108"\n')
+    (folder / "services.csv").write_text(header + rows, encoding="utf-8")
+    with app.app_context():
+        report = import_path(folder)
+        assert report.ok, str(report)
+        assert cats("Meal Program") == {"food"}
+        assert cats("Bill Help") == {"utilities"}
+
+
+def test_crosswalk_lookup_order():
+    walk = Crosswalk(read_file())
+    assert airs_prefixes("BD-1800.2000-100") == ["BD-1800.2000-100", "BD-1800.2000", "BD-1800",
+                                                 "BD", "B"]
+    assert walk.term("anything", "RX-8450.1000") == (True, "mental-health")
+    assert walk.term("anything", "NL-6000.2000-220") == (True, "food")   # SNAP before NL
+    assert walk.term("anything", "YF-1700") == (True, None)              # populations
+    assert walk.term("Emergency Food", None) == (True, "food")
+    assert walk.term(None, "1120") == (True, "food")                     # OE code
+    assert walk.code_only("101-02-06-99") == (True, "utilities")         # an unknown child
+    assert walk.term("Unheard of", "Q17") == (False, None)
+
+
+def test_admin_changes_a_rule_and_the_next_import_uses_it(app, client, people, csrf_token):
+    people.login(client, "admin")
+    token = csrf_token(client, "/categories/crosswalk")
+    response = client.post("/categories/crosswalk", data={
+        "scheme": "airs", "match": "yb", "category": "health", "note": "test",
+        "csrf_token": token})
+    assert response.status_code == 303
+    page = client.get("/categories/crosswalk?scheme=airs&q=yb").get_data(as_text=True)
+    assert "YB" in page and "health" in page
+    with app.app_context():
+        import_path(PACKAGE)
+        assert cats("Seniors Club") == {"health"}
+    bad = client.post("/categories/crosswalk", data={
+        "scheme": "airs", "match": "BD", "category": "nonsense", "csrf_token": token})
+    assert bad.status_code == 400 and "nonsense" in bad.get_data(as_text=True)
+
+
+def test_only_admins_change_the_crosswalk(app, client, people, csrf_token):
+    people.login(client, "coord_a")
+    token = csrf_token(client, "/categories/crosswalk")
+    response = client.post("/categories/crosswalk", data={
+        "scheme": "airs", "match": "BD", "category": "health", "csrf_token": token})
+    assert response.status_code == 403
+    with app.app_context():
+        from resdir.categorize.operations import rules
+
+        assert [r.category for r in rules() if (r.scheme, r.match) == ("airs", "BD")] == ["food"]
+
+
+# -- from text, the review queue, matching ----------------------------------------------
+
+ORG = "id,name,description\no1,Eastside Neighbors,A neighborhood charity.\n"
+SERVICES = ("id,organization_id,name,description,status\n"
+            "s1,o1,Eastside Food Pantry,Free groceries and hot meals every week.,active\n"
+            "s2,o1,Helping Hands,Parenting tips for new families.,active\n")
+
+
+def _no_taxonomy(folder: Path) -> Path:
+    folder.mkdir()
+    (folder / "organizations.csv").write_text(ORG, encoding="utf-8")
+    (folder / "services.csv").write_text(SERVICES, encoding="utf-8")
+    (folder / "services_at_location.csv").write_text("id,service_id,location_id\n",
+                                                     encoding="utf-8")
+    return folder
+
+
+def test_programs_without_terms_are_categorized_from_their_text(app, tmp_path):
+    with app.app_context():
+        report = import_path(_no_taxonomy(tmp_path / "plain"))
+        assert report.ok, str(report)
+        assert cats("Eastside Food Pantry") == {"food"}
+        assert cats("Helping Hands") == {"childcare"}
+        assert note(report, "0 of 2 programs categorized from taxonomy terms")
+        assert note(report, "2 programs categorized from their text (1 uncertain")
+        from resdir.categorize import review
+
+        (row, service), = review.pending()
+        assert service.name == "Helping Hands" and row.suggested == "childcare"
+        assert row.confidence < 0.6 and "parenting" in row.evidence
+
+
+def test_admin_correction_is_kept_through_reimports(app, client, people, csrf_token, tmp_path):
+    folder = _no_taxonomy(tmp_path / "plain")
+    with app.app_context():
+        import_path(folder)
+        sid = db.session.scalars(select(m.Service.id).where(
+            m.Service.name == "Helping Hands")).one()
+    people.login(client, "admin")
+    page = client.get("/categories/review").get_data(as_text=True)
+    assert "Helping Hands" in page and "parenting" in page
+    token = csrf_token(client, "/categories/review")
+    response = client.post("/categories/review", data={
+        "service_id": sid, "action": "correct", "category": ["education", "childcare"],
+        "csrf_token": token})
+    assert response.status_code == 303
+    assert "Helping Hands" not in client.get("/categories/review").get_data(as_text=True)
+    with app.app_context():
+        assert cats("Helping Hands") == {"education", "childcare"}
+        report = import_path(folder)  # the classifier would say childcare alone again
+        assert cats("Helping Hands") == {"education", "childcare"}
+        assert note(report, "1 kept as an admin decided")
+    empty = client.post("/categories/review", data={
+        "service_id": sid, "action": "correct", "csrf_token": token})
+    assert empty.status_code == 400
+
+
+def test_classifier_recovers_the_seed_directory_categories():
+    """The seed (our own invented directory) by its text alone: the model's rules were
+    written from the category descriptions, not fitted to these rows."""
+    import csv
+
+    from resdir.categorize.classify import suggest
+
+    tp = fp = fn = covered = 0
+    with (Path(__file__).parents[1] / "data" / "seed_resources.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        truth = set(row["categories"].split(";"))
+        got = set(suggest(row["program_name"], row["program_description"]).categories)
+        covered += bool(got)
+        tp, fp, fn = tp + len(got & truth), fp + len(got - truth), fn + len(truth - got)
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    assert covered / len(rows) >= 0.95
+    assert precision >= 0.7 and 2 * precision * recall / (precision + recall) >= 0.65
+
+
+def test_match_finds_programs_on_a_real_directory_without_taxonomy(app, people, tmp_path):
+    """DC's export without its taxonomy files: every need whose categories have programs
+    within reach of the client returns ranked, explained results."""
+    source = Path(__file__).resolve().parents[2] / "shared" / "external" / \
+        "hsds-1.1-washington-dc-orservices"
+    folder = tmp_path / "dc"
+    folder.mkdir()
+    for name in ("organizations.csv", "services.csv", "locations.csv", "physical_addresses.csv",
+                 "services_at_location.csv"):
+        shutil.copy(source / name, folder / name)
+    with app.app_context():
+        assert import_path(folder).ok
+    from resdir.matching.needs import load_needs
+
+    client = app.test_client()
+    headers = people.bearer("coord_a")
+    checked = 0
+    for code, need in load_needs().items():
+        if not need.categories:
+            continue
+        near = client.get("/api/v1/search", query_string=[
+            ("zip", "20001"), ("radius_mi", "25"), *(("category", c) for c in need.categories)
+        ]).get_json()
+        body = client.post("/api/v1/match", headers=headers, json={
+            "client": {"zip": "20001"}, "needs": [code]}).get_json()
+        results = body["needs"][0]["results"] + body["needs"][0]["ineligible"]
+        if near["total"]:
+            checked += 1
+            assert results, f"{code}: {near['total']} programs in range, no match"
+            assert all(r["eligibility"]["summary"] for r in results)
+    assert checked >= 15

@@ -1,0 +1,104 @@
+"""Import fidelity on real files: language cells, interpreter notes, repeated child ids,
+places from ZIPs, mailing addresses and skip reasons.
+
+The language cells below are copied from 211 Miami's languages.csv (shared/external/
+hsds-1.1-open211-miami, CC-BY-SA-4.0 as its datapackage.json declares; test data only)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from resdir import geo
+from resdir.directory import models as m
+from resdir.extensions import db
+from resdir.interop.hsds_import import import_path
+
+EXTERNAL = Path(__file__).resolve().parents[2] / "shared" / "external"
+
+
+def write(folder: Path, files: dict[str, str]) -> Path:
+    folder.mkdir(exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def entries(report, kind: str, field: str) -> list[str]:
+    return [e.reason for e in report.entries if e.kind == kind and e.field == field]
+
+
+ORGS = "id,name,description\n1590,Bayfront Services,Family help.\n"
+SERVICES = ("id,organization_id,name,description,status,interpretation_services\n"
+            "1590,1590,Family Counseling,Counseling for families.,active,\n")
+# Miami gives every language row of a program the program's id (1590 here)
+LANGUAGES = ("id,service_id,location_id,language\n"
+             "1590,1590,,English and Spanish\n"
+             "1590,1590,,\"Spanish, French.\"\n"
+             "1590,1590,,Hebrew. Interpreters available as needed.\n"
+             "1590,1590,,Language line available\n"
+             "1590,1590,,Spanish and German\n"
+             "1590,1590,,Creole (limited)\n")
+
+
+def test_language_cells_are_split_and_interpreter_notes_kept(app, tmp_path):
+    folder = write(tmp_path / "miami", {"organizations.csv": ORGS, "services.csv": SERVICES,
+                                        "languages.csv": LANGUAGES})
+    with app.app_context():
+        report = import_path(folder)
+        assert report.ok, str(report)
+        service = db.session.scalars(select(m.Service)).one()
+        assert {lang.code for lang in service.languages} == {"en", "es", "fr", "he", "de", "ht"}
+        assert "Interpreters available as needed" in service.interpretation_services
+        assert "Language line available" in service.interpretation_services
+        assert not [r for r in entries(report, "skipped", "language")]
+        assert any("kept as rows of their own" in r for r in entries(report, "repaired", "id"))
+
+
+def test_military_zips_at_zero_zero_are_unknown(app):
+    """The gazetteer holds 872 ZIPs (APO/FPO ...) at latitude 0, longitude 0."""
+    with pytest.raises(geo.UnknownZip, match="not in the gazetteer"):
+        geo.lookup_zip("09000")
+    client = app.test_client()
+    response = client.get("/api/v1/search?q=food&zip=09000")
+    assert response.status_code == 400
+    assert "09000" in response.get_json()["error"]["message"]
+
+
+def test_a_location_is_never_placed_from_its_mailing_address(app, tmp_path):
+    folder = write(tmp_path / "mail", {
+        "organizations.csv": "id,name\no1,Hill Services\n",
+        "locations.csv": "id,organization_id,name,latitude,longitude\nl1,o1,Head office,,\n",
+        "postal_addresses.csv": "id,location_id,address_1,city,state_province,postal_code,"
+                                "country\np1,l1,PO Box 12,Pittsburgh,PA,15213,US\n",
+        "services.csv": "id,organization_id,name,description,status\ns1,o1,Rides,Rides.,active\n",
+        "services_at_location.csv": "id,service_id,location_id\n1,s1,l1\n",
+    })
+    with app.app_context():
+        report = import_path(folder)
+        assert report.ok, str(report)
+        location = db.session.scalars(select(m.Location)).one()
+        assert location.latitude is None and location.longitude is None
+        assert location.timezone == "America/New_York"  # near enough for the clock
+        assert any("only a mailing address" in r for r in entries(report, "note", "latitude"))
+
+
+def test_ohana_program_with_blank_location_names_location_id(app, tmp_path):
+    source = EXTERNAL / "ohana-san-mateo-county-sample"
+    folder = tmp_path / "ohana"
+    folder.mkdir()
+    for name in ("organizations.csv", "locations.csv", "addresses.csv", "mail_addresses.csv"):
+        shutil.copy(source / name, folder / name)
+    lines = (source / "services.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    # the first program of the real file, with its location_id blanked
+    first = lines[1].split(",", 2)
+    (folder / "services.csv").write_text(lines[0] + f"{first[0]},,{first[2]}",
+                                         encoding="utf-8")
+    with app.app_context():
+        report = import_path(folder)
+        assert any("is blank" in r and "location" in r
+                   for r in entries(report, "skipped", "location_id"))
+        assert not entries(report, "skipped", "organization_id")
