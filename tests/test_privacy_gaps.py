@@ -123,19 +123,20 @@ def test_csv_import_keeps_web_addresses(app, tmp_path):
 
 @pytest.mark.parametrize(("where", "field"), [("service", "url"),
                                                ("organization", "website")])
-def test_hsds_import_refuses_script_urls(app, tmp_path, where, field):
-    for url in SCRIPT_URLS:
-        service = {"id": "s1", "name": "Pantry", "status": "active",
+def test_hsds_import_leaves_script_urls_out(app, tmp_path, where, field):
+    for n, url in enumerate(SCRIPT_URLS):
+        service = {"id": f"s{n}", "name": f"Pantry {n}", "status": "active",
                    "organization": {"id": "o1", "name": "Org"}}
         (service if where == "service" else service["organization"])[field] = url
         path = tmp_path / "feed.json"
         path.write_text(json.dumps(service))
         with app.app_context():
             report = import_path(path)
-            refused = [e for e in report.entries if e.kind == "refused"]
-            assert refused and refused[0].field.endswith(field), report.entries
-            assert "http:// or https://" in refused[0].reason
-            assert db.session.query(m.Service).count() == 0
+            skipped = [e for e in report.entries if e.kind == "skipped"]
+            assert skipped and skipped[0].field.endswith(field), report.entries
+            assert "http:// or https://" in skipped[0].reason
+            saved = db.session.query(m.Service).filter_by(name=f"Pantry {n}").one()
+            assert saved.url is None and saved.organization.website in (None, "")
 
 
 def test_hsds_import_adds_the_scheme_to_a_bare_domain(app, tmp_path):

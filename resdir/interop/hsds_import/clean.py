@@ -128,9 +128,10 @@ class Cleaner:
         return raw or None
 
     def url(self, rec: Rec, name: str, limit: int | None = None) -> str | None:
-        """A web address: `www.example.org` gains `https://` (reported); any other scheme
-        (`javascript:`, `data:`...) refuses the import, since it would run in the browser of
-        whoever clicks the link."""
+        """A web address: `www.example.org` gains `https://` (reported); anything else that
+        is no http(s) address is left out (reported): `javascript:` or `data:` would run in
+        the browser of whoever clicks the link, and real feeds hold "N/A" and e-mail
+        addresses here, which should not stop a whole import."""
         raw = self.text(rec, name, limit)
         if raw is None:
             return None
@@ -138,7 +139,7 @@ class Cleaner:
             raw = "https://" + raw
             self.repaired(rec, name, "https:// added")
         if reason := http_url_problem(raw):
-            self.report.refused(rec.file, rec.row, rec.column(name), reason)
+            self.skipped(rec, name, f"{reason}; left out")
             return None
         return raw
 
