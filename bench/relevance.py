@@ -32,6 +32,11 @@ sys.path.insert(0, str(HERE))
 from relevance_judge import DATASETS, default_external  # noqa: E402
 
 K = 10
+# Each query runs a second time near a ZIP of the dataset's region, within NEAR_MILES:
+# then distance, capacity and staleness enter the ranking, and only the judged programs
+# within the radius count.
+NEAR = {"miami": "33125", "dc": "20001", "san_mateo": "94063"}
+NEAR_MILES = 10.0
 TARGET_P10 = 0.90
 TARGET_MARGIN = 0.10
 
@@ -59,6 +64,7 @@ def load(name: str, folder: Path, workdir: Path, reuse: bool = False):
     started = time.perf_counter()
     with app.app_context():
         if reuse:
+            db.create_all()  # tables added since that database was made
             indexing.reindex()
             return app, time.perf_counter() - started
         db.create_all()
@@ -95,6 +101,19 @@ def categorized(app) -> tuple[int, int]:
     return sum(1 for d in docs if d.categories), len(docs)
 
 
+def within(app, zip_code: str) -> set[str]:
+    """Active programs with a location within NEAR_MILES of the ZIP's centre."""
+    from resdir.directory import documents
+    from resdir.geo import distance_mi, lookup_zip
+
+    place = lookup_zip(zip_code)
+    centre = (place.latitude, place.longitude)
+    with app.app_context():
+        return {d.id for d in documents.documents(None, "America/New_York")
+                if d.status == "active"
+                and any(distance_mi(centre, p) <= NEAR_MILES for p in d.points)}
+
+
 def build_fts(app, path: Path) -> sqlite3.Connection:
     """FTS5 over the texts resdir indexes (from the same documents), active programs."""
     from resdir.directory import documents
@@ -112,18 +131,20 @@ def build_fts(app, path: Path) -> sqlite3.Connection:
     return con
 
 
-def fts_search(con: sqlite3.Connection, text: str) -> list[str]:
+def fts_search(con: sqlite3.Connection, text: str, only: set[str] | None = None) -> list[str]:
+    """Top K by bm25 (name weighted 2); with `only`, the top K of those programs."""
     words = re.findall(r"\w+", text.lower())
     if not words:
         return []
     match = " OR ".join(f'"{w}"' for w in words)
-    return [r[0] for r in con.execute(
+    rows = con.execute(
         "SELECT id FROM fts WHERE fts MATCH ? ORDER BY bm25(fts, 0.0, 2.0, 1.0), id LIMIT ?",
-        (match, K))]
+        (match, K if only is None else 100000))
+    return [r[0] for r in rows if only is None or r[0] in only][:K]
 
 
-def resdir_search(client, text: str) -> list[str]:
-    response = client.get("/api/v1/search", query_string={"q": text, "per_page": K})
+def resdir_search(client, text: str, **place) -> list[str]:
+    response = client.get("/api/v1/search", query_string={"q": text, "per_page": K, **place})
     if response.status_code != 200:
         raise SystemExit(f"search {text!r} answered {response.status_code}: {response.text}")
     return [r["id"] for r in response.get_json()["results"]]
@@ -156,14 +177,22 @@ def run_dataset(name: str, folder: Path, workdir: Path, show: str, reuse: bool) 
     con = build_fts(app, workdir / name / "fts.sqlite3")
     judged = json.loads((HERE / "relevance" / f"{name}.json").read_text())
     client = app.test_client()
+    near = within(app, NEAR[name])
     rows = []
     for query in judged["queries"]:
         relevant = {from_source[i] for i in query["relevant"] if i in from_source}
         ours = resdir_search(client, query["q"])
         theirs = fts_search(con, query["q"])
-        rows.append({**query, "n": len(relevant),
-                     "ours": (precision(ours, relevant), ndcg(ours, relevant)),
-                     "bm25": (precision(theirs, relevant), ndcg(theirs, relevant))})
+        row = {**query, "n": len(relevant),
+               "ours": (precision(ours, relevant), ndcg(ours, relevant)),
+               "bm25": (precision(theirs, relevant), ndcg(theirs, relevant)), "near": None}
+        close = relevant & near
+        if close:
+            ours_near = resdir_search(client, query["q"], zip=NEAR[name], radius_mi=NEAR_MILES)
+            theirs_near = fts_search(con, query["q"], only=near)
+            row["near"] = (len(close), precision(ours_near, close),
+                           precision(theirs_near, close))
+        rows.append(row)
         if show in ("all", query["half"]):
             _show(app, query, relevant, to_source, ours, theirs)
     con.close()
@@ -196,16 +225,21 @@ def report(result: dict) -> list[str]:
     lines = [f"\n== {result['name']}: {total} active programs, {cats} with a resdir category; "
              f"import + index {result['load_s']:.1f} s",
              f"{'id':14} {'half':8} {'rel':>4}  {'resdir P@10':>11} {'nDCG@10':>8}  "
-             f"{'bm25 P@10':>9} {'nDCG@10':>8}  query"]
+             f"{'bm25 P@10':>9} {'nDCG@10':>8}  {'near':>4} {'resdir':>6} {'bm25':>6}  query"]
     for r in rows:
+        near = "{:4} {:6.2f} {:6.2f}".format(*r["near"]) if r["near"] else f"{'-':>18}"
         lines.append(f"{r['id']:14} {r['half']:8} {r['n']:4}  {r['ours'][0]:11.2f} "
-                     f"{r['ours'][1]:8.2f}  {r['bm25'][0]:9.2f} {r['bm25'][1]:8.2f}  {r['q']}")
+                     f"{r['ours'][1]:8.2f}  {r['bm25'][0]:9.2f} {r['bm25'][1]:8.2f}  {near}  "
+                     f"{r['q']}")
     for half in ("all", "dev", "held-out"):
         part = [r for r in rows if half == "all" or r["half"] == half]
         lines.append(
             f"{'mean ' + half:23} {len(part):4}  {mean([r['ours'][0] for r in part]):11.3f} "
             f"{mean([r['ours'][1] for r in part]):8.3f}  {mean([r['bm25'][0] for r in part]):9.3f} "
-            f"{mean([r['bm25'][1] for r in part]):8.3f}")
+            f"{mean([r['bm25'][1] for r in part]):8.3f}  "
+            f"{sum(1 for r in part if r['near']):4} "
+            f"{mean([r['near'][1] for r in part if r['near']]):6.3f} "
+            f"{mean([r['near'][2] for r in part if r['near']]):6.3f}")
     return lines
 
 
@@ -241,6 +275,11 @@ def main(argv: list[str] | None = None) -> int:
                      f"nDCG@10 {mean([r['ours'][1] for r in rows]):.3f}  bm25 P@10 {base:.3f} "
                      f"nDCG@10 {mean([r['bm25'][1] for r in rows]):.3f}  "
                      f"{'target met' if met else 'TARGET NOT MET'}")
+        placed = [r for r in rows if r["near"]]
+        lines.append(f"{'':10} near {NEAR[result['name']]} ({NEAR_MILES:g} mi), {len(placed)} "
+                     f"queries with judged programs there: resdir P@10 "
+                     f"{mean([r['near'][1] for r in placed]):.3f}  bm25 P@10 "
+                     f"{mean([r['near'][2] for r in placed]):.3f}")
     load_after = os.getloadavg()
     lines.append("load average before: {:.2f} {:.2f} {:.2f}; after: {:.2f} {:.2f} {:.2f}"
                  .format(*load_before, *load_after))

@@ -28,6 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             app.config["SQLALCHEMY_DATABASE_URI"] = test_config["RESDIR_DATABASE_URL"]
         if "RESDIR_SECRET_KEY" in test_config:
             app.config["SECRET_KEY"] = test_config["RESDIR_SECRET_KEY"]
+        app.config["MAX_CONTENT_LENGTH"] = config.max_content_length(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app))
 

@@ -224,6 +224,24 @@ def send_verification_requests() -> None:
     click.echo(f"sent {count} verification request(s)")
 
 
+@resdir_cli.command("worker")
+@click.option("--once", is_flag=True, help="Run one tick and exit (for cron).")
+def worker(once: bool) -> None:
+    """Run the scheduled jobs (reminders, verification requests, housekeeping) every
+    RESDIR_WORKER_INTERVAL_SECONDS; any number of nodes may run it, a database lease lets
+    one at a time do each job."""
+    from resdir.jobs.operations import holder_name, tick
+
+    holder = holder_name()
+    while True:
+        for line in tick(holder):
+            click.echo(line)
+        db.session.remove()
+        if once:
+            return
+        time.sleep(current_app.config["RESDIR_WORKER_INTERVAL_SECONDS"])
+
+
 def register_cli(app: Flask) -> None:
     from resdir.auth import cli as auth_cli
     from resdir.interop import cli as interop_cli

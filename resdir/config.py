@@ -91,11 +91,18 @@ SETTINGS: list[Setting] = [
     ),
     Setting(
         "RATELIMIT_STORAGE_URI",
-        "memory://",
-        "Where login rate-limit counters live; use redis://... with several processes.",
+        "database://",
+        "Where rate-limit counters live: `database://` (the app's database, shared by every "
+        "process and machine) or `redis://host:6379` for large installs.",
     ),
     Setting("LOGIN_LIMIT_ADDRESS", "20/minute;200/hour", "Sign-in attempts allowed per address."),
     Setting("LOGIN_LIMIT_ACCOUNT", "5/minute;30/hour", "Sign-in attempts allowed per e-mail."),
+    Setting("SECOND_FACTOR_LIMIT_ACCOUNT", "5/minute;30/hour",
+            "Authenticator codes one account may try (on top of the per-address limit)."),
+    Setting("SECOND_FACTOR_LOCKOUT_FAILURES", 10,
+            "Wrong authenticator codes in a row that lock the account's second step.", int),
+    Setting("SECOND_FACTOR_LOCKOUT_MINUTES", 30,
+            "How long the second step stays locked after too many wrong codes.", int),
     Setting("TOTP_ISSUER", "resdir", "Name shown in authenticator apps for the second factor."),
     Setting("MATCH_RADIUS_MI", 25.0, "How far from the client matching looks, in miles.", float),
     Setting(
@@ -116,6 +123,16 @@ SETTINGS: list[Setting] = [
     Setting("MAIL_ENABLED", True, "Send notification e-mail at all.", bool),
     Setting("MAIL_FOLDER", "",
             "Write e-mail as .eml files in this folder instead of SMTP (make run: instance/mail)."),
+    Setting("MAX_UPLOAD_MB", 20.0,
+            "Largest request body (Flask's MAX_CONTENT_LENGTH): bigger uploads get 413; import "
+            "bigger files with `resdir import`.", float),
+    Setting("MAX_UNPACKED_MB", 100.0,
+            "Largest total an uploaded zip may unpack to; checked while unpacking.", float),
+    Setting("MAX_ZIP_RATIO", 100,
+            "Largest unpacked-to-packed size ratio of an uploaded zip (zip bombs).", int),
+    Setting("WORKER_INTERVAL_SECONDS", 60,
+            "How often `resdir worker` looks for due jobs (reminders, verification mail).", int),
+    Setting("WORKER_BATCH", 200, "Most mails one job sends per worker tick.", int),
     Setting(
         "FHIR_CANONICAL",
         "",
@@ -176,4 +193,9 @@ def load(instance_path: str, environ: dict[str, str] | None = None) -> dict[str,
     config["SESSION_COOKIE_SAMESITE"] = "Lax"
     config["RATELIMIT_STORAGE_URI"] = config["RESDIR_RATELIMIT_STORAGE_URI"]
     config["SQLALCHEMY_DATABASE_URI"] = config["RESDIR_DATABASE_URL"]
+    config["MAX_CONTENT_LENGTH"] = max_content_length(config)
     return config
+
+
+def max_content_length(config: dict[str, Any]) -> int:
+    return int(config["RESDIR_MAX_UPLOAD_MB"] * 1024 * 1024)

@@ -104,6 +104,14 @@ def register_error_handlers(app: Flask) -> None:
             # Says nothing of whether the account exists.
             return _render(429, "Too many attempts", "Too many attempts. Wait a minute and "
                            "try again.")
+        if error.code == 413:
+            from flask import current_app
+
+            limit = current_app.config["RESDIR_MAX_UPLOAD_MB"]
+            return _render(413, "Upload too large", f"The request is larger than the "
+                           f"{limit:g} MB this server accepts (RESDIR_MAX_UPLOAD_MB). Split the "
+                           "file, or import it on the server with `flask --app wsgi resdir "
+                           "import`.", "file")
         if error.code == 400 and "CSRF" in (error.description or ""):
             return _render(400, "Form expired", "The form expired or did not come from this "
                            "site. Reload the page and try again.")

@@ -53,15 +53,16 @@ class Gunicorn:
             stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + healthy_within
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, f"gunicorn exited: see {self.log}"
+        while time.monotonic() < deadline and self.process.poll() is None:
             try:
                 if get(self.url + "/healthz", timeout=2)[0] == 200:
                     return self
             except OSError:
                 pass
             time.sleep(0.2)
-        raise AssertionError(f"gunicorn on {self.url} not healthy in {healthy_within}s")
+        self.stop()  # never leave a server behind when the test fails here
+        raise AssertionError(f"gunicorn on {self.url} not healthy in {healthy_within}s "
+                             f"(exit code {self.process.returncode}; log: {self.log})")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

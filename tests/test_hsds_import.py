@@ -90,7 +90,7 @@ def test_ohana_dialect_imports(app):
         report = import_path(OHANA)
         assert report.ok and report.form == "Ohana API CSV"
         assert dict(report.created) == {"organization": 8, "location": 22, "service": 23,
-                                        "taxonomy": 2, "taxonomy_term": 387}
+                                        "taxonomy": 2, "taxonomy_term": 387, "contact": 31}
         assert has(report, "repaired", "addresses.csv", 7, "postal_code",
                    "'94025-9881' normalized to 94025")
         assert count(m.Address, m.Address.postal_code.like("%-%")) == 0
@@ -148,16 +148,16 @@ def test_example_city_all_resources_and_simple(app):
 
 @pytest.mark.parametrize("name, created", [
     ("service_full.json", {"organization": 1, "location": 1, "service": 1, "taxonomy": 1,
-                           "taxonomy_term": 1}),
+                           "taxonomy_term": 1, "contact": 1}),
     ("service_list.json", {"organization": 1, "service": 1}),
     ("organization_full.json", {"organization": 1, "location": 1, "service": 1,
-                                "taxonomy": 1, "taxonomy_term": 1}),
+                                "taxonomy": 1, "taxonomy_term": 1, "contact": 1}),
     ("organization_list.json", {"organization": 1}),
     ("service_at_location_full.json", {"organization": 1, "location": 1, "service": 1,
-                                       "taxonomy": 1, "taxonomy_term": 1}),
+                                       "taxonomy": 1, "taxonomy_term": 1, "contact": 1}),
     ("service_at_location_list.json", {"organization": 1, "location": 1, "service": 1}),
     ("tabular.json", {"organization": 1, "location": 1, "service": 1, "taxonomy": 2,
-                      "taxonomy_term": 1}),
+                      "taxonomy_term": 1, "contact": 1}),
     ("taxonomy_term_list.json", {"taxonomy": 1, "taxonomy_term": 1}),
     ("taxonomy.json", {"taxonomy": 1}),
     ("location.json", {}),

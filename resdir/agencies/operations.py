@@ -213,8 +213,10 @@ def handle_suggestion(user, suggestion_id: str, accept: bool) -> None:
     db.session.commit()
 
 
-def send_verification_requests(days: int) -> int:
-    """E-mail each agency with stale active listings; once per organization and ISO week."""
+def send_verification_requests(days: int, most: int | None = None) -> int:
+    """E-mail each agency with stale active listings; once per organization and ISO week
+    (the request row is committed before the mail goes, so two runs never both send).
+    `most` bounds the mails of one run (`resdir worker` sends the rest on its next tick)."""
 
     year, week, _ = date.today().isocalendar()
     label = f"{year}-W{week:02d}"
@@ -226,7 +228,13 @@ def send_verification_requests(days: int) -> int:
     for org_id, name in stale:
         by_org.setdefault(org_id, []).append(name)
     sent = 0
+    asked = set(db.session.scalars(select(VerificationRequest.organization_id).where(
+        VerificationRequest.week == label)))
     for org_id, names in sorted(by_org.items()):
+        if org_id in asked:
+            continue
+        if most is not None and sent >= most:
+            break
         emails = list(db.session.scalars(select(User.email).where(
             User.organization_id == org_id, User.active.is_(True))))
         if not emails:

@@ -9,7 +9,9 @@ from resdir.extensions import csrf, limiter
 
 
 def init_app(app: Flask) -> None:
-    from resdir.auth import admin, api, headers, sessions, views
+    from resdir.auth import admin, api, headers, sessions, throttle, views
+
+    assert throttle.DatabaseStorage  # registers the database:// scheme before init_app
 
     if app.config["RESDIR_PROXY_COUNT"]:
         n = app.config["RESDIR_PROXY_COUNT"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, String
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from resdir.directory.models import Organization, new_id, utcnow
@@ -45,6 +45,10 @@ class User(db.Model):
     setup_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     setup_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Wrong authenticator codes in a row, and until when the second step is locked after
+    # too many (resdir/auth/operations.py). Counted in the database so every worker agrees.
+    second_factor_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    second_factor_locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     deactivated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -89,3 +93,14 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[User] = relationship()
+
+
+class RateLimitCounter(db.Model):
+    """One fixed-window rate-limit counter (see resdir/auth/throttle.py). `key` is the
+    sha256 of Flask-Limiter's key; `expires_at` is when the window ends, in epoch seconds."""
+
+    __tablename__ = "rate_limit_counter"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)

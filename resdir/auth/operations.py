@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pyotp
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from resdir.audit.operations import record
 from resdir.auth import sessions
@@ -149,17 +149,73 @@ def sign_in(user: User) -> None:
     db.session.commit()
 
 
+class SecondFactorLocked(ResdirError):
+    """Too many wrong codes in a row: the second step waits, whoever is asking."""
+
+    status = 429
+    title = "Too many attempts"
+
+
+def _locked_until(user: User) -> datetime | None:
+    until = user.second_factor_locked_until
+    if until is not None and until.tzinfo is None:
+        until = until.replace(tzinfo=UTC)
+    return until if until is not None and until > datetime.now(UTC) else None
+
+
+def _lock_message(until: datetime) -> str:
+    return (f"Too many wrong codes: the second step is locked until {until:%H:%M} UTC. "
+            "Sign in again after that; tell an administrator if this was not you.")
+
+
+def _count_failure(user: User) -> None:
+    """One more wrong code, counted in the database so every worker and machine agrees;
+    enough in a row lock the second step and end the half-signed-in session."""
+    cfg = current_app.config
+    failures = db.session.execute(
+        update(User).where(User.id == user.id)
+        .values(second_factor_failures=User.second_factor_failures + 1)
+        .returning(User.second_factor_failures)).scalar_one()
+    record("login.second_factor", "user", user.id, user=user, outcome="refused")
+    if failures < cfg["RESDIR_SECOND_FACTOR_LOCKOUT_FAILURES"]:
+        db.session.commit()
+        return
+    until = datetime.now(UTC) + timedelta(minutes=cfg["RESDIR_SECOND_FACTOR_LOCKOUT_MINUTES"])
+    db.session.execute(update(User).where(User.id == user.id).values(
+        second_factor_failures=0, second_factor_locked_until=until))
+    record("login.second_factor_locked", "user", user.id, user=user, outcome="refused")
+    sessions.end()
+    db.session.commit()
+    log.warning("second factor of user %s locked after %s wrong codes", user.id, failures)
+    raise SecondFactorLocked(_lock_message(until))
+
+
 def pass_second_factor(user: User, code: str, secret: str | None = None) -> bool:
-    """Check a TOTP code; with `secret`, enrol it first (admins must have one)."""
+    """Check a TOTP code; with `secret`, enrol it first (admins must have one).
+
+    Wrong codes against the account's own key count towards a lockout
+    (RESDIR_SECOND_FACTOR_LOCKOUT_*); codes for a key being enrolled do not, since whoever
+    enrols already sees that key.
+    """
+    enrolling = bool(secret) and secret != user.totp_secret
+    until = None if enrolling else _locked_until(user)
+    if until is not None:
+        record("login.second_factor", "user", user.id, user=user, outcome="locked")
+        db.session.commit()
+        raise SecondFactorLocked(_lock_message(until))
     secret = secret or user.totp_secret
     ok = bool(secret) and pyotp.TOTP(secret).verify((code or "").strip(), valid_window=1)
     if not ok:
-        record("login.second_factor", "user", user.id, user=user, outcome="refused")
-        db.session.commit()
+        if enrolling:
+            record("login.second_factor", "user", user.id, user=user, outcome="refused")
+            db.session.commit()
+        else:
+            _count_failure(user)
         return False
     if secret != user.totp_secret:
         user.totp_secret = secret
         record("user.enrol_second_factor", "user", user.id, user=user)
+    user.second_factor_failures = 0
     from flask import g
 
     row = g.get("session_row")

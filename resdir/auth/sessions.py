@@ -7,16 +7,24 @@ revoke that row, so a copied cookie stops working at once.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
 from resdir.auth.models import ApiToken, UserSession
 from resdir.auth.secrets import new_token, token_hash
 from resdir.errors import Unauthorized
 from resdir.extensions import db
+
+log = logging.getLogger(__name__)
+# Idle timeouts are counted in minutes, so a finer last-seen time is not worth a write.
+TOUCH_EVERY = timedelta(minutes=1)
+TOUCH_WAIT_MS = 200  # how long a touch waits for another writer before giving up
+SQLITE_WAIT_MS = 15000  # the engine's own busy timeout (resdir/__init__.py, timeout=15)
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -50,8 +58,7 @@ def load_user() -> None:
     if row is None or not _session_alive(row):
         session.clear()
         return
-    row.last_seen_at = _now()
-    db.session.commit()
+    _touch(UserSession, row.id, "last_seen_at", row.last_seen_at)
     g.session_row = row
     user = row.user
     if user.needs_second_factor and (row.second_factor_at is None or not user.totp_secret):
@@ -69,9 +76,34 @@ def _load_token(header: str) -> None:
     )
     if row is None or row.revoked_at is not None or not row.user.active:
         raise Unauthorized("The API token is not valid (revoked, or its user deactivated).")
-    row.last_used_at = _now()
-    db.session.commit()
+    _touch(ApiToken, row.id, "last_used_at", row.last_used_at)
     g.user, g.via = row.user, "token"
+
+
+def _touch(model, row_id: str, column: str, last: datetime | None) -> None:
+    """Record that a session or token was used: at most once a minute, on its own short
+    connection, and never at the cost of the request. While another process holds the
+    write lock (SQLite during an import) the touch is skipped after a short wait and
+    logged; the request goes on (issue 9.4)."""
+    now = _now()
+    if last is not None and now - _aware(last) < TOUCH_EVERY:
+        return
+    with db.engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        try:
+            if sqlite:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout = {TOUCH_WAIT_MS}")
+            else:
+                connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{TOUCH_WAIT_MS}ms'")
+            connection.execute(update(model).where(model.id == row_id).values({column: now}))
+            connection.commit()
+        except OperationalError as exc:
+            connection.rollback()
+            log.warning("%s %s: %s not updated (database busy: %s)", model.__tablename__,
+                        row_id, column, type(exc.orig).__name__)
+        finally:
+            if sqlite:  # back to the engine's own wait for the next user of this connection
+                connection.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_WAIT_MS}")
 
 
 def _session_alive(row: UserSession) -> bool:

@@ -72,8 +72,18 @@ def login():
     return render_template("auth/login.html", form=form, error=None, next=next_url), status
 
 
+def _pending_key() -> str:
+    pending = g.get("pending")
+    return "second-factor:" + (pending.id if pending else "none")
+
+
+def _second_factor_limit() -> str:
+    return current_app.config["RESDIR_SECOND_FACTOR_LIMIT_ACCOUNT"]
+
+
 @bp.route("/login/second-factor", methods=["GET", "POST"])
 @limiter.limit(_address_limit, methods=["POST"])
+@limiter.limit(_second_factor_limit, methods=["POST"], key_func=_pending_key)
 def second_factor():
     """Ask for the authenticator code (and enrol one the first time, as admins must)."""
     user = g.get("pending")

@@ -207,10 +207,31 @@ class Phone(db.Model):
     service_id: Mapped[str | None] = mapped_column(ForeignKey("service.id"), index=True)
     organization_id: Mapped[str | None] = mapped_column(ForeignKey("organization.id"))
     location_id: Mapped[str | None] = mapped_column(ForeignKey("location.id"))
+    contact_id: Mapped[str | None] = mapped_column(ForeignKey("contact.id"), index=True)
     number: Mapped[str] = mapped_column(String(40))
     extension: Mapped[str | None] = mapped_column(String(20))
     type: Mapped[str | None] = mapped_column(String(20))
     description: Mapped[str | None] = mapped_column(Text)
+
+
+class Contact(db.Model):
+    """A named person to reach at an organization, program or location (HSDS contact);
+    their phones are phone rows with this contact_id."""
+
+    __tablename__ = "contact"
+
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str | None] = mapped_column(ForeignKey("organization.id"),
+                                                        index=True)
+    service_id: Mapped[str | None] = mapped_column(ForeignKey("service.id"), index=True)
+    location_id: Mapped[str | None] = mapped_column(ForeignKey("location.id"))
+    name: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(200))
+    department: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(300))
+    source_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+
+    phones: Mapped[list[Phone]] = relationship(cascade="all, delete-orphan")
 
 
 class Schedule(db.Model):

@@ -6,14 +6,16 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from flask import current_app
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
 from resdir.errors import BadParameter
 from resdir.interop.hsds_import import import_path
 
-MAX_UNPACKED = 200 * 1024 * 1024  # a zip bomb stops here
 ALLOWED = (".json", ".csv", ".zip")
+MAX_MEMBERS = 1000  # an HSDS datapackage has a few dozen tables
+CHUNK = 1024 * 1024
 
 
 def import_upload(upload: FileStorage | None, *, dry_run: bool,
@@ -28,24 +30,58 @@ def import_upload(upload: FileStorage | None, *, dry_run: bool,
         target = Path(folder) / name
         upload.save(target)
         if name.lower().endswith(".zip"):
-            target = _unzip(target, Path(folder) / "unpacked")
+            cfg = current_app.config
+            target = _unzip(target, Path(folder) / "unpacked",
+                            int(cfg["RESDIR_MAX_UNPACKED_MB"] * 1024 * 1024),
+                            cfg["RESDIR_MAX_ZIP_RATIO"])
         return import_path(target, dry_run=dry_run, organization_id=organization_id,
                            source=Path(name).stem)
 
 
-def _unzip(archive: Path, into: Path) -> Path:
+def _unzip(archive: Path, into: Path, max_total: int, max_ratio: int) -> Path:
+    """Unpack a zip member by member in bounded chunks, refusing a zip bomb: first by what
+    its headers declare (nothing is written), then by what really comes out, since headers
+    can lie. Memory stays at one chunk whatever the archive holds."""
+    packed = max(archive.stat().st_size, 1)
+    limit = min(max_total, packed * max_ratio)
+
+    def refuse(unpacked: int) -> BadParameter:
+        if unpacked <= packed * max_ratio:
+            return BadParameter(f"The zip file unpacks to more than {_mb(max_total)} "
+                                "(RESDIR_MAX_UNPACKED_MB); nothing was imported.", "file")
+        return BadParameter(f"The zip file unpacks to more than {max_ratio} times its size "
+                            f"({_mb(packed)} packed), as zip bombs do (RESDIR_MAX_ZIP_RATIO); "
+                            "nothing was imported.", "file")
+
     try:
         with zipfile.ZipFile(archive) as zipped:
-            members = zipped.infolist()
-            if sum(m.file_size for m in members) > MAX_UNPACKED:
-                raise BadParameter("The zip file unpacks to more than 200 MB.", "file")
+            members = [m for m in zipped.infolist() if not m.is_dir()]
+            if len(members) > MAX_MEMBERS:
+                raise BadParameter(f"The zip file holds more than {MAX_MEMBERS} files.", "file")
+            declared = sum(m.file_size for m in members)
+            if declared > limit:
+                raise refuse(declared)
+            root = into.resolve()
+            written = 0
             for member in members:
                 target = (into / member.filename).resolve()
-                if not str(target).startswith(str(into.resolve())):
+                if not target.is_relative_to(root):
                     raise BadParameter("The zip file has paths outside itself.", "file")
-            zipped.extractall(into)
-    except zipfile.BadZipFile:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with zipped.open(member) as source, open(target, "wb") as out:
+                    while chunk := source.read(CHUNK):
+                        written += len(chunk)
+                        if written > limit:
+                            raise refuse(written)
+                        out.write(chunk)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError):
         raise BadParameter("The file is not a readable zip archive.", "file") from None
+    if not into.exists():
+        raise BadParameter("The zip file is empty.", "file")
     folders = [p for p in into.iterdir() if p.is_dir()]
     files = [p for p in into.iterdir() if p.is_file()]
     return folders[0] if len(folders) == 1 and not files else into
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB"

@@ -344,13 +344,19 @@ def _notify_referrer(referral: Referral, subject: str) -> None:
                 f"{notify.link(referral.id)}\n", referral.id)
 
 
-def send_reminders(today: date | None = None) -> int:
-    """E-mail agencies about overdue referrals; at most once per referral and day."""
+def send_reminders(today: date | None = None, most: int | None = None) -> int:
+    """E-mail agencies about overdue referrals; at most once per referral and day (the
+    reminder row is committed before the mail goes, so two runs never both send).
+    `most` bounds the mails of one run (`resdir worker` sends the rest on its next tick)."""
     now = _now()
     today = today or now.date()
     sent = 0
+    reminded = select(Reminder.id).where(Reminder.referral_id == Referral.id,
+                                         Reminder.day == today).exists()
     for referral in db.session.scalars(select(Referral).where(
-            Referral.status.in_(states.OPEN), Referral.status != "draft")):
+            Referral.status.in_(states.OPEN), Referral.status != "draft", ~reminded)):
+        if most is not None and sent >= most:
+            break
         if not overdue(referral, now):
             continue
         db.session.add(Reminder(referral_id=referral.id, day=today))

@@ -8,7 +8,7 @@ The ranking formula (README "Search" repeats it):
     match(p)     = text(p) / the best text(p) among the matches                (0..1)
     need(p)      = share of the need-naming groups p is in by its category (for a program
                    without categories: whose words are in its name or source taxonomy
-                   terms)                                                        (0..1)
+                   terms); half when p is in the category but has none of the words (0..1)
     relevance(p) = (1 - NEED_WEIGHT) * match(p) + NEED_WEIGHT * need(p)
                    (just match(p) when the query names no need)
     score(p)     = relevance(p) * near(p) * open(p) * fresh(p)
@@ -36,6 +36,7 @@ from resdir.search.view import View
 TITLE_WEIGHT = 1.0
 OPTIONAL_WEIGHT = 0.25
 NEED_WEIGHT = 0.4
+CATEGORY_ONLY = 0.5  # need credit of a category match without the words
 NEAR_MILES = 10.0
 NEAR_FLOOR = 0.5
 # A full program is still the right kind of help (a waitlist, a call back): it goes down,
@@ -108,7 +109,10 @@ def match(view: View, groups: list[Group], cand: np.ndarray):
             # The need is named by the program's category; for a program without any
             # category, by its name or the source's own taxonomy terms. (A categorized
             # "Bus Rentals" in transportation does not name the need "rent".)
-            need_hits += in_category | (named & uncategorized)
+            # A program in the category whose words do not say so gets half the credit:
+            # categories can be guesses (from text, by a classifier), words are the listing.
+            need_hits += np.where(hit, in_category | (named & uncategorized),
+                                  CATEGORY_ONLY * in_category)
             if group.whole_need:
                 hit = hit | in_category
         every &= hit

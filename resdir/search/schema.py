@@ -50,8 +50,8 @@ def make_schema() -> fields.Schema:
         # No spelling=True: it indexes every word a second time, unstemmed; "did you mean"
         # reads a word list written beside the index instead (see SearchIndex).
         content=fields.TEXT(analyzer=ANALYZER, phrase=False),
-        # The program's name and category names again: a word there counts more than a
-        # passing mention in a long description (see scoring.py).
+        # The program's name and the source's taxonomy terms again: a word there counts
+        # more than a passing mention in a long description (see relevance.py).
         title=fields.TEXT(analyzer=ANALYZER, phrase=False),
         name_sort=fields.COLUMN(columns.VarBytesColumn()),  # casefolded name, UTF-8
         category=fields.KEYWORD(scorable=False),
@@ -154,7 +154,9 @@ def content_of(doc: Document) -> str:
 
 
 def title_of(doc: Document) -> str:
-    return " ".join([doc.name, *doc.category_names, *doc.terms])
+    # Not resdir's category names: a category counts through the need it names
+    # (relevance.py), and a broad or guessed category must not pass for the program's words.
+    return " ".join([doc.name, *doc.terms])
 
 
 def to_fields(doc: Document, content: str | None = None) -> dict:
