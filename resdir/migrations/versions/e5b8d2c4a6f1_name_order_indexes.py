@@ -1,7 +1,7 @@
 """name-order indexes for public lists
 
 Revision ID: e5b8d2c4a6f1
-Revises: f1a7c0de0013
+Revises: e5b8d3a1c7f2
 Create Date: 2026-12-01 18:30:00
 
 Public lists (/hsds/services, /hsds/organizations, /hsds/service_at_locations) page in name
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e5b8d2c4a6f1'
-down_revision = 'f1a7c0de0013'
+down_revision = 'e5b8d3a1c7f2'
 branch_labels = None
 depends_on = None
 
