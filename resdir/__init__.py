@@ -50,6 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         interop,
         matching,
         referrals,
+        values,
     )
     from resdir.cli import register_cli
 
@@ -62,6 +63,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     interop.init_app(app)
     health.init_app(app)
     _exempt_api_from_csrf(app)
+    values.init_app(app)
     errors.register_error_handlers(app)
     register_cli(app)
     return app

@@ -102,20 +102,6 @@ def _render(status: int, title: str, message: str, field: str | None = None,
     return render_template("error.html", status=status, title=title, message=message), status
 
 
-def refuse_nul_characters() -> None:
-    """before_request: a NUL character is never meaningful input, and PostgreSQL text cannot
-    hold one, so say which parameter carries it instead of failing deep in the database."""
-    for source in (request.args, request.form):
-        for name, values in source.lists():
-            if name == "q":
-                continue  # search words only reach the index, which drops control characters
-            if "\x00" in name or any("\x00" in v for v in values):
-                raise BadParameter(f"{name.replace(chr(0), '')[:40]} contains a NUL character.",
-                                   name.replace("\x00", ""))
-    if request.is_json and b"\\u0000" in request.get_data(cache=True):
-        raise BadParameter("The JSON body contains a NUL character (\\u0000).", "body")
-
-
 def describe_unexpected(error: BaseException) -> str:
     """An unexpected error for the log: its type, the SQL statement if any, and where it
     happened; never its message or arguments. A database error's message can carry client
@@ -133,8 +119,6 @@ def describe_unexpected(error: BaseException) -> str:
 
 
 def register_error_handlers(app: Flask) -> None:
-    app.before_request(refuse_nul_characters)
-
     @app.errorhandler(ResdirError)
     def handle_resdir_error(error: ResdirError):
         return _render(error.status, error.title, error.message, error.field,

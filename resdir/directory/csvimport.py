@@ -15,12 +15,14 @@ from datetime import date
 from pathlib import Path
 
 from resdir.directory import hours
+from resdir.directory import models as m
 from resdir.directory.models import (
     CAPACITY_STATUSES,
     INSURANCE_TYPES,
     SERVICE_STATUSES,
 )
 from resdir.geo import UnknownZip, lookup_zip, normalize_zip
+from resdir.values import column_length, flaw, http_url_problem
 
 COLUMNS = [
     "organization_key", "organization_name", "organization_description", "organization_url",
@@ -38,6 +40,22 @@ REQUIRED = [
     "organization_key", "organization_name", "program_key", "program_name", "categories",
     "status", "location_key", "address_1", "city", "state", "postal_code",
 ]
+
+
+KEY_LENGTH = column_length(m.Service.source_key) - len("csv:")  # keys are stored as csv:KEY
+# Cells stored whole in one text column: at most as long as that column.
+LIMITS = {
+    "organization_key": KEY_LENGTH, "program_key": KEY_LENGTH, "location_key": KEY_LENGTH,
+    **{cell: column_length(attribute) for cell, attribute in (
+        ("organization_name", m.Organization.name), ("organization_url", m.Organization.website),
+        ("organization_email", m.Organization.email), ("program_name", m.Service.name),
+        ("program_email", m.Service.email), ("program_url", m.Service.url),
+        ("location_name", m.Location.name), ("address_1", m.Address.address_1),
+        ("city", m.Address.city), ("state", m.Address.state_province),
+        ("phone", m.Phone.number), ("insurance", m.Eligibility.insurance),
+        ("eligible_languages", m.Eligibility.languages))},
+}
+URL_CELLS = ("organization_url", "program_url")
 
 
 @dataclass
@@ -139,6 +157,7 @@ class _Checker:
         for column in REQUIRED:
             if not raw[column]:
                 self.bad(column, "is required")
+        self._storable(raw)
         cats = _split(raw["categories"])
         for c in cats:
             if c not in self.categories:
@@ -205,6 +224,18 @@ class _Checker:
         v["assured_date"] = self.day(raw["assured_date"], "assured_date") if raw[
             "assured_date"] else None
         return v
+
+    def _storable(self, raw: dict) -> None:
+        """Text the database can hold: no NUL, no overlong cell, web addresses only http(s)."""
+        for column, text in raw.items():
+            if reason := flaw(text):
+                self.bad(column, reason)
+        for column, limit in LIMITS.items():
+            if len(raw[column]) > limit:
+                self.bad(column, f"is too long: {len(raw[column])} characters, at most {limit}")
+        for column in URL_CELLS:
+            if raw[column] and (reason := http_url_problem(raw[column])):
+                self.bad(column, reason)
 
     def _codes(self, raw: dict, column: str) -> list[str]:
         codes = [c.lower() for c in _split(raw[column])]

@@ -134,6 +134,10 @@ def get_client(user, client_id: str, *, audit: bool = True) -> Client:
     policy.require_login(user)
     client = db.session.get(Client, client_id)
     if client is None or not policy.can_see_care_record(user, client.care_organization_id):
+        # Refused reads are audited too (ASVS 16.3.2): probing other organizations' ids
+        # shows in the log. A missing record has no id worth keeping.
+        record_now("client.read", "client", client and client.id, user=user,
+                   outcome="refused" if client else "not-found")
         raise NotFound("No such client.")
     if audit:
         record_now("client.read", "client", client.id, user=user)

@@ -25,6 +25,7 @@ from resdir.matching.needs import load_needs
 from resdir.referrals import notify, states
 from resdir.referrals.models import CONTACT, PRIORITIES, Consent, Referral, ReferralEvent
 from resdir.referrals.models import ReminderSent as Reminder
+from resdir.values import column_length
 
 log = logging.getLogger(__name__)
 METHODS = ("verbal", "written", "electronic")
@@ -64,6 +65,9 @@ def get_referral(user, referral_id: str, *, audit: bool = True) -> Referral:
     policy.require_login(user)
     referral = db.session.get(Referral, referral_id)
     if referral is None or not can_see(user, referral):
+        # Refused reads are audited too (ASVS 16.3.2); see matching.operations.get_client.
+        record_now("referral.read", "referral", referral and referral.id, user=user,
+                   outcome="refused" if referral else "not-found")
         raise NotFound("No such referral.")
     if audit:
         record_now("referral.read", "referral", referral.id, user=user)
@@ -90,6 +94,11 @@ def _consent(data) -> dict:
                            "consent.method")
     if data["given"] and not _text(data, "scope"):
         raise BadParameter("consent.scope must say what may be shared.", "consent.scope")
+    by, limit = data.get("given_by"), column_length(Consent.given_by)
+    if by is not None and not (isinstance(by, str) and len(by.strip()) <= limit):
+        raise BadParameter(f"consent.given_by must say who gave consent (client, or for "
+                           f"example guardian), in at most {limit} characters.",
+                           "consent.given_by")
     return data
 
 
@@ -133,7 +142,7 @@ def create_referral(user, data: dict) -> Referral:
         priority=priority, contact_preference=contact, status="draft")
     referral.consent = Consent(given=consent["given"], method=consent.get("method"),
                                scope=_text(consent, "scope"),
-                               given_by=consent.get("given_by") or "client",
+                               given_by=(consent.get("given_by") or "").strip() or "client",
                                recorded_by=user.id)
     db.session.add(referral)
     db.session.flush()

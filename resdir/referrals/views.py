@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
+from resdir import params
 from resdir.auth import policy
 from resdir.auth.forms import ConfirmForm, require_valid_form
 from resdir.directory import models as dm
@@ -28,8 +29,9 @@ def index():
     status = request.args.get("status") or None
     if status and status not in states.STATUSES:
         raise BadParameter("Unknown status.", "status")
+    overdue_only = params.flag(request.args, "overdue")
     found = operations.visible(g.user, status=status, need=request.args.get("need") or None,
-                               overdue_only=bool(request.args.get("overdue")),
+                               overdue_only=overdue_only,
                                agency=request.args.get("agency") or None)
     names = {o.id: o.name for o in db.session.query(dm.Organization).filter(
         dm.Organization.id.in_({r.agency_organization_id for r in found}))}
@@ -38,7 +40,7 @@ def index():
     return render_template("referrals/index.html", referrals=found, names=names,
                            services=services, needs=load_needs(), args=request.args,
                            statuses=states.STATUSES, labels=states.LABELS,
-                           overdue=operations.overdue)
+                           overdue=operations.overdue, overdue_only=overdue_only)
 
 
 @bp.post("/referrals")
