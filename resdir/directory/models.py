@@ -17,6 +17,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -48,6 +49,8 @@ def _id() -> Mapped[str]:
 
 class Organization(db.Model):
     __tablename__ = "organization"
+    # Public lists are paged in name order: without these, every page sorts the whole table.
+    __table_args__ = (Index("ix_organization_name_id", "name", "id"),)
 
     id: Mapped[str] = _id()
     name: Mapped[str] = mapped_column(String(300))
@@ -114,6 +117,7 @@ class Address(db.Model):
 
 class Service(db.Model):
     __tablename__ = "service"
+    __table_args__ = (Index("ix_service_name_id", "name", "id"),)
 
     id: Mapped[str] = _id()
     organization_id: Mapped[str] = mapped_column(ForeignKey("organization.id"), index=True)

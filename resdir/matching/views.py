@@ -16,7 +16,7 @@ from resdir.matching.screening import DOMAIN_NAMES
 bp = Blueprint("matching", __name__)
 
 FACT_INPUTS = ("zip", "state", "age", "birth_date", "household_size", "annual_income",
-               "insurance", "gender")
+               "languages", "insurance", "gender")
 FACT_FLAGS = ("veteran", "pregnant", "disability")
 SCREEN_CHOICES = ("living_situation", "food_worry", "food_didnt_last", "utilities")
 # Ticked on the client form; any other language is written by name in the box beside them.
@@ -28,7 +28,7 @@ def _facts_from_form(form) -> dict:
     data: dict = {}
     for name in FACT_INPUTS:
         text = (form.get(name) or "").strip()
-        if not text:
+        if not text or name == "languages":  # languages: ticked boxes and names, below
             continue
         if name in ("age", "household_size"):
             data[name] = _number(text, name, int)
@@ -121,18 +121,33 @@ def client(client_id: str):
 
 @bp.post("/clients/<client_id>")
 def update_client(client_id: str):
-    """Change the client's facts and needs."""
+    """Save the facts and needs the user changed (resdir.matching.client_form). A stale
+    version is 409 and bad input 400, both on the page with the user's input kept."""
+    from resdir.extensions import db
+    from resdir.matching import client_form
+
     found = operations.get_client(g.user, client_id, audit=False)
     require_valid_form()
+    mine: dict = {}
     try:
-        data = {"name": request.form.get("name", ""), "needs": request.form.getlist("need"),
-                "version": _number(request.form.get("version", ""), "version", int)}
-        data.update(_facts_from_form(request.form))
-        for name in (*FACT_INPUTS, *FACT_FLAGS, "languages"):
-            data.setdefault(name, None)  # an emptied field clears the fact
-        operations.update_client(g.user, found, data)
+        sent = {"name": (request.form.get("name") or "").strip() or None,
+                "needs": request.form.getlist("need")}
+        try:
+            sent.update(_facts_from_form(request.form))
+        except BadParameter:
+            mine = {k: request.form.get(k) for k in ("name", *FACT_INPUTS, *FACT_FLAGS)}
+            mine["needs"] = request.form.getlist("need")
+            raise
+        seen = {k: request.form.get("seen_" + k) for k in client_form.FIELDS}
+        mine = client_form.changes(found, sent, seen)
+        version = _number(request.form.get("version", ""), "version", int)
+        operations.update_client(g.user, found, {**mine, "version": version})
     except (BadParameter, Conflict) as exc:
-        flash(exc.message)
+        db.session.rollback()
+        client_form.keep_after_error(found, mine, exc)
+        page, _ = client(client_id)
+        return page, exc.status
+    flash("Client saved.")
     return redirect(url_for("matching.client", client_id=client_id), 303)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
+from resdir import params
 from resdir.auth import policy
 from resdir.auth.forms import ConfirmForm, require_valid_form
 from resdir.directory import models as dm
@@ -29,8 +30,9 @@ def index():
     status = request.args.get("status") or None
     if status and status not in states.STATUSES:
         raise BadParameter("Unknown status.", "status")
+    overdue_only = params.flag(request.args, "overdue")
     found = operations.visible(g.user, status=status, need=request.args.get("need") or None,
-                               overdue_only=bool(request.args.get("overdue")),
+                               overdue_only=overdue_only,
                                agency=request.args.get("agency") or None,
                                client=request.args.get("client") or None)
     # The client filter is a list of the organization's clients by id: a name typed into
@@ -39,7 +41,7 @@ def index():
     return render_template("referrals/index.html", rows=operations.list_rows(g.user, found),
                            needs=load_needs(), args=request.args, statuses=states.STATUSES,
                            labels=states.LABELS, reasons=states.REASONS, form=ConfirmForm(),
-                           clients=their_clients)
+                           clients=their_clients, overdue_only=overdue_only)
 
 
 @bp.post("/referrals")

@@ -64,8 +64,8 @@ def _organization(plan: Plan, rec: Rec, clean: Cleaner) -> None:
         alternate_name=clean.text(rec, "alternate_name", ORG_LIMITS["alternate_name"]),
         description=clean.text(rec, "description"),
         email=clean.text(rec, "email", ORG_LIMITS["email"]),
-        website=clean.text(rec, "website", ORG_LIMITS["website"])
-        or clean.text(rec, "url", ORG_LIMITS["website"]),
+        website=clean.url(rec, "website", ORG_LIMITS["website"])
+        or clean.url(rec, "url", ORG_LIMITS["website"]),
     ))
 
 
@@ -104,7 +104,7 @@ def _service(plan: Plan, rec: Rec, clean: Cleaner) -> None:
         name=name,
         alternate_name=clean.text(rec, "alternate_name", SVC_LIMITS["alternate_name"]),
         description=clean.text(rec, "description"),
-        url=clean.text(rec, "url", SVC_LIMITS["url"]),
+        url=clean.url(rec, "url", SVC_LIMITS["url"]),
         email=clean.text(rec, "email", SVC_LIMITS["email"]),
         status=clean.status(rec),
         interpretation_services=clean.text(rec, "interpretation_services"),
