@@ -268,12 +268,14 @@ def run_child(workdir: Path) -> dict:
 # -- main --------------------------------------------------------------------------------------
 
 
-def benchmark(args) -> None:
+def prepare(args, label: str) -> tuple[Path, list]:
+    """The workdir with the directory (with eligibility) and its index, made or reused; and
+    the Pennsylvania ZIPs. bench/public.py uses the same data."""
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="rdmatch-"))
     workdir.mkdir(parents=True, exist_ok=True)
     meta = {"n": args.n, "seed": args.seed, "eligibility": ELIGIBILITY_VERSION}
-    print(f"workdir {workdir}  N={args.n}  requests={args.requests}  needs={NEEDS_PER_MATCH}  "
-          f"cores={os.cpu_count()}  load {base._load()}", flush=True)
+    print(f"workdir {workdir}  N={args.n}  {label}  cores={os.cpu_count()}  "
+          f"load {base._load()}", flush=True)
     zips = base.pa_zips()
     meta_path = workdir / "match-meta.json"
     index_done = workdir / "match-index.json"
@@ -320,6 +322,11 @@ def benchmark(args) -> None:
         print(f"whoosh: {built['count']} documents, build {built['build_s']:.1f} s, "
               f"load {base._load()}", flush=True)
 
+    return workdir, zips
+
+
+def benchmark(args) -> None:
+    workdir, zips = prepare(args, f"requests={args.requests}  needs={NEEDS_PER_MATCH}")
     requests = make_requests(args.requests, args.seed, zips)
     (workdir / "match-requests.json").write_text(json.dumps(requests))
     result = run_child(workdir)

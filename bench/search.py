@@ -343,6 +343,7 @@ def load_database(app, directory: Directory) -> None:
                 rows = [{k: row.get(k) for k in keys} for row in rows]
                 for start in range(0, len(rows), 20000):
                     conn.execute(insert(table), rows[start : start + 20000])
+            conn.exec_driver_sql("ANALYZE")  # as `resdir import` does on SQLite
         db.session.remove()
 
 

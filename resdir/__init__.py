@@ -33,6 +33,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app))
 
     db.init_app(app)
+    from resdir import versioning
+
+    versioning.install()  # a change to any row of a listing, client or referral bumps its version
     with app.app_context():
         _tune_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "resdir" / "migrations"))
@@ -47,6 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         interop,
         matching,
         referrals,
+        values,
     )
     from resdir.cli import register_cli
 
@@ -59,6 +63,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     interop.init_app(app)
     health.init_app(app)
     _exempt_api_from_csrf(app)
+    values.init_app(app)
     errors.register_error_handlers(app)
     register_cli(app)
     return app
@@ -87,7 +92,9 @@ def _tune_sqlite(engine) -> None:
 
 
 def _engine_options(app: Flask) -> dict[str, Any]:
+    # Statement parameters are client data (names, birth dates): never in an error message
+    # or a log line, whatever the logging level (issue 9, item 7).
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # Several processes (web workers, CLI) share the file: wait for locks a while.
-        return {"connect_args": {"timeout": 15}}
-    return {"pool_pre_ping": True}
+        return {"connect_args": {"timeout": 15}, "hide_parameters": True}
+    return {"pool_pre_ping": True, "hide_parameters": True}

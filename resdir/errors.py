@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Iterable
 
 from flask import Flask, jsonify, render_template, request
@@ -50,6 +51,11 @@ class Conflict(ResdirError):
     status = 409
     title = "Changed by someone else"
 
+    def __init__(self, message: str, field: str | None = None, status: int | None = None,
+                 version: int | None = None):
+        super().__init__(message, field, status)
+        self.version = version  # the record's current version, for the caller to re-read
+
 
 class NotFound(ResdirError):
     status = 404
@@ -81,7 +87,8 @@ def _wants_json() -> bool:
     return best == "application/json"
 
 
-def _render(status: int, title: str, message: str, field: str | None = None):
+def _render(status: int, title: str, message: str, field: str | None = None,
+            version: int | None = None):
     for prefix, renderer in PREFIX_RENDERERS.items():
         if request.path == prefix or request.path.startswith(prefix + "/"):
             return renderer(status, title, message, field)
@@ -89,30 +96,33 @@ def _render(status: int, title: str, message: str, field: str | None = None):
         body = {"error": {"status": status, "title": title, "message": message}}
         if field:
             body["error"]["parameter"] = field
+        if version is not None:
+            body["error"]["current_version"] = version
         return jsonify(body), status
     return render_template("error.html", status=status, title=title, message=message), status
 
 
-def refuse_nul_characters() -> None:
-    """before_request: a NUL character is never meaningful input, and PostgreSQL text cannot
-    hold one, so say which parameter carries it instead of failing deep in the database."""
-    for source in (request.args, request.form):
-        for name, values in source.lists():
-            if name == "q":
-                continue  # search words only reach the index, which drops control characters
-            if "\x00" in name or any("\x00" in v for v in values):
-                raise BadParameter(f"{name.replace(chr(0), '')[:40]} contains a NUL character.",
-                                   name.replace("\x00", ""))
-    if request.is_json and b"\\u0000" in request.get_data(cache=True):
-        raise BadParameter("The JSON body contains a NUL character (\\u0000).", "body")
+def describe_unexpected(error: BaseException) -> str:
+    """An unexpected error for the log: its type, the SQL statement if any, and where it
+    happened; never its message or arguments. A database error's message can carry client
+    data (PostgreSQL's "Failing row contains (...)", a key's value), and so can a message
+    built from input, so none is logged."""
+    from sqlalchemy.exc import StatementError
+
+    kind = type(error).__name__
+    if isinstance(error, StatementError):
+        orig = type(error.orig).__name__ if error.orig is not None else "-"
+        kind += f" ({orig}) in: {' '.join(str(error.statement or '').split())[:300]}"
+    frames = traceback.extract_tb(error.__traceback__)[-8:]
+    where = "".join(f"\n  {f.filename}:{f.lineno} in {f.name}" for f in frames)
+    return kind + where
 
 
 def register_error_handlers(app: Flask) -> None:
-    app.before_request(refuse_nul_characters)
-
     @app.errorhandler(ResdirError)
     def handle_resdir_error(error: ResdirError):
-        return _render(error.status, error.title, error.message, error.field)
+        return _render(error.status, error.title, error.message, error.field,
+                       getattr(error, "version", None))
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
@@ -136,7 +146,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
         db.session.rollback()
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.error("unhandled error on %s %s: %s", request.method, request.path,
+                  describe_unexpected(error))
         return _render(
             500,
             "Something went wrong",

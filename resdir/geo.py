@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 from geopy.distance import great_circle
 
 ZIP_RE = re.compile(r"^\s*(\d{5})(?:-?\d{4})?\s*$")
@@ -76,6 +77,27 @@ def lookup_zip(text: str) -> Place:
 def distance_mi(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Great-circle distance in miles between two (lat, lon) points."""
     return great_circle(a, b).miles
+
+
+GREAT_CIRCLE_MI = 6371.009 / 1.609344  # geopy's great_circle radius (km), in miles
+
+
+def distances_mi(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+    """geopy's great_circle (distance_mi) from one point to many at once, in miles. numpy's
+    sin/cos may differ from the C library's in the last bit: callers that compare with a
+    radius ask distance_mi itself for values within a hair of it."""
+    lat1, lng1 = math.radians(lat), math.radians(lon)
+    sin_lat1, cos_lat1 = math.sin(lat1), math.cos(lat1)
+    lat2, lng2 = np.radians(lats), np.radians(lons)
+    sin_lat2, cos_lat2 = np.sin(lat2), np.cos(lat2)
+    delta = lng2 - lng1
+    cos_delta, sin_delta = np.cos(delta), np.sin(delta)
+    d = np.arctan2(
+        np.sqrt((cos_lat2 * sin_delta) ** 2 + (cos_lat1 * sin_lat2 - sin_lat1 * cos_lat2
+                                               * cos_delta) ** 2),
+        sin_lat1 * sin_lat2 + cos_lat1 * cos_lat2 * cos_delta,
+    )
+    return GREAT_CIRCLE_MI * d
 
 
 def bounding_box(lat: float, lon: float, radius_mi: float) -> tuple[float, float, float, float]:

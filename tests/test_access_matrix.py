@@ -41,6 +41,7 @@ BOTH_SIDES_WRITE = _signed_in(401, 404, coord_a=303, agency_a=303, admin=303)
 MATRIX = {
     ("GET", "/"): ("page", "/?q=food", _all(200)),
     ("GET", "/favicon.ico"): ("page", "/favicon.ico", _all(301)),
+    ("GET", "/favicon.svg"): ("page", "/favicon.svg", _all(200)),
     # The load balancer's check: the same for everyone, and nothing about anyone.
     ("GET", "/healthz"): ("page", "/healthz", _all(200)),
     ("GET", "/programs/<service_id>"): ("page", "/programs/{pantry}", _all(200)),
@@ -154,6 +155,8 @@ MATRIX = {
     ("POST", "/agency/programs/<service_id>/edit"): ("page", "/agency/programs/{pantry}/edit",
                                                      {**AGENCY_A_PAGE, "agency_a": 400,
                                                       "admin": 400}),
+    ("POST", "/agency/confirm-all"): ("page", "/agency/confirm-all",
+                                      _signed_in(401, 403, agency_a=303, agency_b=303)),
     ("POST", "/agency/programs/<service_id>/confirm"): (
         "page", "/agency/programs/{pantry}/confirm", {**AGENCY_A_PAGE, "agency_a": 303,
                                                       "admin": 303}),

@@ -80,4 +80,4 @@ def test_every_page_fits_a_phone(live_server, people, paths, browser, who):
         box = page.get_by_role("button", name="Sign out").bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= WIDTHS[-1]
     context.close()
-    assert too_wide == {}
+    assert too_wide == {}, too_wide

@@ -27,7 +27,7 @@ def test_coordinator_refers_agency_completes_coordinator_sees_it_closed(live_ser
     # The coordinator records a client, finds help and refers with consent.
     sign_in(page, live_server, people.emails["coord_a"])
     page.goto(live_server + "/clients/new")
-    page.get_by_label("Name").fill("Tamsin Okonkwo-Reyes")
+    page.get_by_label("Name", exact=True).fill("Tamsin Okonkwo-Reyes")
     page.get_by_label("ZIP code").fill("15213")
     page.get_by_label("Age", exact=True).fill("41")
     page.get_by_label("Food Insecurity").check()

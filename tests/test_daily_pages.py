@@ -225,3 +225,21 @@ def test_favicon_is_served(client):
     assert response.status_code == 200 and response.mimetype == "image/svg+xml"
     response.close()
     assert 'rel="icon"' in client.get("/").get_data(as_text=True)
+
+
+def test_client_languages_are_picked_by_name(app, coord, csrf_token):
+    from resdir.matching.models import Client
+
+    client_id = _client(coord, csrf_token, languages=["es"],
+                        languages_other="Nepali, Haitian Creole")
+    with app.app_context():
+        assert db.session.get(Client, client_id).facts["languages"] == ["es", "ne", "ht"]
+    page = coord.get(f"/clients/{client_id}").get_data(as_text=True)
+    assert re.search(r'id="lang-es" name="languages" value="es" checked', page)
+    assert re.search(r'id="lang-ne" name="languages" value="ne" checked', page)
+    assert 'id="languages_other" name="languages_other" size="30" value="Haitian Creole"' in page
+    refused = coord.post("/clients/new", data={
+        "csrf_token": csrf_token(coord, "/clients/new"), "name": "X", "zip": "15213",
+        "languages_other": "Klingonese"})
+    assert refused.status_code == 400
+    assert "We don&#39;t know the language &#39;Klingonese&#39;" in refused.get_data(as_text=True)

@@ -90,7 +90,7 @@ def test_ohana_dialect_imports(app):
         report = import_path(OHANA)
         assert report.ok and report.form == "Ohana API CSV"
         assert dict(report.created) == {"organization": 8, "location": 22, "service": 23,
-                                        "taxonomy": 2, "taxonomy_term": 387}
+                                        "taxonomy": 2, "taxonomy_term": 387, "contact": 31}
         assert has(report, "repaired", "addresses.csv", 7, "postal_code",
                    "'94025-9881' normalized to 94025")
         assert count(m.Address, m.Address.postal_code.like("%-%")) == 0
@@ -141,23 +141,26 @@ def test_example_city_all_resources_and_simple(app):
         assert sanctuary.timezone == "America/New_York"
         assert any(e.kind == "note" and e.file == "payments_accepted.csv"
                    for e in report.entries)
+        # The same records (the same UUIDs) published under another source name update
+        # what the first import made instead of duplicating it (issue 10, defect 6).
         simple = import_path(CITY / "simple")
         assert simple.ok and simple.source == "hsds_simple_sample"
-        assert simple.created["service"] == 13 and count(m.Service) == 26
+        assert simple.created["service"] == 0 and simple.imported("service") == 13
+        assert count(m.Service) == 13
 
 
 @pytest.mark.parametrize("name, created", [
     ("service_full.json", {"organization": 1, "location": 1, "service": 1, "taxonomy": 1,
-                           "taxonomy_term": 1}),
+                           "taxonomy_term": 1, "contact": 1}),
     ("service_list.json", {"organization": 1, "service": 1}),
     ("organization_full.json", {"organization": 1, "location": 1, "service": 1,
-                                "taxonomy": 1, "taxonomy_term": 1}),
+                                "taxonomy": 1, "taxonomy_term": 1, "contact": 1}),
     ("organization_list.json", {"organization": 1}),
     ("service_at_location_full.json", {"organization": 1, "location": 1, "service": 1,
-                                       "taxonomy": 1, "taxonomy_term": 1}),
+                                       "taxonomy": 1, "taxonomy_term": 1, "contact": 1}),
     ("service_at_location_list.json", {"organization": 1, "location": 1, "service": 1}),
     ("tabular.json", {"organization": 1, "location": 1, "service": 1, "taxonomy": 2,
-                      "taxonomy_term": 1}),
+                      "taxonomy_term": 1, "contact": 1}),
     ("taxonomy_term_list.json", {"taxonomy": 1, "taxonomy_term": 1}),
     ("taxonomy.json", {"taxonomy": 1}),
     ("location.json", {}),
@@ -189,7 +192,8 @@ def test_spec_csv_and_json_folders(app):
                    "'985e4a42-bd9f-4edc-911d-0243a4640aca' is not an organization here")
         folder = import_path(SPEC)
         assert folder.ok and folder.source == "v3.0-examples"
-        assert folder.created["service"] == 1
+        # the JSON examples hold the CSV's service (same UUID): found again, not duplicated
+        assert folder.created["service"] == 0 and folder.imported("service") == 1
         assert has(folder, "note", "base.json", None, "-", "API root document")
         # the spec's UUIDs are kept as ids where they are free
         assert db.session.get(m.Service, "ac148810-d857-441c-9679-408f346de14b") is not None

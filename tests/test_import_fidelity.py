@@ -102,3 +102,27 @@ def test_ohana_program_with_blank_location_names_location_id(app, tmp_path):
         assert any("is blank" in r and "location" in r
                    for r in entries(report, "skipped", "location_id"))
         assert not entries(report, "skipped", "organization_id")
+
+
+def test_contacts_their_phones_and_organization_phones_are_stored(app):
+    """San Mateo's contacts (31) with their phones; DC's organization-level phones."""
+    with app.app_context():
+        report = import_path(EXTERNAL / "ohana-san-mateo-county-sample")
+        assert report.created["contact"] == 31
+        susan = db.session.scalars(select(m.Contact).where(
+            m.Contact.name == "Susan Houston")).one()
+        assert susan.title == "Director of Older Adult Services"
+        assert susan.organization_id is not None
+        with_phones = db.session.scalars(select(m.Contact).where(
+            m.Contact.phones.any())).all()
+        assert with_phones and all(p.number for c in with_phones for p in c.phones)
+        assert not any(e.field == "contact_id" and "not stored" in e.reason
+                       for e in report.entries)
+        again = import_path(EXTERNAL / "ohana-san-mateo-county-sample")
+        assert again.unchanged["contact"] == 31 and again.created["contact"] == 0
+        dc = import_path(EXTERNAL / "hsds-1.1-washington-dc-orservices")
+        assert dc.created["contact"] > 50
+        own = db.session.scalars(select(m.Phone).where(
+            m.Phone.service_id.is_(None), m.Phone.contact_id.is_(None),
+            m.Phone.organization_id.isnot(None))).all()
+        assert len(own) >= 20

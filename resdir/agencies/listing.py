@@ -1,7 +1,15 @@
 """A listing as a flat form: the same cells (and checks) as the directory CSV, so a program
-edited in the portal and one loaded from a file obey one set of rules."""
+edited in the portal and one loaded from a file obey one set of rules.
+
+The text form is for showing and comparing only. A save applies just the fields whose text
+the user changed (resdir.agencies.patch), so whatever the text form cannot say exactly (a
+schedule that is not weekly, a location's coordinates, an imported phone's extension) is
+never written back.
+"""
 
 from __future__ import annotations
+
+import hashlib
 
 from resdir.directory import hours
 from resdir.directory import models as m
@@ -16,8 +24,11 @@ EDITABLE = [
     "veteran", "insurance", "gender", "pregnant", "disability", "eligible_languages",
     "service_area_zips", "service_area_counties", "service_area_radius_mi",
     "capacity_status", "capacity_available", "capacity_maximum", "phone", "program_email",
-    "program_url", "confidential",
+    "program_url", "location_name", "confidential",
 ]
+# Fields that are check boxes: a browser sends nothing for an unticked one.
+FLAGS = {"veteran": "required", "pregnant": "required", "disability": "required",
+         "confidential": "yes"}
 LABELS = {
     "program_description": "Description", "status": "Status", "hours": "Weekly hours",
     "holiday_closures": "Closed on (dates)", "languages": "Languages (codes)",
@@ -33,12 +44,21 @@ LABELS = {
     "service_area_radius_mi": "Serves residents within (miles)",
     "capacity_status": "Capacity", "capacity_available": "Openings",
     "capacity_maximum": "Of", "phone": "Phone", "program_email": "E-mail",
-    "program_url": "Website", "confidential": "Confidential address",
+    "program_url": "Website", "location_name": "Place name",
+    "confidential": "Confidential address",
 }
+# Fields that change the location, which every program there shares.
+LOCATION_FIELDS = ("location_name", "confidential")
 
 
 def _num(value) -> str:
-    return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+    """A number as text, exactly (repr is the shortest text that reads back the same)."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        text = repr(value)
+        return text[:-2] if text.endswith(".0") else text
+    return str(value)
 
 
 def _flag(value: bool, word: str = "required") -> str:
@@ -65,6 +85,7 @@ def listing_form(service: m.Service) -> dict[str, str]:
         "latitude": _num(loc.latitude) if loc else "",
         "longitude": _num(loc.longitude) if loc else "",
         "confidential": "yes" if loc and loc.confidential else "",
+        "location_name": (loc.name or "") if loc else "",
         "phone": service.phones[0].number if service.phones else "",
         "program_email": service.email or "", "program_url": service.url or "",
         "hours": hours.to_text(spans_of(service)), "holiday_closures": ";".join(closed),
@@ -94,3 +115,34 @@ def listing_form(service: m.Service) -> dict[str, str]:
             "disability": _flag(e.disability_required), "eligible_languages": e.languages or "",
         })
     return form
+
+
+def normalize(text) -> str:
+    """Form text as compared and stored: browsers send textareas with CRLF line ends, and
+    leading or trailing blanks mean nothing in any field."""
+    return str(text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def fingerprint(text) -> str:
+    """A short digest of a field's text, kept in the form so that after a conflict the page
+    can tell the fields this user changed from the ones someone else changed."""
+    return hashlib.sha256(normalize(text).encode()).hexdigest()[:16]
+
+
+def cell_text(field: str, value) -> str:
+    """A JSON value of a PATCH as the form's text for `field` (lists joined with ";")."""
+    from resdir.errors import BadParameter
+
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        if field not in FLAGS:
+            raise BadParameter(f"{field} must not be true or false.", field)
+        return FLAGS[field] if value else ""
+    if isinstance(value, int | float):
+        return _num(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return ";".join(value)
+    raise BadParameter(f"{field} must be text, a number, true/false or a list of text.", field)

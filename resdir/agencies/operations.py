@@ -9,20 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from resdir.agencies.listing import EDITABLE, listing_form
+from resdir.agencies import patch
+from resdir.agencies.listing import EDITABLE, cell_text, listing_form, normalize
 from resdir.agencies.models import ChangeRecord, Suggestion, VerificationRequest
 from resdir.audit.operations import record
 from resdir.auth import policy
 from resdir.auth.models import User
 from resdir.directory import indexing
 from resdir.directory import models as m
-from resdir.directory.csvimport import CsvImportError, check_row
-from resdir.directory.operations import (
-    apply_location_row,
-    apply_service_row,
-    category_slugs,
-    ensure_categories,
-)
 from resdir.errors import BadParameter, Conflict, NotFound
 from resdir.extensions import db
 from resdir.referrals import notify
@@ -48,93 +42,86 @@ def services_of(user) -> list[m.Service]:
         .order_by(m.Service.name)))
 
 
-def _count(value, field: str) -> int | None:
-    if value in (None, ""):
-        return None
+def _expected_version(version) -> int:
+    if isinstance(version, bool):
+        version = None
     try:
-        number = int(value)
+        return int(version)
     except (TypeError, ValueError):
-        raise BadParameter(f"{field} must be a whole number.", field) from None
-    if not 0 <= number <= 100000:
-        raise BadParameter(f"{field} must be between 0 and 100000.", field)
-    return number
+        raise BadParameter("version is required: the version you last read.",
+                           "version") from None
 
 
-def _commit_listing() -> None:
-    """Commit (and index); a concurrent write to the same listing makes this one a 409."""
+def stale(service: m.Service) -> Conflict:
+    """The 409 for a listing someone else saved first, carrying its current version."""
+    return Conflict(f"Someone else saved this listing while you were editing it (it is now "
+                    f"version {service.version}). Check the current values and save again.",
+                    version=service.version)
+
+
+def _commit_listing(service: m.Service) -> None:
+    """Commit (and index). The UPDATE of the service row checks and bumps its version in one
+    statement (version_id_col; resdir.versioning makes child-row changes bump it too), so a
+    writer that read the same version and committed first turns this one into a 409."""
     try:
         indexing.commit()
     except StaleDataError:
         db.session.rollback()
-        raise Conflict("This listing was changed by someone else at the same moment. "
-                       "Review it and try again.") from None
+        raise stale(service) from None
 
 
 def update_capacity(user, service: m.Service, status, available, maximum, version) -> None:
-    """Set capacity; refuse with Conflict if the listing changed since `version` was read."""
-    if status not in (*m.CAPACITY_STATUSES, None, ""):
-        raise BadParameter("capacity_status must be one of: "
-                           + ", ".join(m.CAPACITY_STATUSES) + ".", "capacity_status")
-    try:
-        expected = int(version)
-    except (TypeError, ValueError):
-        raise BadParameter("version is required: the version you last read.",
-                           "version") from None
-    available = _count(available, "capacity_available")
-    maximum = _count(maximum, "capacity_maximum")
-    if available is not None and maximum is not None and available > maximum:
-        raise BadParameter("capacity_available cannot exceed capacity_maximum.",
-                           "capacity_available")
-    if service.version != expected:
-        raise Conflict(f"This listing was changed by someone else (now version "
-                       f"{service.version}). Review it and try again.")
-    service.capacity_status = status or None
-    service.capacity_available = available
-    service.capacity_maximum = maximum
-    service.capacity_updated = datetime.now(UTC)
-    record("service.update_capacity", "service", service.id, user=user)
-    _commit_listing()
-    log.info("service %s capacity set by user %s", service.id, user.id)
+    """The capacity form (and a capacity-only PATCH): a listing save of those fields; None
+    means the field was not sent and stays as it is."""
+    sent = {"capacity_status": status, "capacity_available": available,
+            "capacity_maximum": maximum}
+    save_listing(user, service, {k: cell_text(k, v) for k, v in sent.items() if v is not None},
+                 version)
 
 
-def save_listing(user, service: m.Service, changes: dict[str, str], version,
-                 reverts: int | None = None) -> list:
-    """Apply form changes to a listing with the directory CSV's checks; record each changed
-    field (old and new value) in the listing's history. Conflict if `version` is stale."""
-
-    try:
-        expected = int(version)
-    except (TypeError, ValueError):
-        raise BadParameter("version is required: the version you last read.",
-                           "version") from None
-    if service.version != expected:
-        raise Conflict(f"This listing was changed by someone else (now version "
-                       f"{service.version}). Review it and try again.")
-    unknown = set(changes) - set(EDITABLE)
+def changed_fields(service: m.Service, submitted: dict[str, str]) -> dict[str, str]:
+    """The fields whose text differs from the listing's current text (normalized)."""
+    unknown = set(submitted) - set(EDITABLE)
     if unknown:
-        raise BadParameter(f"{sorted(unknown)[0]!r} cannot be changed here.", sorted(unknown)[0])
+        field = sorted(unknown)[0]
+        raise BadParameter(f"{field[:60]!r} cannot be changed here.", field[:60])
     before = listing_form(service)
-    after = {**before, **{k: (v or "").strip() for k, v in changes.items()}}
-    try:
-        values = check_row(after, category_slugs())
-    except CsvImportError as exc:
-        problem = exc.problems[0]
-        raise BadParameter(f"{problem.column}: {problem.reason}", problem.column) from None
-    values["timezone"] = service.locations[0].timezone if service.locations else None
-    terms = ensure_categories()
-    loc = service.locations[0] if service.locations else None
-    if loc is not None and loc.organization_id == service.organization_id:
-        apply_location_row(loc, service.organization, values)
-    apply_service_row(service, service.organization, loc, values, terms)
+    return {k: normalize(v) for k, v in submitted.items() if normalize(v) != normalize(before[k])}
+
+
+def save_listing(user, service: m.Service, submitted: dict[str, str], version,
+                 reverts: int | None = None) -> list:
+    """Save the fields of `submitted` whose text differs from the listing's current text,
+    each checked with the directory CSV's rule for its cell and applied alone (see
+    resdir.agencies.patch); fields not sent, or sent unchanged, are not touched. Every
+    changed field is recorded in the listing's history. Conflict if `version` is stale."""
+    expected = _expected_version(version)
+    if service.version != expected:
+        raise stale(service)
+    before = listing_form(service)
+    changed = changed_fields(service, submitted)
+    values = patch.check(service, changed)
+    # A change of text that means the same (" en; es " for "en;es") is no change.
+    for field in list(values):
+        try:
+            same = patch.check(service, {field: before[field]}).get(field) == values[field]
+        except BadParameter:
+            same = False  # the stored value does not pass today's rules: a real change
+        if same:
+            del values[field]
+    patch.apply(service, values)
     records = [
         ChangeRecord(resource_id=service.id, field_name=name, previous_value=before[name],
-                     replacement_value=after[name], updated_by=user.id, reverts=reverts)
-        for name in EDITABLE if before[name] != after[name]
+                     replacement_value=changed[name], updated_by=user.id, reverts=reverts)
+        for name in EDITABLE if name in values
     ]
     db.session.add_all(records)
     if records:
-        record("service.update", "service", service.id, user=user)
-    _commit_listing()
+        capacity_only = values.keys() <= {"capacity_status", "capacity_available",
+                                          "capacity_maximum"}
+        record("service.update_capacity" if capacity_only else "service.update", "service",
+               service.id, user=user)
+    _commit_listing(service)
     log.info("service %s: %d field(s) changed by user %s", service.id, len(records), user.id)
     return records
 
@@ -145,6 +132,19 @@ def confirm_listing(user, service: m.Service) -> None:
     service.assurer_email = user.email
     record("service.confirm", "service", service.id, user=user)
     indexing.commit()
+
+
+def confirm_all_listings(user) -> int:
+    """An agency confirms every listing of its organization is correct, in one step (one
+    transaction). Admins confirm listings one by one: they do not run the programs."""
+    policy.require_role(user, "agency")
+    services = services_of(user)
+    for service in services:
+        service.assured_date = date.today()
+        service.assurer_email = user.email
+        record("service.confirm", "service", service.id, user=user)
+    indexing.commit()
+    return len(services)
 
 
 def history(user, service: m.Service) -> list:

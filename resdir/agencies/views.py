@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from resdir.agencies import operations
+from resdir.auth import operations as auth
 from resdir.auth import policy
 from resdir.auth.forms import ConfirmForm, require_valid_form
 from resdir.directory import models as m
 from resdir.errors import BadParameter, Conflict
+from resdir.extensions import db
 
 bp = Blueprint("agency", __name__, url_prefix="/agency")
 
@@ -51,32 +53,50 @@ def capacity(service_id: str):
 
 @bp.route("/programs/<service_id>/edit", methods=["GET", "POST"])
 def edit(service_id: str):
-    """Edit a listing: hours, eligibility, languages, how to apply, capacity, areas..."""
-    from resdir.agencies.listing import EDITABLE, LABELS, listing_form
+    """Edit a listing: hours, eligibility, languages, how to apply, capacity, areas...
+
+    Only the fields whose text the user changed are saved. After a conflict (someone else
+    saved first) the form comes back with this user's changes kept and every other field
+    showing the current listing, at the current version, so saving again applies exactly
+    this user's changes and undoes nobody else's.
+    """
+    from resdir.agencies.listing import EDITABLE, FLAGS, LABELS, fingerprint, listing_form
 
     service = operations.editable_service(g.user, service_id)
     form = ConfirmForm()
     error = None
     values = listing_form(service)
+    version, seen = service.version, {k: fingerprint(values[k]) for k in EDITABLE}
+    mine: set[str] = set()
     if request.method == "POST":
         require_valid_form()
-        changes = {k: request.form.get(k, "") for k in EDITABLE}
-        for flag in ("veteran", "pregnant", "disability"):
-            changes[flag] = "required" if request.form.get(flag) else ""
-        changes["confidential"] = "yes" if request.form.get("confidential") else ""
+        changes = {k: request.form[k] for k in EDITABLE if k in request.form}
+        for flag, word in FLAGS.items():
+            changes[flag] = word if request.form.get(flag) else ""
         try:
             saved = operations.save_listing(g.user, service, changes,
                                             request.form.get("version"))
         except (BadParameter, Conflict) as exc:
-            error, values = exc, {**values, **changes}
+            db.session.rollback()
+            error = exc
+            sent_seen = {k: request.form.get("seen_" + k) for k in EDITABLE}
+            mine = {k for k, v in changes.items() if fingerprint(v) != sent_seen.get(k)}
+            if isinstance(exc, Conflict):
+                values = listing_form(service)  # the listing as it is now
+                version, seen = service.version, {k: fingerprint(values[k]) for k in EDITABLE}
+            else:
+                version, seen = request.form.get("version", ""), sent_seen
+            values = {**values, **{k: changes[k] for k in mine}}
         else:
             flash(f"Saved {len(saved)} change{'' if len(saved) == 1 else 's'} to "
                   f"{service.name}. Search shows them now.")
             return redirect(url_for("agency.home"), 303)
+    current = listing_form(service) if isinstance(error, Conflict) else {}
     return render_template("agency/edit.html", service=service, values=values,
                            fields=EDITABLE, labels=LABELS, form=form, error=error,
+                           version=version, seen=seen, mine=mine, current=current,
                            statuses=m.CAPACITY_STATUSES, service_statuses=m.SERVICE_STATUSES
-                           ), 400 if error else 200
+                           ), error.status if error else 200
 
 
 @bp.post("/programs/<service_id>/confirm")
@@ -89,12 +109,23 @@ def confirm(service_id: str):
     return redirect(url_for("agency.home"), 303)
 
 
+@bp.post("/confirm-all")
+def confirm_all():
+    """Confirm every listing of the organization is correct today, in one step."""
+    require_valid_form()
+    count = operations.confirm_all_listings(g.user)
+    flash(f"All {count} listing{'' if count == 1 else 's'} confirmed as correct today.")
+    return redirect(url_for("agency.home"), 303)
+
+
 @bp.get("/programs/<service_id>/history")
 def history(service_id: str):
     """Every change to the listing, field by field; admins may revert one."""
     service = operations.editable_service(g.user, service_id)
-    return render_template("agency/history.html", service=service,
-                           changes=operations.history(g.user, service), form=ConfirmForm())
+    changes = operations.history(g.user, service)
+    return render_template("agency/history.html", service=service, changes=changes,
+                           people=auth.display_names({c.updated_by for c in changes}),
+                           form=ConfirmForm())
 
 
 @bp.post("/changes/<int:change_id>/revert")

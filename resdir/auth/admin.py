@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
+from sqlalchemy import func, select
 
 from resdir.audit import operations as audit
 from resdir.auth import operations, policy
 from resdir.auth.forms import ConfirmForm, InviteForm, RoleForm
+from resdir.auth.models import CareOrganization, User
+from resdir.directory.models import Organization, Service
 from resdir.errors import BadParameter
+from resdir.extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -87,17 +91,58 @@ def _day(name: str) -> date | None:
 
 def _filtered():
     return audit.search(
-        user_id=(request.args.get("user") or "").strip() or None,
-        record_id=(request.args.get("record") or "").strip() or None,
+        user_id=_user_id((request.args.get("user") or "").strip()),
+        record_id=_record_id((request.args.get("record") or "").strip()),
         day_from=_day("from"),
         day_to=_day("to"),
     )
 
 
+def _user_id(text: str) -> str | None:
+    """The user filter takes an e-mail (what an admin knows) or an id."""
+    if not text:
+        return None
+    found = db.session.scalar(select(User.id).where(func.lower(User.email) == text.lower()))
+    return found or text
+
+
+def _record_id(text: str) -> str | None:
+    """The record filter takes a program's, organization's or person's name, or an id."""
+    if not text:
+        return None
+    low = text.lower()
+    for column, key in ((Service.name, Service.id), (Organization.name, Organization.id),
+                        (CareOrganization.name, CareOrganization.id), (User.email, User.id)):
+        found = db.session.scalar(select(key).where(func.lower(column) == low).limit(1))
+        if found:
+            return found
+    return text
+
+
+def _names(events) -> tuple[dict, dict]:
+    """Names for the user and record ids on the page. Clients and referrals stay ids: the
+    log must not become a second list of clients."""
+    user_ids = {e.user_id for e in events if e.user_id}
+    users = {u.id: u.email for u in db.session.scalars(select(User).where(
+        User.id.in_(user_ids | {e.record_id for e in events if e.record_type == "user"})))}
+    records: dict = {}
+    for kind, model in (("service", Service), ("organization", Organization),
+                        ("care_organization", CareOrganization)):
+        ids = {e.record_id for e in events if e.record_type == kind and e.record_id}
+        if ids:
+            records.update({(kind, r.id): r.name for r in db.session.scalars(
+                select(model).where(model.id.in_(ids)))})
+    records.update({("user", k): v for k, v in users.items()})
+    return users, records
+
+
 @bp.get("/audit")
 def audit_log():
-    """The audit log, filtered by user, record and dates."""
-    return render_template("admin/audit.html", events=_filtered(), args=request.args)
+    """The audit log, filtered by person, record and dates."""
+    events = _filtered()
+    users, records = _names(events)
+    return render_template("admin/audit.html", events=events, args=request.args, users=users,
+                           records=records)
 
 
 @bp.get("/audit.csv")

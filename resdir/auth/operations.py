@@ -287,3 +287,14 @@ def user_by_email(email: str) -> User:
 
 def users() -> list[User]:
     return list(db.session.scalars(select(User).order_by(User.role, User.email)))
+
+
+def display_names(user_ids) -> dict[str, str]:
+    """How people are shown in histories and lists: name and e-mail (the e-mail alone when
+    the name is only the e-mail's first part, the default)."""
+    ids = {i for i in user_ids if i}
+    if not ids:
+        return {}
+    return {u.id: u.email if (u.name or "") in ("", u.email.split("@")[0])
+            else f"{u.name} ({u.email})"
+            for u in db.session.scalars(select(User).where(User.id.in_(ids)))}

@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from resdir.directory import hours
+from resdir.directory import models as m
 from resdir.directory.models import (
     CAPACITY_STATUSES,
     INSURANCE_TYPES,
     SERVICE_STATUSES,
 )
 from resdir.geo import UnknownZip, lookup_zip, normalize_zip
+from resdir.values import column_length, flaw, http_url_problem
 
 COLUMNS = [
     "organization_key", "organization_name", "organization_description", "organization_url",
@@ -38,6 +41,22 @@ REQUIRED = [
     "organization_key", "organization_name", "program_key", "program_name", "categories",
     "status", "location_key", "address_1", "city", "state", "postal_code",
 ]
+
+
+KEY_LENGTH = column_length(m.Service.source_key) - len("csv:")  # keys are stored as csv:KEY
+# Cells stored whole in one text column: at most as long as that column.
+LIMITS = {
+    "organization_key": KEY_LENGTH, "program_key": KEY_LENGTH, "location_key": KEY_LENGTH,
+    **{cell: column_length(attribute) for cell, attribute in (
+        ("organization_name", m.Organization.name), ("organization_url", m.Organization.website),
+        ("organization_email", m.Organization.email), ("program_name", m.Service.name),
+        ("program_email", m.Service.email), ("program_url", m.Service.url),
+        ("location_name", m.Location.name), ("address_1", m.Address.address_1),
+        ("city", m.Address.city), ("state", m.Address.state_province),
+        ("phone", m.Phone.number), ("insurance", m.Eligibility.insurance),
+        ("eligible_languages", m.Eligibility.languages))},
+}
+URL_CELLS = ("organization_url", "program_url")
 
 
 @dataclass
@@ -139,6 +158,7 @@ class _Checker:
         for column in REQUIRED:
             if not raw[column]:
                 self.bad(column, "is required")
+        self._storable(raw)
         cats = _split(raw["categories"])
         for c in cats:
             if c not in self.categories:
@@ -206,6 +226,18 @@ class _Checker:
             "assured_date"] else None
         return v
 
+    def _storable(self, raw: dict) -> None:
+        """Text the database can hold: no NUL, no overlong cell, web addresses only http(s)."""
+        for column, text in raw.items():
+            if reason := flaw(text):
+                self.bad(column, reason)
+        for column, limit in LIMITS.items():
+            if len(raw[column]) > limit:
+                self.bad(column, f"is too long: {len(raw[column])} characters, at most {limit}")
+        for column in URL_CELLS:
+            if raw[column] and (reason := http_url_problem(raw[column])):
+                self.bad(column, reason)
+
     def _codes(self, raw: dict, column: str) -> list[str]:
         codes = [c.lower() for c in _split(raw[column])]
         for c in codes:
@@ -248,6 +280,20 @@ def check_row(raw: dict, categories: set[str], name: str = "form") -> dict:
     if checker.problems:
         raise CsvImportError(checker.problems)
     return values
+
+
+def check_cells(cells: dict[str, str], categories: set[str], name: str = "form") -> dict:
+    """Check only the given cells (the fields a form or PATCH changed) with the same rules
+    as a file row, and return their values; other columns are neither checked nor returned,
+    so a listing's unchanged (perhaps imported, perhaps not CSV-shaped) data is never touched.
+    Checks that span columns (min_age <= max_age) are the caller's, who knows the others."""
+    checker = _Checker(name, categories)
+    checker.line = 1
+    values = checker.row(cells)
+    problems = [p for p in checker.problems if p.column in cells]
+    if problems:
+        raise CsvImportError(problems)
+    return {k: values[k] for k in cells if k in values}
 
 
 def read(path: str | Path, categories: set[str]) -> list[Row]:
@@ -304,3 +350,20 @@ def _check_consistency(checker: _Checker, rows: list[Row]) -> None:
                 if row.values[col] != first[key].values[col]:
                     checker.line = row.line
                     checker.bad(col, f"differs from row {first[key].line} with the same {key_col}")
+
+
+def is_seed_csv(path: str | Path) -> bool:
+    """The seed directory CSV (README format): a CSV file whose header has program_key, or
+    any CSV file that is not an HSDS/Ohana table (so that it gets the seed format's errors);
+    a missing .csv file too (it is reported as such). The CLI and web import share this."""
+    path = str(path)
+    if not path.lower().endswith(".csv"):
+        return False
+    if not os.path.isfile(path):
+        return True
+    with open(path, newline="", encoding="utf-8-sig", errors="replace") as handle:
+        if "program_key" in [h.strip() for h in next(csv.reader(handle), [])]:
+            return True
+    from resdir.interop.hsds_import.detect import is_table_file
+
+    return not is_table_file(path)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -48,6 +49,8 @@ def _id() -> Mapped[str]:
 
 class Organization(db.Model):
     __tablename__ = "organization"
+    # Public lists are paged in name order: without these, every page sorts the whole table.
+    __table_args__ = (Index("ix_organization_name_id", "name", "id"),)
 
     id: Mapped[str] = _id()
     name: Mapped[str] = mapped_column(String(300))
@@ -114,6 +117,7 @@ class Address(db.Model):
 
 class Service(db.Model):
     __tablename__ = "service"
+    __table_args__ = (Index("ix_service_name_id", "name", "id"),)
 
     id: Mapped[str] = _id()
     organization_id: Mapped[str] = mapped_column(ForeignKey("organization.id"), index=True)
@@ -203,10 +207,31 @@ class Phone(db.Model):
     service_id: Mapped[str | None] = mapped_column(ForeignKey("service.id"), index=True)
     organization_id: Mapped[str | None] = mapped_column(ForeignKey("organization.id"))
     location_id: Mapped[str | None] = mapped_column(ForeignKey("location.id"))
+    contact_id: Mapped[str | None] = mapped_column(ForeignKey("contact.id"), index=True)
     number: Mapped[str] = mapped_column(String(40))
     extension: Mapped[str | None] = mapped_column(String(20))
     type: Mapped[str | None] = mapped_column(String(20))
     description: Mapped[str | None] = mapped_column(Text)
+
+
+class Contact(db.Model):
+    """A named person to reach at an organization, program or location (HSDS contact);
+    their phones are phone rows with this contact_id."""
+
+    __tablename__ = "contact"
+
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str | None] = mapped_column(ForeignKey("organization.id"),
+                                                        index=True)
+    service_id: Mapped[str | None] = mapped_column(ForeignKey("service.id"), index=True)
+    location_id: Mapped[str | None] = mapped_column(ForeignKey("location.id"))
+    name: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(200))
+    department: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(300))
+    source_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+
+    phones: Mapped[list[Phone]] = relationship(cascade="all, delete-orphan")
 
 
 class Schedule(db.Model):

@@ -199,7 +199,7 @@ def apply_service_row(service, org, loc, v: dict, terms) -> None:
         service.service_at_locations = [m.ServiceAtLocation(location=loc)]
     spans = [
         m.Schedule(freq="WEEKLY", byday=m.WEEKDAYS[s.day], opens_at=s.opens, closes_at=s.closes,
-                   position=i)
+                   closed=False, position=i)  # closed given: _replace compares it before flush
         for i, s in enumerate(v["hours"])
     ]
     spans += [

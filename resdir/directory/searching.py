@@ -6,7 +6,6 @@ parameters and give the same answers.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -14,6 +13,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from werkzeug.datastructures import MultiDict
 
+from resdir import params
 from resdir.directory import hours, indexing, operations
 from resdir.directory import models as m
 from resdir.directory.documents import index_point
@@ -23,8 +23,6 @@ from resdir.geo import UnknownZip, distance_mi, lookup_zip, normalize_zip
 from resdir.search import SearchRequest, SearchResult, snippet
 
 DAYS = {name.lower()[:3]: i for i, name in enumerate(hours.DAY_NAMES)}
-TRUE = {"1", "true", "yes", "on"}
-FALSE = {"", "0", "false", "no", "off"}
 
 
 @dataclass
@@ -32,41 +30,6 @@ class Query:
     request: SearchRequest
     zip: str | None = None
     place: str | None = None  # "Pittsburgh, PA 15213" for the page
-
-
-def _int(args: MultiDict, name: str, low: int, high: int) -> int | None:
-    text = (args.get(name) or "").strip()
-    if not text:
-        return None
-    try:
-        value = int(text)
-    except ValueError:
-        raise BadParameter(f"{name} must be a whole number, not {text[:40]!r}.", name) from None
-    if not low <= value <= high:
-        raise BadParameter(f"{name} must be between {low} and {high}.", name)
-    return value
-
-
-def _float(args: MultiDict, name: str, low: float, high: float) -> float | None:
-    text = (args.get(name) or "").strip()
-    if not text:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise BadParameter(f"{name} must be a number, not {text[:40]!r}.", name) from None
-    if not math.isfinite(value) or not low <= value <= high:
-        raise BadParameter(f"{name} must be between {low:g} and {high:g}.", name)
-    return value
-
-
-def _bool(args: MultiDict, name: str) -> bool:
-    text = (args.get(name) or "").strip().lower()
-    if text in TRUE:
-        return True
-    if text in FALSE:
-        return False
-    raise BadParameter(f"{name} must be true or false.", name)
 
 
 def _open_at(args: MultiDict, now: datetime):
@@ -87,7 +50,7 @@ def _open_at(args: MultiDict, now: datetime):
         base = date(2026, 1, 5)  # a Monday with no holidays: weekday only, no dated closures
 
         return lambda tz: datetime.combine(base + timedelta(days=DAYS[day_text]), at)
-    if _bool(args, "open_now"):
+    if params.flag(args, "open_now"):
         return lambda tz: now.astimezone(ZoneInfo(tz))
     return None
 
@@ -104,9 +67,9 @@ def parse(args: MultiDict, now: datetime | None = None) -> Query:
                                "category")
     text = (args.get("q") or "")[:10000]
     zip_text = (args.get("zip") or "").strip()
-    lat = _float(args, "lat", -90, 90)
-    lon = _float(args, "lon", -180, 180)
-    radius = _float(args, "radius_mi", 0.1, cfg["RESDIR_MAX_RADIUS_MI"])
+    lat = params.number(args, "lat", -90, 90)
+    lon = params.number(args, "lon", -180, 180)
+    radius = params.number(args, "radius_mi", 0.1, cfg["RESDIR_MAX_RADIUS_MI"])
     point, place, zip_code = None, None, None
     if zip_text:
         try:
@@ -147,7 +110,8 @@ def parse(args: MultiDict, now: datetime | None = None) -> Query:
         if s not in m.SERVICE_STATUSES:
             raise BadParameter("status must be any or one of: "
                                + ", ".join(m.SERVICE_STATUSES) + ".", "status")
-    per_page = _int(args, "per_page", 1, cfg["RESDIR_MAX_PER_PAGE"]) or cfg["RESDIR_PER_PAGE"]
+    per_page = (params.integer(args, "per_page", 1, cfg["RESDIR_MAX_PER_PAGE"])
+                or cfg["RESDIR_PER_PAGE"])
     request = SearchRequest(
         text=text,
         categories=cats,
@@ -155,11 +119,11 @@ def parse(args: MultiDict, now: datetime | None = None) -> Query:
         radius_mi=radius,
         languages=languages,
         open_at=_open_at(args, now),
-        age=_int(args, "age", 0, 120),
+        age=params.integer(args, "age", 0, 120),
         statuses=statuses,
         capacities=capacities,
         sort=sort,
-        page=_int(args, "page", 1, 10000) or 1,
+        page=params.integer(args, "page", 1, 10000) or 1,
         per_page=per_page,
         # Listings not verified within RESDIR_STALE_AFTER_DAYS rank a little lower (the
         # same rule that flags them "may be out of date"; see resdir/search/relevance.py).

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 from markupsafe import Markup, escape
 
+from resdir.auth import policy
 from resdir.directory import operations, present, searching
 from resdir.errors import BadParameter
 from resdir.search import snippet
@@ -34,7 +37,20 @@ def _page_url(page: int) -> str:
 @bp.get("/favicon.ico")
 def favicon():
     """Browsers ask for /favicon.ico whatever the page says; send them to the icon."""
-    return redirect(url_for("static", filename="favicon.svg"), 301)
+    return redirect(url_for("directory.favicon_svg"), 301)
+
+
+@bp.get("/favicon.svg")
+def favicon_svg():
+    """The icon, sent from memory: browsers drop this request half-way often, and a file
+    handle left to the garbage collector then warns."""
+    return Response(_icon(), mimetype="image/svg+xml",
+                    headers={"Cache-Control": "public, max-age=86400"})
+
+
+@lru_cache(maxsize=1)
+def _icon() -> bytes:
+    return (Path(__file__).resolve().parent.parent / "static" / "favicon.svg").read_bytes()
 
 
 @bp.get("/")
@@ -99,4 +115,5 @@ def program(service_id: str):
         closures=present.upcoming_closures(service),
         language_name=present.language_name,
         stale=present.is_stale(service),
+        can_edit=policy.can_edit_service(g.get("user"), service),
     )

@@ -12,14 +12,14 @@ from their ZIP's centre only, so that distances never give their place away.
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, url_for
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from resdir.directory import models as m
 from resdir.errors import NotFound
 from resdir.extensions import db
-from resdir.geo import bounding_box
 from resdir.interop import hsds_export as hx
+from resdir.interop import hsds_places
 from resdir.interop import hsds_query as hq
 
 bp = Blueprint("hsds_api", __name__, url_prefix="/hsds")
@@ -84,32 +84,30 @@ def service_at_locations():
     full, near = hq.bool_arg("full"), hq.near()
     conditions = hq.service_conditions()
     ranked = hq.ranked_service_ids(conditions)
-    query = (select(m.ServiceAtLocation).join(m.Service).join(m.Location)
-             .where(*conditions).order_by(m.Service.name, m.Service.id, m.Location.name,
-                                          m.ServiceAtLocation.id))
-    if near is not None and near[1] is not None:
-        low_lat, low_lon, high_lat, high_lon = bounding_box(near[0].latitude, near[0].longitude,
-                                                            near[1])
-        query = query.where(or_(m.Location.confidential.is_(True), and_(
-            m.Location.latitude.between(low_lat, high_lat),
-            m.Location.longitude.between(low_lon, high_lon))))
-    if ranked is None and near is None:
+    place, miles = near if near is not None else (None, None)
+    serving = (hsds_places.served(place) if ranked is None and place is not None
+               and miles is None else None)
+    if ranked is None and (place is None or serving is not None):
+        query = (select(m.ServiceAtLocation.id).join(m.Service).join(m.Location)
+                 .where(*conditions, *([] if serving is None else [serving])))
         total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-        rows = db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)).all()
+        ids = list(db.session.scalars(
+            query.order_by(m.Service.name, m.Service.id, m.Location.name, m.ServiceAtLocation.id)
+            .offset((page - 1) * per_page).limit(per_page)))
+    elif ranked is None and miles is not None:
+        total, ids = hsds_places.nearest_page(conditions, place, miles, (page - 1) * per_page,
+                                              page * per_page)
     else:
-        rows = db.session.scalars(query.options(
-            selectinload(m.ServiceAtLocation.location).selectinload(m.Location.addresses),
-            selectinload(m.ServiceAtLocation.service).selectinload(m.Service.service_areas))).all()
         if ranked is not None:
-            rank = {sid: i for i, sid in enumerate(ranked)}
-            rows = sorted((r for r in rows if r.service_id in rank),
-                          key=lambda r: rank[r.service_id])
-        if near is not None:
-            measured = [(d, r) for r in rows if (d := hq.serves(near[0], r, near[1])) is not None]
-            rows = [r for _, r in sorted(measured, key=lambda x: x[0])] if near[1] else [
-                r for _, r in measured]
-        total, rows = len(rows), hq.page_of(rows, page, per_page)
-    return jsonify(hq.envelope(total, page, per_page, _sals(rows, full)))
+            conditions = [*conditions, m.Service.id.in_(ranked)]
+        found = hsds_places.ordered_ids(conditions, ranked, place, miles)
+        total, ids = len(found), hq.page_of(found, page, per_page)
+    service_load = hx.FULL_LOAD if full else (selectinload(m.Service.organization),)
+    rows = {r.id: r for r in db.session.scalars(
+        select(m.ServiceAtLocation).where(m.ServiceAtLocation.id.in_(ids)).options(
+            selectinload(m.ServiceAtLocation.location).selectinload(m.Location.addresses),
+            selectinload(m.ServiceAtLocation.service).options(*service_load)))}
+    return jsonify(hq.envelope(total, page, per_page, _sals([rows[i] for i in ids], full)))
 
 
 def _sals(rows: list[m.ServiceAtLocation], full: bool) -> list[dict]:

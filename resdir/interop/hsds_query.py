@@ -12,18 +12,20 @@ from datetime import UTC, datetime
 from flask import current_app, request
 from sqlalchemy import String, and_, func, or_, select
 
+from resdir import params
 from resdir.directory import indexing
 from resdir.directory import models as m
-from resdir.directory.documents import index_point
 from resdir.errors import BadParameter
 from resdir.extensions import db
-from resdir.geo import UnknownZip, distance_mi, lookup_zip
+from resdir.geo import UnknownZip, lookup_zip
 from resdir.interop.hsds_extensions import EXTENSION_TAXONOMIES, TERM_CODES, stable_id
 from resdir.search import SearchRequest
 
 METRES_PER_MILE = 1609.344
-TRUE, FALSE = {"true", "1", "yes"}, {"false", "0", "no", ""}
 E = m.Eligibility
+# `search` answers with at most this many of the best matches (then filtered and paged), as
+# web search engines do: reading every match of a common word cost seconds at 100,000.
+SEARCH_LIMIT = 1000
 
 
 def _has(column):
@@ -49,28 +51,15 @@ TAXONOMY_IDS = {stable_id("taxonomy", name): name for name in EXTENSION_TAXONOMI
 
 
 def text_arg(name: str) -> str | None:
-    value = (request.args.get(name) or "").strip()
-    return value[:1000] or None
+    return params.text(request.args, name)
 
 
 def int_arg(name: str, low: int, high: int) -> int | None:
-    text = text_arg(name)
-    if text is None:
-        return None
-    try:
-        value = int(text)
-    except ValueError:
-        raise BadParameter(f"{name} must be a whole number, not {text[:40]!r}.", name) from None
-    if not low <= value <= high:
-        raise BadParameter(f"{name} must be between {low} and {high}.", name)
-    return value
+    return params.integer(request.args, name, low, high)
 
 
 def bool_arg(name: str) -> bool:
-    text = (text_arg(name) or "").lower()
-    if text not in TRUE | FALSE:
-        raise BadParameter(f"{name} must be true or false.", name)
-    return text in TRUE
+    return params.flag(request.args, name)
 
 
 def modified_after():
@@ -148,9 +137,13 @@ def ranked_service_ids(conditions: list) -> list[str] | None:
     if words is None:
         return None
     found = indexing.search_index().search(SearchRequest(text=words, statuses=[],
-                                                         per_page=10**9))
-    allowed = set(db.session.scalars(select(m.Service.id).where(*conditions)))
-    return [h.id for h in found.hits if h.id in allowed]
+                                                         per_page=SEARCH_LIMIT))
+    ids = [h.id for h in found.hits]
+    if not conditions:
+        return ids
+    allowed = set(db.session.scalars(select(m.Service.id).where(m.Service.id.in_(ids),
+                                                                *conditions)))
+    return [i for i in ids if i in allowed]
 
 
 def near() -> tuple[object, float | None] | None:
@@ -176,22 +169,6 @@ def near() -> tuple[object, float | None] | None:
         raise BadParameter(f"proximity must be a distance in metres, more than 0 and at most "
                            f"{limit:.0f}.", "proximity")
     return place, value / METRES_PER_MILE
-
-
-def serves(place, sal: m.ServiceAtLocation, miles: float | None) -> float | None:
-    """Distance (or 0.0) if the postcode is served (within `miles`, or the service areas)."""
-    from resdir.matching import eligibility
-    from resdir.matching.facts import parse_facts
-
-    if miles is not None:
-        point = index_point(sal.location)
-        distance = distance_mi((place.latitude, place.longitude), point) if point else None
-        return distance if distance is not None and distance <= miles else None
-    areas = sal.service.service_areas
-    if not areas:
-        return 0.0
-    facts = parse_facts({"zip": place.zip}, datetime.now(UTC).date())
-    return None if eligibility._residency(areas, facts).result == eligibility.FAIL else 0.0
 
 
 def like(*columns):

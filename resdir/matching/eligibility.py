@@ -228,7 +228,7 @@ def _zip_set(extent: str) -> frozenset[str]:
     return frozenset(z for z in (normalize_zip(t) for t in extent.split(";")) if z)
 
 
-def _county_key(name: str) -> str:
+def county_key(name: str) -> str:
     return " ".join(name.lower().replace(".", "").split()).removesuffix(" county")
 
 
@@ -236,8 +236,8 @@ def _county_key(name: str) -> str:
 def _county(extent: str) -> tuple[str, str | None]:
     name, comma, state = extent.rpartition(",")
     if not comma:
-        return _county_key(extent), None
-    return _county_key(name), state.strip().upper() or None
+        return county_key(extent), None
+    return county_key(name), state.strip().upper() or None
 
 
 @lru_cache(maxsize=8192)
@@ -279,7 +279,7 @@ def _area(area: m.ServiceArea, facts: ClientFacts, who: str) -> tuple[str, str]:
             return UNKNOWN, (f"County of ZIP {facts.zip} not known" if facts.zip
                              else "County not known (ZIP not given)")
         lives = f"{facts.county}, {facts.state}"
-        if _county_key(facts.county) == name and state in (None, facts.state):
+        if county_key(facts.county) == name and state in (None, facts.state):
             return PASS, f"Lives in {lives}"
         return FAIL, f"Lives in {lives}, not {area.extent}"
     if area.kind == "radius":
@@ -302,6 +302,13 @@ def _area(area: m.ServiceArea, facts: ClientFacts, who: str) -> tuple[str, str]:
         inside = geometry.covers(_point(*facts.point))
         return (PASS if inside else FAIL), f"{who} is {'inside' if inside else 'outside'} {label}"
     return UNKNOWN, f"Serves {area.extent or label}: check with the program"
+
+
+def area_result(area: m.ServiceArea, facts: ClientFacts) -> str:
+    """PASS, FAIL or UNKNOWN: whether one service area takes in the client's place (the
+    residency rule fails only when every area fails). `area` may be any object with the
+    ServiceArea columns, such as a row of them."""
+    return _area(area, facts, "")[0]
 
 
 def _residency(areas: list[m.ServiceArea], facts: ClientFacts) -> Rule:

@@ -11,12 +11,15 @@ from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from resdir.audit.operations import record, record_now
 from resdir.auth import policy
+from resdir.auth.models import CareOrganization
 from resdir.directory import indexing
 from resdir.directory import models as dm
+from resdir.directory.models import new_id
 from resdir.errors import BadParameter, Conflict, NotFound
 from resdir.extensions import db
 from resdir.matching import eligibility, ranking
@@ -110,6 +113,11 @@ def create_client(user, data: dict) -> Client:
         if not care_id:
             raise BadParameter("An admin must name care_organization_id.",
                                "care_organization_id")
+        # Checked here, not left to the foreign key: a failed INSERT would carry the
+        # client's name and birth date in its error (issue 9, item 7).
+        if not isinstance(care_id, str) or db.session.get(CareOrganization, care_id) is None:
+            raise BadParameter("care_organization_id: no care organization has this id.",
+                               "care_organization_id")
     client = Client(care_organization_id=care_id, name=_name(data), facts=facts.as_dict(),
                     created_by=user.id)
     client.needs = [ClientNeed(code=c, source="selected") for c in need_codes(data.get("needs"))]
@@ -126,6 +134,10 @@ def get_client(user, client_id: str, *, audit: bool = True) -> Client:
     policy.require_login(user)
     client = db.session.get(Client, client_id)
     if client is None or not policy.can_see_care_record(user, client.care_organization_id):
+        # Refused reads are audited too (ASVS 16.3.2): probing other organizations' ids
+        # shows in the log. A missing record has no id worth keeping.
+        record_now("client.read", "client", client and client.id, user=user,
+                   outcome="refused" if client else "not-found")
         raise NotFound("No such client.")
     if audit:
         record_now("client.read", "client", client.id, user=user)
@@ -147,9 +159,8 @@ def update_client(user, client: Client, data: dict) -> Client:
     facts_raw, data = _split_body(data)
     if "version" not in data:
         raise BadParameter("version is required: the version you last read.", "version")
-    if data["version"] != client.version:
-        raise Conflict(f"This client was changed by someone else (now version "
-                       f"{client.version}). Reload and try again.")
+    if data["version"] != client.version or isinstance(data["version"], bool):
+        raise _stale(client)
     merged = {**client.facts, **facts_raw}
     merged = {k: v for k, v in merged.items() if v is not None}
     if "age" in facts_raw and "birth_date" not in facts_raw:
@@ -160,13 +171,25 @@ def update_client(user, client: Client, data: dict) -> Client:
     if "needs" in data:
         _set_selected_needs(client, need_codes(data.get("needs")))
     record("client.update", "client", client.id, user=user)
+    _commit_client(client)
+    return client
+
+
+def _stale(client: Client) -> Conflict:
+    return Conflict(f"Someone else saved this client while you were editing (it is now "
+                    f"version {client.version}). Check the current record and save again.",
+                    version=client.version)
+
+
+def _commit_client(client: Client) -> None:
+    """Commit. The client row's UPDATE checks and bumps its version in the same statement
+    (resdir.versioning: also when only needs or screenings changed), so of two writers that
+    read the same version the second gets 409 instead of saving over the first."""
     try:
         db.session.commit()
-    except StaleDataError:
+    except (StaleDataError, IntegrityError):  # IntegrityError: the same need added twice
         db.session.rollback()
-        raise Conflict("This client was changed by someone else at the same moment. "
-                       "Reload and try again.") from None
-    return client
+        raise _stale(client) from None
 
 
 def _set_selected_needs(client: Client, selected: list[str]) -> None:
@@ -204,16 +227,15 @@ def record_screening(user, client: Client, answers) -> Screening:
     if not isinstance(answers, dict):
         raise BadParameter("screening answers must be a JSON object.", "screening")
     result = score_ahc(parse_ahc(answers))
-    screening = Screening(client_id=client.id, screener_id=user.id, answers=answers,
-                          result=result.as_dict())
+    screening = Screening(id=new_id(), client_id=client.id, screener_id=user.id,
+                          answers=answers, result=result.as_dict())
     client.screenings.append(screening)
     have = {n.code for n in client.needs}
     client.needs.extend(ClientNeed(code=c, source="screening") for c in result.codes
                         if c not in have)
-    db.session.flush()
     record("screening.create", "screening", screening.id, user=user)
     record("client.update", "client", client.id, user=user)
-    db.session.commit()
+    _commit_client(client)
     return screening
 
 

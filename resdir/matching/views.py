@@ -8,6 +8,7 @@ from resdir.auth import policy
 from resdir.auth.forms import ConfirmForm, require_valid_form
 from resdir.directory.operations import categories
 from resdir.errors import BadParameter, Conflict
+from resdir.interop.hsds_import.parse import language_code
 from resdir.matching import operations
 from resdir.matching.needs import load_needs
 from resdir.matching.screening import DOMAIN_NAMES
@@ -18,6 +19,8 @@ FACT_INPUTS = ("zip", "state", "age", "birth_date", "household_size", "annual_in
                "languages", "insurance", "gender")
 FACT_FLAGS = ("veteran", "pregnant", "disability")
 SCREEN_CHOICES = ("living_situation", "food_worry", "food_didnt_last", "utilities")
+# Ticked on the client form; any other language is written by name in the box beside them.
+COMMON_LANGUAGES = ("en", "es", "ar", "zh", "fr", "ne", "ru", "so", "sw", "uk", "vi")
 
 
 def _facts_from_form(form) -> dict:
@@ -25,22 +28,38 @@ def _facts_from_form(form) -> dict:
     data: dict = {}
     for name in FACT_INPUTS:
         text = (form.get(name) or "").strip()
-        if not text:
+        if not text or name == "languages":  # languages: ticked boxes and names, below
             continue
         if name in ("age", "household_size"):
             data[name] = _number(text, name, int)
         elif name == "annual_income":
             data[name] = _number(text.replace(",", "").replace("$", ""), name, float)
-        elif name == "languages":
-            data[name] = [c.strip().lower() for c in text.replace(";", ",").split(",")
-                          if c.strip()]
         else:
             data[name] = text
+    spoken = _languages(form)
+    if spoken:
+        data["languages"] = spoken
     for name in FACT_FLAGS:
         value = form.get(name, "")
         if value in ("yes", "no"):
             data[name] = value == "yes"
     return data
+
+
+def _languages(form) -> list[str]:
+    """Ticked languages plus the "other" box, where people write names ("Spanish, Nepali")
+    or codes; the API keeps ISO 639-1 codes."""
+    codes = [c for c in form.getlist("languages") if c]
+    for word in (form.get("languages_other") or "").replace(";", ",").split(","):
+        if not word.strip():
+            continue
+        code = language_code(word)
+        if code is None:
+            raise BadParameter(f"We don't know the language {word.strip()[:40]!r}. Write its "
+                               "English name, for example Nepali or Haitian Creole.",
+                               "languages")
+        codes.append(code)
+    return list(dict.fromkeys(codes))
 
 
 def _number(text: str, name: str, kind):
@@ -83,6 +102,7 @@ def new_client():
         else:
             return redirect(url_for("matching.client", client_id=client.id), 303)
     return render_template("matching/client_form.html", form=form, error=error,
+                           common_languages=COMMON_LANGUAGES,
                            values=request.form, needs=load_needs()), 400 if error else 200
 
 
@@ -95,23 +115,39 @@ def client(client_id: str):
     result = operations.match(g.user, operations.facts_of(found), needs, words) if needs \
         else None
     return render_template("matching/client.html", client=found, result=result, words=words,
+                           common_languages=COMMON_LANGUAGES,
                            form=ConfirmForm(), needs=load_needs(), domains=DOMAIN_NAMES), 200
 
 
 @bp.post("/clients/<client_id>")
 def update_client(client_id: str):
-    """Change the client's facts and needs."""
+    """Save the facts and needs the user changed (resdir.matching.client_form). A stale
+    version is 409 and bad input 400, both on the page with the user's input kept."""
+    from resdir.extensions import db
+    from resdir.matching import client_form
+
     found = operations.get_client(g.user, client_id, audit=False)
     require_valid_form()
+    mine: dict = {}
     try:
-        data = {"name": request.form.get("name", ""), "needs": request.form.getlist("need"),
-                "version": _number(request.form.get("version", ""), "version", int)}
-        data.update(_facts_from_form(request.form))
-        for name in (*FACT_INPUTS, *FACT_FLAGS):
-            data.setdefault(name, None)  # an emptied field clears the fact
-        operations.update_client(g.user, found, data)
+        sent = {"name": (request.form.get("name") or "").strip() or None,
+                "needs": request.form.getlist("need")}
+        try:
+            sent.update(_facts_from_form(request.form))
+        except BadParameter:
+            mine = {k: request.form.get(k) for k in ("name", *FACT_INPUTS, *FACT_FLAGS)}
+            mine["needs"] = request.form.getlist("need")
+            raise
+        seen = {k: request.form.get("seen_" + k) for k in client_form.FIELDS}
+        mine = client_form.changes(found, sent, seen)
+        version = _number(request.form.get("version", ""), "version", int)
+        operations.update_client(g.user, found, {**mine, "version": version})
     except (BadParameter, Conflict) as exc:
-        flash(exc.message)
+        db.session.rollback()
+        client_form.keep_after_error(found, mine, exc)
+        page, _ = client(client_id)
+        return page, exc.status
+    flash("Client saved.")
     return redirect(url_for("matching.client", client_id=client_id), 303)
 
 

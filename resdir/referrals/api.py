@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
+from resdir import params
 from resdir.errors import BadParameter, json_body
 from resdir.referrals import operations
 from resdir.referrals.states import STATUSES
@@ -24,11 +25,8 @@ def index():
     status = request.args.get("status") or None
     if status and status not in STATUSES:
         raise BadParameter("status must be one of: " + ", ".join(STATUSES) + ".", "status")
-    overdue = (request.args.get("overdue") or "").lower()
-    if overdue not in ("", "true", "false", "1", "0"):
-        raise BadParameter("overdue must be true or false.", "overdue")
     found = operations.visible(g.user, status=status, need=request.args.get("need") or None,
-                               overdue_only=overdue in ("true", "1"))
+                               overdue_only=params.flag(request.args, "overdue"))
     return jsonify({"total": len(found),
                     "results": [operations.referral_json(r, g.user) for r in found]})
 
@@ -46,7 +44,8 @@ def change(referral_id: str):
     referral = operations.get_referral(g.user, referral_id, audit=False)
     body = json_body(operations.CHANGE_FIELDS)
     if "consent" in body and "status" not in body:
-        referral = operations.give_consent(g.user, referral, body["consent"])
+        referral = operations.give_consent(g.user, referral, body["consent"],
+                                           body.get("version"))
     else:
         if isinstance(body.get("outcome"), dict) and "procedures" in body["outcome"]:
             raise BadParameter("outcome.procedures is set over FHIR (Task.output "

@@ -25,6 +25,7 @@ from resdir.matching.needs import load_needs
 from resdir.referrals import notify, states
 from resdir.referrals.models import CONTACT, PRIORITIES, Consent, Referral, ReferralEvent
 from resdir.referrals.models import ReminderSent as Reminder
+from resdir.values import column_length
 
 log = logging.getLogger(__name__)
 METHODS = ("verbal", "written", "electronic")
@@ -64,6 +65,9 @@ def get_referral(user, referral_id: str, *, audit: bool = True) -> Referral:
     policy.require_login(user)
     referral = db.session.get(Referral, referral_id)
     if referral is None or not can_see(user, referral):
+        # Refused reads are audited too (ASVS 16.3.2); see matching.operations.get_client.
+        record_now("referral.read", "referral", referral and referral.id, user=user,
+                   outcome="refused" if referral else "not-found")
         raise NotFound("No such referral.")
     if audit:
         record_now("referral.read", "referral", referral.id, user=user)
@@ -90,6 +94,11 @@ def _consent(data) -> dict:
                            "consent.method")
     if data["given"] and not _text(data, "scope"):
         raise BadParameter("consent.scope must say what may be shared.", "consent.scope")
+    by, limit = data.get("given_by"), column_length(Consent.given_by)
+    if by is not None and not (isinstance(by, str) and len(by.strip()) <= limit):
+        raise BadParameter(f"consent.given_by must say who gave consent (client, or for "
+                           f"example guardian), in at most {limit} characters.",
+                           "consent.given_by")
     return data
 
 
@@ -133,7 +142,7 @@ def create_referral(user, data: dict) -> Referral:
         priority=priority, contact_preference=contact, status="draft")
     referral.consent = Consent(given=consent["given"], method=consent.get("method"),
                                scope=_text(consent, "scope"),
-                               given_by=consent.get("given_by") or "client",
+                               given_by=(consent.get("given_by") or "").strip() or "client",
                                recorded_by=user.id)
     db.session.add(referral)
     db.session.flush()
@@ -182,9 +191,7 @@ def change_status(user, referral: Referral, data: dict) -> Referral:
     if side is None:
         raise Forbidden("Only the referring organization or the receiving agency may change "
                         "this referral.")
-    if data.get("version") != referral.version:
-        raise Conflict(f"This referral was changed by someone else (now {referral.status}, "
-                       f"version {referral.version}). Review it and try again.")
+    _check_version(referral, data.get("version"))
     status = data.get("status")
     if status == "requested" and not (referral.consent and referral.consent.given):
         raise BadParameter("Record the client's consent before sending the referral.",
@@ -198,7 +205,7 @@ def change_status(user, referral: Referral, data: dict) -> Referral:
     _move(referral, user, side, status, data.get("reason"), _text(data, "reason_text"),
           data.get("outcome"), _text(data, "note"))
     record("referral.status", "referral", referral.id, user=user)
-    _commit()
+    _commit(referral)
     log.info("referral %s now %s (user %s)", referral.id, status, user.id)
     if side == states.AGENCY:
         _notify_referrer(referral, f"Referral {status}")
@@ -207,9 +214,21 @@ def change_status(user, referral: Referral, data: dict) -> Referral:
     return referral
 
 
-def give_consent(user, referral: Referral, data) -> Referral:
+def _check_version(referral: Referral, version) -> None:
+    """409 unless `version` is the referral's current one (the database checks it again in
+    the UPDATE itself, see resdir.versioning)."""
+    if version != referral.version or isinstance(version, bool):
+        raise Conflict(f"This referral was changed by someone else (now {referral.status}, "
+                       f"version {referral.version}). Review it and try again.",
+                       version=referral.version)
+
+
+def give_consent(user, referral: Referral, data, version=None) -> Referral:
+    """Record consent on a draft; with `version`, only if the draft is still that version."""
     if side_of(user, referral) != states.REFERRER or referral.status != "draft":
         raise Forbidden("Consent is recorded by the referring organization on a draft.")
+    if version is not None:
+        _check_version(referral, version)
     consent = _consent(data)
     referral.consent.given = consent["given"]
     referral.consent.method, referral.consent.scope = consent.get("method"), _text(consent,
@@ -217,7 +236,7 @@ def give_consent(user, referral: Referral, data) -> Referral:
     referral.consent.recorded_by, referral.consent.recorded_at = user.id, _now()
     _event(referral, user, states.REFERRER, None, None, note="Consent recorded")
     record("referral.consent", "referral", referral.id, user=user)
-    _commit()
+    _commit(referral)
     return referral
 
 
@@ -254,16 +273,17 @@ def add_note(user, referral: Referral, note: str | None) -> None:
         raise BadParameter("Write a note.", "note")
     _event(referral, user, side, None, None, note=text)
     record("referral.note", "referral", referral.id, user=user)
-    _commit()
+    _commit(referral)
 
 
-def _commit() -> None:
+def _commit(referral: Referral | None = None) -> None:
     try:
         db.session.commit()
     except (StaleDataError, IntegrityError):
         db.session.rollback()
         raise Conflict("This referral was changed by someone else at the same moment. "
-                       "Review it and try again.") from None
+                       "Review it and try again.",
+                       version=referral.version if referral is not None else None) from None
 
 
 def add_business_days(start: datetime, days: int) -> datetime:
@@ -275,19 +295,26 @@ def add_business_days(start: datetime, days: int) -> datetime:
     return moment
 
 
-def overdue(referral: Referral, now: datetime | None = None) -> bool:
-    """Not answered within RESPOND_WITHIN_BUSINESS_DAYS, or open past CLOSE_WITHIN_DAYS."""
-    now = now or _now()
+def due(referral: Referral) -> datetime | None:
+    """When the next step is due: the agency's answer (RESPOND_WITHIN_BUSINESS_DAYS after
+    sending), then closing (CLOSE_WITHIN_DAYS after sending); None for drafts and closed."""
     cfg = current_app.config
     requested = _aware(referral.requested_at)
     if requested is None or referral.status in states.TERMINAL:
-        return False
+        return None
     if referral.status == "requested":
-        return now > add_business_days(requested, cfg["RESDIR_RESPOND_WITHIN_BUSINESS_DAYS"])
-    return now > requested + timedelta(days=cfg["RESDIR_CLOSE_WITHIN_DAYS"])
+        return add_business_days(requested, cfg["RESDIR_RESPOND_WITHIN_BUSINESS_DAYS"])
+    return requested + timedelta(days=cfg["RESDIR_CLOSE_WITHIN_DAYS"])
 
 
-def visible(user, status=None, need=None, overdue_only=False, agency=None) -> list[Referral]:
+def overdue(referral: Referral, now: datetime | None = None) -> bool:
+    """Not answered within RESPOND_WITHIN_BUSINESS_DAYS, or open past CLOSE_WITHIN_DAYS."""
+    deadline = due(referral)
+    return deadline is not None and (now or _now()) > deadline
+
+
+def visible(user, status=None, need=None, overdue_only=False, agency=None,
+            client=None) -> list[Referral]:
     policy.require_login(user)
     query = select(Referral)
     if user.role == "coordinator":
@@ -301,6 +328,8 @@ def visible(user, status=None, need=None, overdue_only=False, agency=None) -> li
         query = query.where(Referral.status == status)
     if need:
         query = query.where(Referral.need_code == need)
+    if client:
+        query = query.where(Referral.client_id == client)
     if agency:  # words of the agency's name, as a person types them
         query = query.where(Referral.agency_organization_id.in_(
             select(dm.Organization.id).where(
@@ -414,3 +443,26 @@ def _iso(moment: datetime | None) -> str | None:
     return _aware(moment).isoformat() if moment else None
 
 
+def list_rows(user, found: list[Referral]) -> list[dict]:
+    """What a referral list shows of each: the client as this side may see them, the
+    program, both organizations, the referring person, when the next step is due."""
+    from resdir.auth.models import CareOrganization
+
+    def names(model, ids, column="name"):
+        ids = {i for i in ids if i}
+        return {row.id: getattr(row, column) for row in db.session.scalars(
+            select(model).where(model.id.in_(ids)))} if ids else {}
+
+    services = names(dm.Service, {r.service_id for r in found})
+    agencies = names(dm.Organization, {r.agency_organization_id for r in found})
+    cares = names(CareOrganization, {r.care_organization_id for r in found})
+    people = names(User, {r.referrer_id for r in found}, "email")
+    clients_by_id = names(clients.Client, {r.client_id for r in found})
+    return [{"referral": r, "client": clients_by_id.get(r.client_id) or "Unnamed client",
+             "client_id": r.client_id if side_of(user, r) != states.AGENCY else None,
+             "service": services.get(r.service_id, ""),
+             "agency": agencies.get(r.agency_organization_id, ""),
+             "referred_by": cares.get(r.care_organization_id, ""),
+             "referrer": people.get(r.referrer_id, ""), "due": due(r),
+             "overdue": overdue(r), "changed": _aware(r.updated_at or r.created_at)}
+            for r in found]

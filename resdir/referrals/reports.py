@@ -7,7 +7,8 @@ the parts people would rather look at than read as SVG (matplotlib, Agg backend)
 
 Definitions (also in the `Report` docstring):
 
-- Counts (by status, need, agency, month) cover every referral in scope, whatever its status,
+- Counts (by status, need, agency, month) cover every referral in scope, whatever its status
+  (an agency's scope holds only referrals sent to it: never drafts),
   created on or after `since` (a UTC day). Months are the UTC calendar month of `created_at`.
 - Loop-closure rate: of the referrals that were requested (left draft: `requested_at` is set)
   and not marked entered-in-error, the share whose status is now completed, rejected, cancelled
@@ -163,6 +164,10 @@ def _scoped(query, scope: dict, since: date | None):
     for key in SCOPE_KEYS:
         if key in scope:
             query = query.where(getattr(Referral, key) == scope[key])
+    if "agency_organization_id" in scope and "care_organization_id" not in scope:
+        # An agency learns of a referral when it is sent: drafts, and drafts cancelled
+        # before sending, are the referring side's own business.
+        query = query.where(Referral.requested_at.is_not(None))
     if since is not None:
         query = query.where(Referral.created_at >= datetime.combine(since, time(), UTC))
     return query

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
+from resdir import params
 from resdir.auth import policy
 from resdir.auth.forms import ConfirmForm, require_valid_form
 from resdir.directory import models as dm
@@ -11,6 +12,7 @@ from resdir.directory import present
 from resdir.errors import BadParameter, Conflict, Forbidden
 from resdir.extensions import db
 from resdir.matching.needs import load_needs
+from resdir.matching.operations import clients_of
 from resdir.referrals import operations, states
 from resdir.referrals.models import CONTACT
 
@@ -28,17 +30,18 @@ def index():
     status = request.args.get("status") or None
     if status and status not in states.STATUSES:
         raise BadParameter("Unknown status.", "status")
+    overdue_only = params.flag(request.args, "overdue")
     found = operations.visible(g.user, status=status, need=request.args.get("need") or None,
-                               overdue_only=bool(request.args.get("overdue")),
-                               agency=request.args.get("agency") or None)
-    names = {o.id: o.name for o in db.session.query(dm.Organization).filter(
-        dm.Organization.id.in_({r.agency_organization_id for r in found}))}
-    services = {s.id: s.name for s in db.session.query(dm.Service).filter(
-        dm.Service.id.in_({r.service_id for r in found}))}
-    return render_template("referrals/index.html", referrals=found, names=names,
-                           services=services, needs=load_needs(), args=request.args,
-                           statuses=states.STATUSES, labels=states.LABELS,
-                           overdue=operations.overdue)
+                               overdue_only=overdue_only,
+                               agency=request.args.get("agency") or None,
+                               client=request.args.get("client") or None)
+    # The client filter is a list of the organization's clients by id: a name typed into
+    # the address bar would put client data in URLs and logs.
+    their_clients = [] if g.user.role == "agency" else clients_of(g.user)
+    return render_template("referrals/index.html", rows=operations.list_rows(g.user, found),
+                           needs=load_needs(), args=request.args, statuses=states.STATUSES,
+                           labels=states.LABELS, reasons=states.REASONS, form=ConfirmForm(),
+                           clients=their_clients, overdue_only=overdue_only)
 
 
 @bp.post("/referrals")
@@ -129,7 +132,12 @@ def change(referral_id: str):
     except ValueError:
         flash("The form is missing its version; reload the page.")
     except (BadParameter, Conflict, Forbidden) as exc:
-        flash(exc.message)
+        flash(exc.message, "warning")
+    else:
+        if request.form.get("back") == "inbox":
+            flash(f"Referral {states.LABELS.get(data['status'], data['status']).lower()}.")
+    if request.form.get("back") == "inbox":  # answered from the list, in one step
+        return redirect(url_for("referrals.index"), 303)
     return redirect(url_for("referrals.show", referral_id=referral_id), 303)
 
 

@@ -13,7 +13,7 @@ from whoosh.automata.fsa import find_all_matches
 from whoosh.automata.lev import levenshtein_automaton
 from whoosh.scoring import BM25F
 
-from resdir.geo import bounding_box, distance_mi
+from resdir.geo import bounding_box, distance_mi, distances_mi
 from resdir.search.schema import (
     cells_covering,
 )
@@ -21,8 +21,6 @@ from resdir.search.types import SearchRequest
 from resdir.search.view import (
     _NO_FLOATS,
     _NO_IDS,
-    EARTH_RADIUS_KM,
-    KM_PER_MILE,
     View,
 )
 
@@ -54,22 +52,6 @@ def suggest(view: View, word: str) -> str | None:
         if found:
             return min(found, key=lambda w: (-counts.get(w, 0), w))
     return None
-
-
-def distances_mi(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
-    """geopy's great_circle (resdir.geo.distance_mi) from one point to many, in miles."""
-    lat1, lng1 = math.radians(lat), math.radians(lon)
-    sin_lat1, cos_lat1 = math.sin(lat1), math.cos(lat1)
-    lat2, lng2 = np.radians(lats), np.radians(lons)
-    sin_lat2, cos_lat2 = np.sin(lat2), np.cos(lat2)
-    delta = lng2 - lng1
-    cos_delta, sin_delta = np.cos(delta), np.sin(delta)
-    d = np.arctan2(
-        np.sqrt((cos_lat2 * sin_delta) ** 2 + (cos_lat1 * sin_lat2 - sin_lat1 * cos_lat2
-                                               * cos_delta) ** 2),
-        sin_lat1 * sin_lat2 + cos_lat1 * cos_lat2 * cos_delta,
-    )
-    return EARTH_RADIUS_KM * d / KM_PER_MILE
 
 
 def geo_candidates(view: View, req: SearchRequest):

@@ -217,6 +217,9 @@ class View:
 
     def name_rank(self) -> np.ndarray:
         """Each doc's place in (name, docnum) order."""
+        if self._name_rank is None and self.size == 0:
+            # An empty index has no column files: Whoosh's column_reader raises.
+            self._name_rank = _NO_IDS
         if self._name_rank is None:
             names = self.reader.column_reader("name_sort")
             order = sorted(range(self.size), key=lambda d: (names[d], d))

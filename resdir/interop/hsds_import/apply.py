@@ -10,6 +10,7 @@ from resdir.categorize import importing
 from resdir.directory import models as m
 from resdir.directory import operations
 from resdir.extensions import db
+from resdir.interop.hsds_import import contacts
 from resdir.interop.hsds_import import services as writing
 from resdir.interop.hsds_import.plan import Plan
 from resdir.interop.hsds_import.report import ImportReport
@@ -49,6 +50,7 @@ def apply(plan: Plan, report: ImportReport, organization_id: str | None = None,
         db.session.flush()
         bulk.write(*writing.BULK_ORDER)
         importing.queue(plan)
+        contacts.write(plan, report, org_ids, loc_ids)
         return touched
 
 

@@ -109,8 +109,12 @@ def _place(plan: Plan, rec: Rec, clean: Cleaner, attr: str, items: list[dict],
                     {**item, "location_id": key} for item in items)
                 placed = True
     if not services and not locations and org_level:
+        contact = plan.contacts.get(rec.get("contact_id"))
         key = rec.get("organization_id")
-        if key in plan.orgs:
+        if contact is not None:
+            contact.phones.extend(items)
+            placed = True
+        elif key in plan.orgs:
             plan.org_phones.setdefault(key, []).extend(items)
             placed = True
     if not placed:
@@ -118,7 +122,8 @@ def _place(plan: Plan, rec: Rec, clean: Cleaner, attr: str, items: list[dict],
                                            "organization_id") if rec.get(n)]
         name, value = names[0] if names else ("service_id", "")
         if not names and rec.get("contact_id"):
-            clean.skipped(rec, "contact_id", "belongs to a contact only; contacts are not stored")
+            clean.skipped(rec, "contact_id", f"{rec.get('contact_id')!r} was not imported "
+                                             "(missing or skipped)")
         else:
             clean.skipped(rec, name, f"{value!r} was not imported (missing or skipped)" if value
                           else "names no program, location or organization; row skipped")

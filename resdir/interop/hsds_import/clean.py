@@ -20,10 +20,12 @@ from resdir.geo import normalize_zip
 from resdir.interop.hsds_import.parse import parse_date, parse_days, parse_time
 from resdir.interop.hsds_import.report import ImportReport
 from resdir.interop.hsds_import.tables import Rec
+from resdir.values import http_url_problem
 
 _TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
 _BLOCK = re.compile(r"<\s*(br|/p|p|/div|div|/li|/ul|/ol|/h\d|tr)\b[^>]*>", re.I)
 _ITEM = re.compile(r"<\s*li\b[^>]*>", re.I)
+_BARE_DOMAIN = re.compile(r"^(www\.)?[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}([/?#:]|$)", re.I)
 _ACTIVE_WORDS = {"verified", "vetted", "not vetted", "verification in progress", "open",
                  "available", "approved", "published", "current", "yes", "true"}
 _STATUS_WORDS = {"active": "active", "inactive": "inactive", "defunct": "defunct",
@@ -124,6 +126,22 @@ class Cleaner:
             self.repaired(rec, name, f"cut to {limit} characters (was {len(raw)})")
             raw = raw[:limit].rstrip()
         return raw or None
+
+    def url(self, rec: Rec, name: str, limit: int | None = None) -> str | None:
+        """A web address: `www.example.org` gains `https://` (reported); anything else that
+        is no http(s) address is left out (reported): `javascript:` or `data:` would run in
+        the browser of whoever clicks the link, and real feeds hold "N/A" and e-mail
+        addresses here, which should not stop a whole import."""
+        raw = self.text(rec, name, limit)
+        if raw is None:
+            return None
+        if "://" not in raw and _BARE_DOMAIN.match(raw) and (not limit or len(raw) + 8 <= limit):
+            raw = "https://" + raw
+            self.repaired(rec, name, "https:// added")
+        if reason := http_url_problem(raw):
+            self.skipped(rec, name, f"{reason}; left out")
+            return None
+        return raw
 
     # -- places ---------------------------------------------------------------------------
     def zip_code(self, rec: Rec, name: str, limit: int = 10) -> str:

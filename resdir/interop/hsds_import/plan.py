@@ -79,6 +79,7 @@ class Plan:
     crosswalk: object = None  # resdir.categorize.crosswalk.Crosswalk of this import
     coded: dict[str, list[str]] = field(default_factory=dict)  # service -> bare term codes
     suggestions: dict = field(default_factory=dict)  # service -> uncertain text Suggestion
+    contacts: dict = field(default_factory=dict)  # id -> contacts.ContactPlan
 
     def key(self, table: str, source_id: str) -> str:
         """The source_key of a record: hsds:<source>:<table>:<id>."""

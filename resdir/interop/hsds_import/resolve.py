@@ -3,7 +3,7 @@ repaired and skip (with the reason) what cannot. Nothing here touches the databa
 
 from __future__ import annotations
 
-from resdir.interop.hsds_import import children, extensions, taxonomy
+from resdir.interop.hsds_import import children, contacts, extensions, taxonomy
 from resdir.interop.hsds_import.clean import Cleaner, unique
 from resdir.interop.hsds_import.plan import (
     LOC_LIMITS,
@@ -34,6 +34,7 @@ def resolve(dataset: Dataset, report: ImportReport) -> Plan:
         _service(plan, rec, clean)
     _links(plan, unique(dataset.rows("service_at_location"), report), report)
     _owners(plan, report)
+    contacts.read(plan, unique(dataset.rows("contact"), report), clean)
     children.attach(plan, dataset, clean)
     taxonomy.attach(plan, dataset, clean)
     return plan
@@ -63,8 +64,8 @@ def _organization(plan: Plan, rec: Rec, clean: Cleaner) -> None:
         alternate_name=clean.text(rec, "alternate_name", ORG_LIMITS["alternate_name"]),
         description=clean.text(rec, "description"),
         email=clean.text(rec, "email", ORG_LIMITS["email"]),
-        website=clean.text(rec, "website", ORG_LIMITS["website"])
-        or clean.text(rec, "url", ORG_LIMITS["website"]),
+        website=clean.url(rec, "website", ORG_LIMITS["website"])
+        or clean.url(rec, "url", ORG_LIMITS["website"]),
     ))
 
 
@@ -103,7 +104,7 @@ def _service(plan: Plan, rec: Rec, clean: Cleaner) -> None:
         name=name,
         alternate_name=clean.text(rec, "alternate_name", SVC_LIMITS["alternate_name"]),
         description=clean.text(rec, "description"),
-        url=clean.text(rec, "url", SVC_LIMITS["url"]),
+        url=clean.url(rec, "url", SVC_LIMITS["url"]),
         email=clean.text(rec, "email", SVC_LIMITS["email"]),
         status=clean.status(rec),
         interpretation_services=clean.text(rec, "interpretation_services"),

@@ -33,10 +33,25 @@ def replace(obj, attr: str, new: list, same) -> bool:
 
 
 def by_key(model, keys, *options) -> dict:
+    """Existing rows by source key; a record whose own id is a UUID also finds the row it
+    made before under another source name (the same file uploaded under another name)."""
     keys, out = sorted(keys), {}
     for start in range(0, len(keys), CHUNK):
         query = select(model).where(model.source_key.in_(keys[start:start + CHUNK]))
         out.update((o.source_key, o) for o in db.session.scalars(query.options(*options)))
+    # A UUID is the source's own identity whatever the file was called; rows imported from
+    # HSDS keep that UUID as their id when it was free (see free_ids).
+    by_uuid = {key.rsplit(":", 1)[1].lower(): key for key in keys
+               if key not in out and _is_uuid(key.rsplit(":", 1)[1])}
+    wanted = sorted(by_uuid)
+    for start in range(0, len(wanted), CHUNK):
+        query = select(model).where(model.id.in_(wanted[start:start + CHUNK]),
+                                    model.source_key.like("hsds:%"))
+        for row in db.session.scalars(query.options(*options)):
+            key = by_uuid[row.id]
+            # Only the same kind of record (…:<table>:<id>) counts as the same record.
+            if row.source_key.lower().endswith(":" + key.rsplit(":", 2)[1] + ":" + row.id):
+                out[key] = row
     return out
 
 

@@ -19,7 +19,7 @@ STORED = (
 EXTRA = ("eligibility",)
 # HSDS tables resdir has no place for; they are read, counted and reported, not stored.
 NOT_STORED = (
-    "contact", "program", "funding", "accessibility", "metadata", "meta_table_description",
+    "program", "funding", "accessibility", "metadata", "meta_table_description",
     "organization_identifier", "payment_accepted",
 )
 
