@@ -292,6 +292,7 @@ def test_timeline_and_audit_log_cannot_be_truncated(app, api, ids):
         assert after == before
 
 
+@pytest.mark.postgres
 def test_readme_app_role_cannot_change_the_audit_tables(app, api, ids):
     """The GRANT block of the README, run as written: the app role appends, never rewrites."""
     import re
@@ -299,9 +300,6 @@ def test_readme_app_role_cannot_change_the_audit_tables(app, api, ids):
 
     from sqlalchemy import text
 
-    with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("database roles and GRANT exist only on PostgreSQL")
     assert refer(api, ids).status_code == 201
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     block = re.search(r"<!-- app-role-grants -->\n```sql\n(.*?)```", readme, re.S).group(1)
