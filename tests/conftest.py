@@ -308,3 +308,14 @@ def referral(app, people, fhir):
     from fhir_support import make_referral
 
     return make_referral(app, people, fhir)
+
+
+@pytest.fixture
+def api(app, people):
+    """Call the JSON API as one of `people` (a coordinator unless `who` says otherwise)."""
+    client = app.test_client()
+
+    def call(method, path, who="coord_a", **kwargs):
+        return client.open(path, method=method, headers=people.bearer(who), **kwargs)
+
+    return call

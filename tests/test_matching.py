@@ -7,16 +7,6 @@ from resdir.extensions import db
 from resdir.matching.models import Client
 
 
-@pytest.fixture
-def api(app, people):
-    client = app.test_client()
-
-    def call(method, path, who="coord_a", **kwargs):
-        return client.open(path, method=method, headers=people.bearer(who), **kwargs)
-
-    return call
-
-
 def test_create_read_update_client(app, api, people):
     created = api("POST", "/api/v1/clients", json={
         "name": "Dalia Fernwood", "zip": "15219", "age": 67, "household_size": 2,

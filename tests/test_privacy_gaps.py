@@ -22,16 +22,6 @@ SCRIPT_URLS = ["javascript:alert(document.cookie)", "JavaScript:void(0)",
 
 
 @pytest.fixture
-def api(app, people):
-    client = app.test_client()
-
-    def call(method, path, who="coord_a", **kwargs):
-        return client.open(path, method=method, headers=people.bearer(who), **kwargs)
-
-    return call
-
-
-@pytest.fixture
 def pantry(app):
     with app.app_context():
         return db.session.query(m.Service.id).filter_by(name="Hilltop Food Pantry").scalar()

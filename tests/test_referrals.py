@@ -14,16 +14,6 @@ CONSENT = {"given": True, "method": "verbal", "scope": "Name, age, ZIP and the n
 
 
 @pytest.fixture
-def api(app, people):
-    client = app.test_client()
-
-    def call(method, path, who="coord_a", **kwargs):
-        return client.open(path, method=method, headers=people.bearer(who), **kwargs)
-
-    return call
-
-
-@pytest.fixture
 def ids(app, api):
     from resdir.directory import models as m
 
