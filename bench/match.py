@@ -357,10 +357,9 @@ def benchmark(args) -> None:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def common_arguments(parser: argparse.ArgumentParser) -> None:
+    """The data and workdir options shared with bench/public.py (same synthetic directory)."""
     parser.add_argument("--n", type=int, default=100_000, help="programs (default 100000)")
-    parser.add_argument("--requests", type=int, default=200, help="matches (default 200)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workdir", help="folder for the database and index (default: temp)")
     parser.add_argument("--procs", type=int, default=1, help="Whoosh writer processes")
@@ -369,6 +368,12 @@ def main(argv: list[str] | None = None) -> None:
                         help="reuse the workdir's database and index when made with the same "
                         "N and seed")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    common_arguments(parser)
+    parser.add_argument("--requests", type=int, default=200, help="matches (default 200)")
     args = parser.parse_args(argv)
     if args.serve:
         workdir = Path(args.workdir)

@@ -109,16 +109,8 @@ def benchmark(args) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=100_000, help="programs (default 100000)")
+    match.common_arguments(parser)
     parser.add_argument("--repeat", type=int, default=5, help="times each URL (default 5)")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--workdir", help="folder for the database and index (default: temp)")
-    parser.add_argument("--procs", type=int, default=1, help="Whoosh writer processes")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary workdir")
-    parser.add_argument("--reuse-db", action="store_true",
-                        help="reuse the workdir's database and index when made with the same "
-                        "N and seed")
-    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
         workdir = Path(args.workdir)
