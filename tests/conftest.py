@@ -186,6 +186,16 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+def pytest_terminal_summary(terminalreporter):
+    """Clicks per browser journey (tests/journeys.py records them), listed after the run."""
+    rows = [(report.nodeid, value) for report in terminalreporter.getreports("passed")
+            for key, value in report.user_properties if key == "clicks"]
+    if rows:
+        terminalreporter.section("clicks per journey")
+        for nodeid, clicks in sorted(rows):
+            terminalreporter.write_line(f"{clicks:3d}  {nodeid}")
+
+
 def save_screenshots(browser, folder: Path, nodeid: str) -> list[str]:
     """Screenshot every open page; one line per page (path and URL, or why it failed)."""
     import re
