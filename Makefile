@@ -49,7 +49,7 @@ chromium:
 translations: $(VENV)/.run-installed
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --project resdir \
 		-o resdir/translations/messages.pot .
-	$(BIN)/pybabel update --no-location --width 100 -i resdir/translations/messages.pot \
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --width 100 -i resdir/translations/messages.pot \
 		-d resdir/translations
 	$(BIN)/pybabel compile --statistics -d resdir/translations
 
