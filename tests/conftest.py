@@ -82,6 +82,9 @@ def app(tmp_path, database_url):
         "RESDIR_SECRET_KEY": "test-secret",
         "RESDIR_MAIL_ENABLED": False,  # the `mailbox` fixture turns mail on, to a real server
         "RESDIR_INDEX_POLL_SECONDS": 0,  # no background sync: tests apply the log themselves
+        # Map tiles from a closed loopback port: browser tests never reach the internet,
+        # and the results must work without tiles.
+        "RESDIR_MAP_TILE_URL": "http://127.0.0.1:9/tiles/{z}/{x}/{y}.png",
     })
     with app.app_context():
         if needs_migration:
