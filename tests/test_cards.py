@@ -4,6 +4,7 @@ coordinator's client, and the map's data (no marker for a confidential place).""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time
 
 import pytest
@@ -120,3 +121,14 @@ def test_eligibility_hint_for_the_coordinators_client(app, people, make_service,
     other = people.login(app.test_client(), "coord_b")
     assert other.get(f"/?q=groceries&client={elder}").status_code == 404
     assert app.test_client().get(f"/?q=groceries&client={elder}").status_code == 401
+
+
+def test_find_help_results_carry_the_same_cards(app, people, elder):
+    coord = people.login(app.test_client(), "coord_a")
+    page = coord.get(f"/clients/{elder}").get_data(as_text=True)
+    pantry = page[page.index("Hilltop Food Pantry"):]
+    pantry = pantry[:pantry.index("Why here")]
+    assert "Today: " in pantry and "Languages: English" in pantry
+    assert re.search(r"(Open now · closes|Closed now · opens|Closed today)", pantry)
+    # From the client's page, the directory search in the client's context.
+    assert f'href="/?client={elder}"' in page
