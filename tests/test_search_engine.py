@@ -65,7 +65,7 @@ def test_scores_equal_whoosh_search(index, text, field):
     And, Or, DisjunctionMax, boosts) its scores are Whoosh searcher.search()'s, also after
     updates and deletions have split the index into segments."""
     index.update(corpus(130, seed=8)[100:], delete_ids=["p3", "p50"])
-    with index._using() as view:
+    with index.using_view() as view:
         assert len(list(view.reader.leaf_readers())) > 1
         for require_all in (True, False):
             q = querytext.build(querytext.words(text), require_all, field)
@@ -92,7 +92,7 @@ def test_whoosh_patch_target_still_exists():
 
 
 def test_unscored_field_length_is_asked_once(index):
-    with index._using() as view:
+    with index.using_view() as view:
         (leaf, _), *_ = view.reader.leaf_readers()
         perdoc = leaf._perdoc
         assert perdoc.doc_field_length(0, "category", 1) == 1

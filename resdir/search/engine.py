@@ -185,7 +185,7 @@ class SearchIndex:
 
     def stamps(self) -> dict[str, str]:
         """Every indexed id with its stamp (to compare with the database)."""
-        with self._using() as view:
+        with self.using_view() as view:
             out = {}
             for docnum in view.live().tolist():
                 stored = view.stored_fields(docnum)
@@ -238,7 +238,7 @@ class SearchIndex:
             close_searcher(view.searcher)
 
     @contextlib.contextmanager
-    def _using(self):
+    def using_view(self):
         """The current view (a new one if the index changed), kept open while in use."""
         if not self._fresh():
             self.refresh(warm=False)
@@ -262,7 +262,7 @@ class SearchIndex:
             self._close_unused()
 
     def search(self, req: SearchRequest) -> SearchResult:
-        with self._using() as view:
+        with self.using_view() as view:
             return answering.answer(view, req)
 
 
