@@ -172,6 +172,17 @@ SETTINGS: list[Setting] = [
         int,
     ),
     Setting(
+        "MAP_TILE_URL",
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "Map tiles beside search results (Leaflet URL template; its origin is allowed in "
+        "the page's Content-Security-Policy). Results work without tiles.",
+    ),
+    Setting(
+        "MAP_ATTRIBUTION",
+        "© OpenStreetMap contributors",
+        "Credit shown on the map for the tiles (the tile provider's licence requires one).",
+    ),
+    Setting(
         "HEALTH_MAX_LAG_SECONDS",
         300,
         "`/healthz` answers 503 when the oldest change this node's index has not applied "

@@ -103,6 +103,9 @@ def _test_app(folder: Path, database_url: str):
         "RESDIR_SECRET_KEY": "test-secret",
         "RESDIR_MAIL_ENABLED": False,  # the `mailbox` fixture turns mail on, to a real server
         "RESDIR_INDEX_POLL_SECONDS": 0,  # no background sync: tests apply the log themselves
+        # Map tiles from a closed loopback port: browser tests never reach the internet,
+        # and the results must work without tiles.
+        "RESDIR_MAP_TILE_URL": "http://127.0.0.1:9/tiles/{z}/{x}/{y}.png",
         # Real argon2id at its cheapest: a production hash costs ~0.3 s of CPU, and the
         # suite signs people in thousands of times.
         "RESDIR_PASSWORD_HASH_TIME_COST": 1,
