@@ -183,3 +183,22 @@ def test_merge_is_all_or_nothing_when_a_program_changed_meanwhile(app, people):
         assert db.session.get(m.Organization, people.counseling_org) is not None
         assert {s.organization_id for s in db.session.scalars(select(m.Service).where(
             m.Service.organization_id == people.counseling_org))} == {people.counseling_org}
+
+
+def test_a_reimport_after_a_merge_updates_the_survivor(app, people):
+    """The survivor had no import key: it takes the duplicate's, so loading the duplicate's
+    file again updates the survivor instead of bringing the duplicate back."""
+    from resdir.directory.operations import import_csv
+    from tests.conftest import MINI_CSV
+
+    with app.app_context():
+        admin = db.session.get(User, people.ids["admin"])
+        survivor = operations.create_organization(admin, "Hilltop Pantry (admin's record)")
+        key = db.session.get(m.Organization, people.pantry_org).source_key
+        assert key
+        operations.merge(admin, survivor.id, people.pantry_org)
+        organizations = db.session.query(m.Organization).count()
+        import_csv(MINI_CSV)
+        assert db.session.query(m.Organization).count() == organizations
+        assert db.session.get(m.Organization, survivor.id).source_key == key
+        assert db.session.get(m.Organization, people.pantry_org) is None
