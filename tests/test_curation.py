@@ -202,3 +202,13 @@ def test_a_reimport_after_a_merge_updates_the_survivor(app, people):
         assert db.session.query(m.Organization).count() == organizations
         assert db.session.get(m.Organization, survivor.id).source_key == key
         assert db.session.get(m.Organization, people.pantry_org) is None
+
+
+def test_an_organizations_page_shows_a_slice_of_a_large_program_list(app, people, admin):
+    with app.app_context():
+        org = db.session.get(m.Organization, people.pantry_org)
+        shown, total = operations.programs_of(org, limit=1)
+        assert (len(shown), total) == (1, 2)
+    page = admin.get(f"/admin/directory/organizations/{people.pantry_org}").get_data(
+        as_text=True)
+    assert "Programs (2)" in page and "Emergency Rent Assistance" in page
