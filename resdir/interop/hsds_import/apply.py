@@ -39,14 +39,19 @@ def apply(plan: Plan, report: ImportReport, organization_id: str | None = None,
             return set()
         categories = operations.ensure_categories()
         importing.fill(plan, report, services)
+        # Staging: new rows are queued in `bulk`, changes to existing records wait in the
+        # session (autoflush is off), so nothing is written yet and SQLite's write lock is
+        # free while the plan is turned into rows (issue 9, item 4).
         bulk = Bulk()
         org_ids = _organizations(plan, report, orgs, bulk)
         loc_ids = _locations(plan, report, locations, org_ids, bulk)
-        bulk.write(m.Organization, m.Location, m.Address)
         terms = writing.terms(plan, report, categories)
-        db.session.flush()  # terms (and changed organizations and locations) before programs
         touched = writing.services(plan, report, services, org_ids, loc_ids, terms, bulk,
                                    progress)
+        bulk.prepare()
+        # Writing, in one go: new parents, then the changed records (taxonomy terms among
+        # them, before the programs that use them), then new programs with their details.
+        bulk.write(m.Organization, m.Location, m.Address)
         db.session.flush()
         bulk.write(*writing.BULK_ORDER)
         importing.queue(plan)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
+from resdir.directory.bulk import Bulk  # noqa: F401  (the writers import it from here)
 from resdir.extensions import db
 from resdir.interop.hsds_import.report import ImportReport
 
@@ -75,32 +76,3 @@ def _is_uuid(text: str) -> bool:
 def count(report: ImportReport, table: str, new: bool, changed: bool) -> None:
     target = report.created if new else report.updated if changed else report.unchanged
     target[table] += 1
-
-
-class Bulk:
-    """New rows, written with one multi-row INSERT per table instead of the ORM's unit of
-    work (ten times faster for a big first import). Rows must carry their ids."""
-
-    def __init__(self):
-        self.rows: dict = {}
-
-    def add(self, model, **row) -> None:
-        self.rows.setdefault(model, []).append(row)
-
-    def write(self, *models) -> None:
-        for model in models:
-            rows = self.rows.pop(model, [])
-            table = model.__table__
-            for start in range(0, len(rows), CHUNK):
-                db.session.execute(insert(table), _uniform(table, rows[start:start + CHUNK]))
-
-
-def _uniform(table, rows: list[dict]) -> list[dict]:
-    """Give every row the same keys (a multi-row INSERT needs that): a missing value is the
-    column's scalar default, or NULL."""
-    keys = set().union(*rows)
-    defaults = {}
-    for key in keys:
-        default = table.c[key].default
-        defaults[key] = default.arg if default is not None and default.is_scalar else None
-    return [{k: row[k] if k in row else defaults[k] for k in keys} for row in rows]
