@@ -126,3 +126,40 @@ def test_contacts_their_phones_and_organization_phones_are_stored(app):
             m.Phone.service_id.is_(None), m.Phone.contact_id.is_(None),
             m.Phone.organization_id.isnot(None))).all()
         assert len(own) >= 20
+
+
+def _child_ids(service_key: str) -> dict[str, dict[str, str]]:
+    service = db.session.scalars(select(m.Service).where(
+        m.Service.source_key == service_key)).one()
+    location = service.service_at_locations[0].location
+    return {"phones": {p.id: p.number for p in service.phones},
+            "schedules": {s.id: str(s.opens_at) for s in service.schedules},
+            "addresses": {a.id: a.address_1 for a in location.addresses}}
+
+
+def test_child_ids_are_kept_when_the_same_source_is_imported_again(app, tmp_path):
+    """Issue 11: a re-import replaced a program's changed phones, hours and addresses with
+    rows under new ids, so every id an HSDS consumer had kept broke. Real DC file, its
+    program 1194701188927394 with one phone edited, and one address edited."""
+    folder = tmp_path / "dc"
+    shutil.copytree(EXTERNAL / "hsds-1.1-washington-dc-orservices", folder)
+    key = "hsds:dc:service:1194701188927394"
+    with app.app_context():
+        assert import_path(folder, source="dc").ok
+        first = _child_ids(key)
+        assert first["phones"] and first["addresses"]
+        phones = folder / "phones.csv"
+        phones.write_text(phones.read_text().replace("(202) 448-1450", "(202) 448-1499"))
+        old_street = next(iter(first["addresses"].values()))
+        addresses = folder / "physical_addresses.csv"
+        addresses.write_text(addresses.read_text().replace(f'"{old_street}"',
+                                                           f'"{old_street} Rear"'))
+        db.session.remove()
+        report = import_path(folder, source="dc")
+        assert report.ok and report.updated["service"] >= 1, str(report)
+        second = _child_ids(key)
+    assert list(second["phones"].values()) == ["(202) 448-1499"]
+    assert second["phones"].keys() == first["phones"].keys()
+    assert list(second["addresses"].values()) == [f"{old_street} Rear"]
+    assert second["addresses"].keys() == first["addresses"].keys()
+    assert second["schedules"] == first["schedules"]

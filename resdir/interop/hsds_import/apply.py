@@ -18,6 +18,7 @@ from resdir.interop.hsds_import.store import (
     Bulk,
     by_key,
     changed_set,
+    child_ids,
     count,
     free_ids,
     replace,
@@ -131,13 +132,13 @@ def _locations(plan: Plan, report: ImportReport, locations: dict, org_ids: dict,
             bulk.add(m.Location, id=out[key], source_key=source_key,
                      organization_id=org_ids[item.org_id], **{"confidential": False,
                                                                **item.values})
-            for address in item.addresses:
-                bulk.add(m.Address, id=m.new_id(), location_id=out[key], **address)
+            for address in child_ids(source_key, "address", item.addresses):
+                bulk.add(m.Address, location_id=out[key], **address)
             count(report, "location", True, True)
             continue
         out[key] = loc.id
         changed = changed_set(loc, organization_id=org_ids[item.org_id], **item.values)
-        addresses = [m.Address(**a) for a in item.addresses]
+        addresses = [m.Address(**a) for a in child_ids(source_key, "address", item.addresses)]
         changed |= replace(loc, "addresses", addresses, _address_key)
         count(report, "location", False, changed)
     return out

@@ -12,6 +12,9 @@ from resdir.extensions import db
 from resdir.interop.hsds_import.report import ImportReport
 
 CHUNK = 5000
+# Key of a child row's own id in the source (a phone's, an hours row's...), kept beside its
+# columns until the writer turns it into the row's id (child_ids).
+SOURCE_ID = "_source_id"
 
 
 def changed_set(obj, **values) -> bool:
@@ -76,3 +79,19 @@ def _is_uuid(text: str) -> bool:
 def count(report: ImportReport, table: str, new: bool, changed: bool) -> None:
     target = report.created if new else report.updated if changed else report.unchanged
     target[table] += 1
+
+
+def child_ids(parent_key: str, table: str, rows: list[dict]) -> list[dict]:
+    """The rows with ids that stay the same on every import of the same source (issue 11:
+    re-imports re-minted them): made from the parent's source key and the child's own id in
+    the file, or its position when it has none. Without the SOURCE_ID key."""
+    out, seen = [], set()
+    for n, row in enumerate(rows):
+        row = dict(row)
+        own = row.pop(SOURCE_ID, None)
+        name = f"{parent_key}/{table}/{own}" if own else f"{parent_key}/{table}#{n}"
+        if name in seen:  # one source row placed twice (two locations of one program)
+            name = f"{name}#{n}"
+        seen.add(name)
+        out.append({**row, "id": str(uuid.uuid5(uuid.NAMESPACE_URL, name))})
+    return out
