@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from resdir.directory import models as m
 from resdir.extensions import db
@@ -69,28 +69,48 @@ class ResultProgram:
     locations: tuple[ResultLocation, ...]
 
 
+def _statements() -> dict:
+    """The statements, built once: building a select costs more than running it here
+    (the compiled form is cached by SQLAlchemy either way)."""
+    ids = bindparam("ids", expanding=True)
+    s, o, a, t = m.Service, m.Organization, m.Address, m.TaxonomyTerm
+    sal, loc, at = m.ServiceAtLocation, m.Location, m.Attribute
+    return {
+        "base": select(s.id, s.name, s.description, s.status, s.capacity_status,
+                       s.assured_date, o.id, o.name)
+        .join(o, o.id == s.organization_id).where(s.id.in_(ids)),
+        "categories": select(at.link_id, t.code, t.name)
+        .join(t, t.id == at.taxonomy_term_id)
+        .where(at.link_entity == "service", at.link_id.in_(ids),
+               t.taxonomy_id == m.CATEGORY_TAXONOMY_ID),
+        "phones": select(m.Phone.service_id, m.Phone.number).where(m.Phone.service_id.in_(ids)),
+        "links": select(sal.service_id, sal.location_id).where(sal.service_id.in_(ids)),
+        "places": select(loc.id, loc.latitude, loc.longitude, loc.confidential)
+        .where(loc.id.in_(ids)),
+        "addresses": select(a.location_id, a.address_type, a.address_1, a.address_2, a.city,
+                            a.state_province, a.postal_code).where(a.location_id.in_(ids)),
+    }
+
+
+_STATEMENTS: dict = {}
+
+
+def _run(name: str, ids) -> list:
+    if not _STATEMENTS:
+        _STATEMENTS.update(_statements())
+    return db.session.connection().execute(_STATEMENTS[name], {"ids": list(ids)}).all()
+
+
 def programs_by_ids(ids: list[str]) -> list[ResultProgram]:
     """The programs with these ids, in the order given (missing ones left out)."""
     if not ids:
         return []
-    s, o = m.Service, m.Organization
-    base = db.session.execute(
-        select(s.id, s.name, s.description, s.status, s.capacity_status, s.assured_date,
-               o.id, o.name)
-        .join(o, o.id == s.organization_id).where(s.id.in_(ids))
-    ).all()
+    base = _run("base", ids)
     categories: dict[str, list[ResultCategory]] = {}
-    for link_id, code, name in db.session.execute(
-        select(m.Attribute.link_id, m.TaxonomyTerm.code, m.TaxonomyTerm.name)
-        .join(m.TaxonomyTerm, m.TaxonomyTerm.id == m.Attribute.taxonomy_term_id)
-        .where(m.Attribute.link_entity == "service", m.Attribute.link_id.in_(ids),
-               m.TaxonomyTerm.taxonomy_id == m.CATEGORY_TAXONOMY_ID)
-    ):
+    for link_id, code, name in _run("categories", ids):
         categories.setdefault(link_id, []).append(ResultCategory(code, name))
     phones: dict[str, str] = {}
-    for service_id, number in db.session.execute(
-        select(m.Phone.service_id, m.Phone.number).where(m.Phone.service_id.in_(ids))
-    ):
+    for service_id, number in _run("phones", ids):
         phones.setdefault(service_id, number)
     locations = _locations(ids)
     out = {
@@ -107,23 +127,14 @@ def programs_by_ids(ids: list[str]) -> list[ResultProgram]:
 
 
 def _locations(ids: list[str]) -> dict[str, list[ResultLocation]]:
-    sal, loc, a = m.ServiceAtLocation, m.Location, m.Address
-    links = db.session.execute(
-        select(sal.service_id, sal.location_id).where(sal.service_id.in_(ids))).all()
+    links = _run("links", ids)
     if not links:
         return {}
     wanted = {location_id for _, location_id in links}
-    places = {
-        row[0]: row[1:] for row in db.session.execute(
-            select(loc.id, loc.latitude, loc.longitude, loc.confidential)
-            .where(loc.id.in_(wanted)))
-    }
+    places = {row[0]: row[1:] for row in _run("places", wanted)}
     addresses: dict[str, ResultAddress] = {}
     physical: set[str] = set()
-    for location_id, kind, *fields in db.session.execute(
-        select(a.location_id, a.address_type, a.address_1, a.address_2, a.city,
-               a.state_province, a.postal_code).where(a.location_id.in_(wanted))
-    ):
+    for location_id, kind, *fields in _run("addresses", wanted):
         # Location.address: the first physical address, else the first of any kind.
         if location_id not in physical and (kind == "physical" or location_id not in addresses):
             addresses[location_id] = ResultAddress(*fields)
