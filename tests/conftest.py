@@ -228,6 +228,27 @@ def browser():
         chromium.close()
 
 
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test leaves a full-page screenshot in test-artifacts/ (gitignored),
+    named after the test, to see what the browser saw."""
+    report = yield
+    page = item.funcargs.get("page") if report.when == "call" and report.failed else None
+    if page is not None and not page.is_closed():
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = "".join(c if c.isalnum() or c in "-_." else "_" for c in item.nodeid)
+        try:
+            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        except Exception as exc:  # a broken page must not hide the test's own failure
+            report.sections.append(("screenshot", f"no screenshot: {exc!r}"))
+        else:
+            report.sections.append(("screenshot", str(ARTIFACTS / f"{name}.png")))
+    return report
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
