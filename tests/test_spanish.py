@@ -57,6 +57,16 @@ def test_search_in_spanish_keeps_the_programs_as_written(mini, client):
     assert "SNAP application help on Tuesdays." in page
 
 
+def test_zip_the_search_cannot_place_is_explained_in_spanish(mini, client):
+    page = client.get("/?zip=99999", headers=SPANISH)
+    assert page.status_code == 400
+    assert ("No conocemos el código postal 99999. Revíselo o busque sin código postal."
+            in text_of(page))
+    # The JSON API speaks English to programs, whatever the caller's browser says.
+    answer = client.get("/api/v1/search?zip=99999", headers=SPANISH)
+    assert "We don't know ZIP 99999" in answer.get_data(as_text=True)
+
+
 def test_browser_language_decides_until_the_person_chooses(app, mini, client):
     rent = f"/programs/{program_id(app, 'Emergency Rent Assistance')}"
     english = text_of(client.get(rent, headers={"Accept-Language": "en-US,en;q=0.9"}))

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from resdir import params
@@ -190,8 +191,9 @@ def result_json(result: SearchResult, services: list[ResultProgram], query: Quer
 
 def unknown_zip_message(text: str) -> str:
     """What a person can do about a ZIP the search cannot place, in their words."""
-    code = normalize_zip(text)
+    code = normalize_zip(text)  # said in the page's language (the API's is English)
     if code:
-        return f"We don't know ZIP {code}. Check it, or search without a ZIP."
+        return _("We don't know ZIP %(code)s. Check it, or search without a ZIP.", code=code)
     shown = text[:20] + ("..." if len(text) > 20 else "")
-    return f'"{shown}" is not a ZIP code. Enter its 5 digits, for example 15213.'
+    return _('"%(shown)s" is not a ZIP code. Enter its 5 digits, for example 15213.',
+             shown=shown)
