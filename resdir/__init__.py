@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import event
 
 from resdir import config
-from resdir.extensions import db, migrate
+from resdir.extensions import csrf, db, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,6 +33,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app))
 
     db.init_app(app)
+    # The features (and versioning, which reads their models) are imported here, not at the
+    # top: each of them imports this package first, so a top-level import would be a cycle.
     from resdir import versioning
 
     versioning.install()  # a change to any row of a listing, client or referral bumps its version
@@ -48,6 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         errors,
         health,
         interop,
+        mail,
         matching,
         referrals,
         values,
@@ -60,6 +63,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     matching.init_app(app)
     categorize.init_app(app)
     referrals.init_app(app)
+    app.after_request(mail.warn_about_undelivered_mail)  # any feature's mail
     interop.init_app(app)
     health.init_app(app)
     _exempt_api_from_csrf(app)
@@ -71,8 +75,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _exempt_api_from_csrf(app: Flask) -> None:
     """API requests carry a bearer token, never a cookie, so CSRF cannot ride on them."""
-    from resdir.extensions import csrf
-
     for blueprint in app.blueprints.values():
         if (blueprint.url_prefix or "").startswith(("/api", "/fhir", "/hsds")):
             csrf.exempt(blueprint)

@@ -6,7 +6,8 @@ import logging
 import traceback
 from collections.abc import Iterable
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
+from sqlalchemy.exc import StatementError
 from werkzeug.exceptions import HTTPException
 
 from resdir.extensions import db
@@ -107,8 +108,6 @@ def describe_unexpected(error: BaseException) -> str:
     happened; never its message or arguments. A database error's message can carry client
     data (PostgreSQL's "Failing row contains (...)", a key's value), and so can a message
     built from input, so none is logged."""
-    from sqlalchemy.exc import StatementError
-
     kind = type(error).__name__
     if isinstance(error, StatementError):
         orig = type(error.orig).__name__ if error.orig is not None else "-"
@@ -131,7 +130,6 @@ def register_error_handlers(app: Flask) -> None:
             return _render(429, "Too many attempts", "Too many attempts. Wait a minute and "
                            "try again.")
         if error.code == 413:
-            from flask import current_app
 
             limit = current_app.config["RESDIR_MAX_UPLOAD_MB"]
             return _render(413, "Upload too large", f"The request is larger than the "

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from resdir.directory.models import Organization, new_id, utcnow
+from resdir.basics import new_id, utcnow
+from resdir.directory.models import Organization
 from resdir.extensions import db
 
 ROLES = ("admin", "coordinator", "agency")

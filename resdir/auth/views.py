@@ -18,7 +18,7 @@ from flask import (
     url_for,
 )
 
-from resdir.auth import operations
+from resdir.auth import operations, policy
 from resdir.auth.forms import CodeForm, ConfirmForm, LoginForm, PasswordForm
 from resdir.errors import BadParameter
 from resdir.extensions import limiter
@@ -143,8 +143,6 @@ def set_password(token: str):
 @bp.route("/account/second-factor", methods=["GET", "POST"])
 def enrol_second_factor():
     """Add an authenticator app (optional for coordinators and agency staff)."""
-    from resdir.auth import policy
-
     policy.require_login(g.user)
     form = CodeForm()
     secret = session.setdefault("totp_enrol", pyotp.random_base32())

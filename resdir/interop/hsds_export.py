@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from resdir.agencies.models import ChangeRecord
+from resdir.auth.models import User
 from resdir.directory import models as m
 from resdir.directory.documents import LOAD_ALL
 from resdir.directory.present import language_name
@@ -102,8 +104,6 @@ class Context:
         self.changes, self.roles = {}, {}
         ids = [s.id for s in services]
         if ids:
-            from resdir.agencies.models import ChangeRecord
-            from resdir.auth.models import User
 
             rows = self._group(ChangeRecord, ChangeRecord.resource_id, ids, order=ChangeRecord.id)
             self.changes = rows

@@ -17,9 +17,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from resdir.audit.operations import record, record_now
 from resdir.auth import policy
 from resdir.auth.models import CareOrganization
+from resdir.basics import new_id
 from resdir.directory import indexing
 from resdir.directory import models as dm
-from resdir.directory.models import new_id
+from resdir.directory.operations import category_slugs
 from resdir.errors import BadParameter, Conflict, NotFound
 from resdir.extensions import db
 from resdir.matching import eligibility, ranking
@@ -55,8 +56,6 @@ def crosswalk() -> dict[str, list[str]]:
 
 def set_crosswalk(user, code: str, categories: list[str]) -> None:
     policy.require_admin(user)
-    from resdir.directory.operations import category_slugs
-
     if code not in load_needs():
         raise NotFound(f"No need has the code {code!r}.")
     unknown = set(categories) - category_slugs()

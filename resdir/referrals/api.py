@@ -6,6 +6,10 @@ from flask import Blueprint, g, jsonify, request
 
 from resdir import params
 from resdir.errors import BadParameter, json_body
+from resdir.interop.fhir import context
+from resdir.interop.fhir import referral as fhir_referral
+from resdir.interop.fhir.common import server_base
+from resdir.interop.fhir.outcome import fhir_json
 from resdir.referrals import operations
 from resdir.referrals.states import STATUSES
 
@@ -65,10 +69,5 @@ def note(referral_id: str):
 @bp.get("/referrals/<referral_id>/fhir")
 def fhir_bundle(referral_id: str):
     """The referral as a FHIR R4 Bundle (SDOHCC ServiceRequest, Task, Patient, ...)."""
-    from resdir.interop.fhir import context
-    from resdir.interop.fhir import referral as fhir_referral
-    from resdir.interop.fhir.common import server_base
-    from resdir.interop.fhir.outcome import fhir_json
-
     found = operations.get_referral(g.user, referral_id)
     return fhir_json(fhir_referral.bundle(context.load(found, g.user), server_base()))

@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from resdir.audit.operations import record, record_now
 from resdir.auth import policy
-from resdir.auth.models import User
+from resdir.auth.models import CareOrganization, User
 from resdir.directory import models as dm
 from resdir.errors import BadParameter, Conflict, Forbidden, NotFound
 from resdir.extensions import db
@@ -153,7 +153,7 @@ def create_referral(user, data: dict) -> Referral:
     db.session.commit()
     log.info("referral %s created by user %s (%s)", referral.id, user.id, referral.status)
     if referral.status == "requested":
-        _notify_agency(referral, "New referral")
+        notify.tell_agency(referral, "New referral")
     return referral
 
 
@@ -208,9 +208,9 @@ def change_status(user, referral: Referral, data: dict) -> Referral:
     _commit(referral)
     log.info("referral %s now %s (user %s)", referral.id, status, user.id)
     if side == states.AGENCY:
-        _notify_referrer(referral, f"Referral {status}")
+        notify.tell_referrer(referral, f"Referral {status}")
     elif status == "requested":
-        _notify_agency(referral, "New referral")
+        notify.tell_agency(referral, "New referral")
     return referral
 
 
@@ -260,7 +260,7 @@ def send_draft(user, referral: Referral, consent_data, version: int | None) -> R
     record("referral.status", "referral", referral.id, user=user)
     _commit()
     log.info("referral %s sent by user %s", referral.id, user.id)
-    _notify_agency(referral, "New referral")
+    notify.tell_agency(referral, "New referral")
     return referral
 
 
@@ -344,26 +344,6 @@ def visible(user, status=None, need=None, overdue_only=False, agency=None,
     return found
 
 
-def _agency_emails(referral: Referral) -> list[str]:
-    return list(db.session.scalars(select(User.email).where(
-        User.organization_id == referral.agency_organization_id, User.active.is_(True))))
-
-
-def _notify_agency(referral: Referral, subject: str) -> None:
-    client = db.session.get(clients.Client, referral.client_id)
-    notify.send(_agency_emails(referral), f"resdir: {subject}",
-                f"{subject} for {notify.initial(client)}.\n\nOpen it (sign-in needed): "
-                f"{notify.link(referral.id)}\n", referral.id)
-
-
-def _notify_referrer(referral: Referral, subject: str) -> None:
-    referrer = db.session.get(User, referral.referrer_id)
-    client = db.session.get(clients.Client, referral.client_id)
-    notify.send([referrer.email] if referrer and referrer.active else [], f"resdir: {subject}",
-                f"{subject} for {notify.initial(client)}.\n\nOpen it (sign-in needed): "
-                f"{notify.link(referral.id)}\n", referral.id)
-
-
 def send_reminders(today: date | None = None, most: int | None = None) -> int:
     """E-mail agencies about overdue referrals; at most once per referral and day (the
     reminder row is committed before the mail goes, so two runs never both send).
@@ -385,7 +365,7 @@ def send_reminders(today: date | None = None, most: int | None = None) -> int:
         except IntegrityError:
             db.session.rollback()  # already reminded today (maybe by another run)
             continue
-        _notify_agency(referral, "Overdue referral reminder")
+        notify.tell_agency(referral, "Overdue referral reminder")
         sent += 1
     return sent
 
@@ -446,8 +426,6 @@ def _iso(moment: datetime | None) -> str | None:
 def list_rows(user, found: list[Referral]) -> list[dict]:
     """What a referral list shows of each: the client as this side may see them, the
     program, both organizations, the referring person, when the next step is due."""
-    from resdir.auth.models import CareOrganization
-
     def names(model, ids, column="name"):
         ids = {i for i in ids if i}
         return {row.id: getattr(row, column) for row in db.session.scalars(

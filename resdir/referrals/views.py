@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from datetime import date
+
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 
 from resdir import params
 from resdir.auth import policy
@@ -13,7 +15,7 @@ from resdir.errors import BadParameter, Conflict, Forbidden
 from resdir.extensions import db
 from resdir.matching.needs import load_needs
 from resdir.matching.operations import clients_of
-from resdir.referrals import operations, states
+from resdir.referrals import operations, reports, states
 from resdir.referrals.models import CONTACT
 
 bp = Blueprint("referrals", __name__)
@@ -166,10 +168,6 @@ def handout(referral_id: str):
 
 
 def _report():
-    from datetime import date
-
-    from resdir.referrals import reports
-
     scope: dict = {}
     if g.user.role == "coordinator":
         scope["care_organization_id"] = g.user.care_organization_id
@@ -195,8 +193,6 @@ def report():
 @bp.get("/reports/referrals.csv")
 def report_csv():
     """The same report as CSV (cells cannot start a spreadsheet formula)."""
-    from flask import Response
-
     reports, summary = _report()
     return Response(reports.to_csv(summary), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=referrals.csv"})

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from resdir.auth.models import CareOrganization, User
 from resdir.directory import models as dm
 from resdir.extensions import db
+from resdir.interop.fhir.models import ReferralProcedure, TaskState
 from resdir.interop.fhir.patient import AGENCY, CARE
 from resdir.matching.models import Client, Screening
 from resdir.referrals import operations, states
@@ -50,8 +51,6 @@ def screening_for(client: Client, need: str) -> Screening | None:
 
 
 def load(referral: Referral, user) -> Context:
-    from resdir.interop.fhir.models import ReferralProcedure, TaskState
-
     client = db.session.get(Client, referral.client_id)
     state = db.session.get(TaskState, referral.id)
     return Context(

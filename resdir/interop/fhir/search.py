@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from flask import current_app
 from sqlalchemy import func, select
 
+from resdir import params
 from resdir.audit.operations import record_now
 from resdir.errors import BadParameter
 from resdir.extensions import db
@@ -81,12 +82,8 @@ def _ids(raw: str, kind: str | None, name: str) -> list[str]:
 
 
 def _int(args, name: str, default: int, low: int, high: int) -> int:
-    raw = args.get(name)
-    if raw is None or raw == "":
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise BadParameter(f"{name} must be a whole number from {low} to {high}.", name)
-    return int(raw)
+    value = params.integer(args, name, low, high)
+    return default if value is None else value
 
 
 def visible_query(user):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import selectinload
 
+from resdir.basics import new_id, utcnow
 from resdir.categorize import importing
 from resdir.directory import models as m
 from resdir.directory import operations
@@ -98,7 +99,7 @@ def _organizations(plan: Plan, report: ImportReport, orgs: dict, bulk: Bulk) -> 
         if org is None:
             out[key] = _claim(key, free)
             bulk.add(m.Organization, id=out[key], source_key=source_key,
-                     last_modified=m.utcnow(), **item.values)
+                     last_modified=utcnow(), **item.values)
             count(report, "organization", True, True)
         else:
             out[key] = org.id
@@ -111,7 +112,7 @@ def _claim(key: str, free: set[str]) -> str:
     if key.lower() in free:
         free.discard(key.lower())
         return key.lower()
-    return m.new_id()
+    return new_id()
 
 
 def _locations(plan: Plan, report: ImportReport, locations: dict, org_ids: dict,
@@ -127,7 +128,7 @@ def _locations(plan: Plan, report: ImportReport, locations: dict, org_ids: dict,
                      organization_id=org_ids[item.org_id], **{"confidential": False,
                                                                **item.values})
             for address in item.addresses:
-                bulk.add(m.Address, id=m.new_id(), location_id=out[key], **address)
+                bulk.add(m.Address, id=new_id(), location_id=out[key], **address)
             count(report, "location", True, True)
             continue
         out[key] = loc.id

@@ -284,7 +284,7 @@ def _typed_area(rec: Rec, clean: Cleaner, typed: dict) -> list[dict]:
 
 
 def _polygon(text: str) -> bool:
-    from shapely.geometry import shape
+    from shapely.geometry import shape  # only for files with polygons (start-up time)
 
     try:
         geometry = shape(json.loads(text))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from resdir.basics import new_id
 from resdir.directory import models as m
 from resdir.extensions import db
 from resdir.interop.hsds_import.clean import Cleaner, ids
@@ -93,7 +94,7 @@ def write(plan: Plan, report: ImportReport, org_ids: dict, loc_ids: dict) -> Non
             continue
         for phone in current:
             db.session.delete(phone)
-        db.session.add_all(m.Phone(id=m.new_id(), organization_id=org_id, **w) for w in wanted)
+        db.session.add_all(m.Phone(id=new_id(), organization_id=org_id, **w) for w in wanted)
 
 
 def _phone_key(phone: m.Phone) -> tuple:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 
+from babel import Locale
+
 _TIME = re.compile(
     r"^(\d{1,2})(?:[:.](\d{2}))?(?::(\d{2}))?(?:\.\d+)?\s*([ap])?\.?\s*(m\.?)?\s*"
     r"(z|[+-]\d{2}:?\d{2})?$", re.I)
@@ -136,8 +138,6 @@ _THREE_LETTER = {"eng": "en", "spa": "es", "fra": "fr", "fre": "fr", "deu": "de"
 
 def _language_names() -> dict[str, str]:
     if not _NAMES:
-        from babel import Locale
-
         for code, name in Locale("en").languages.items():
             if "_" not in code:
                 _NAMES.setdefault(name.lower(), code)
