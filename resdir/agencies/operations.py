@@ -172,7 +172,7 @@ def stale_services(user, days: int) -> list[m.Service]:
     query = select(m.Service).where(
         m.Service.status == "active",
         (m.Service.assured_date.is_(None)) | (m.Service.assured_date < limit))
-    if user.role != "admin":
+    if not policy.lists_every_organization(user):
         query = query.where(m.Service.organization_id == user.organization_id)
     return list(db.session.scalars(query.order_by(m.Service.assured_date.nullsfirst())))
 
@@ -194,7 +194,7 @@ def suggest(user, service: m.Service, kind: str, text: str | None):
 
 def open_suggestions(user) -> list:
     query = select(Suggestion).where(Suggestion.status == "open")
-    if user.role != "admin":
+    if not policy.lists_every_organization(user):
         query = query.join(m.Service, m.Service.id == Suggestion.service_id).where(
             m.Service.organization_id == user.organization_id)
     return list(db.session.scalars(query.order_by(Suggestion.created_at)))

@@ -61,10 +61,6 @@ class User(db.Model):
         """The organization this user acts for (care or directory), for audit rows."""
         return self.care_organization_id or self.organization_id
 
-    @property
-    def needs_second_factor(self) -> bool:
-        return self.role == "admin" or bool(self.totp_secret)
-
 
 class UserSession(db.Model):
     """A signed-in browser. The cookie holds only a random token; this row is the truth,

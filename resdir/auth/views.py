@@ -64,7 +64,7 @@ def login():
             return render_template("auth/login.html", form=form, error=REFUSED,
                                    next=next_url), 401
         operations.sign_in(user)
-        if user.needs_second_factor:
+        if policy.needs_second_factor(user):
             session["after_login"] = next_url
             return redirect(url_for("auth.second_factor"))
         return redirect(next_url)

@@ -107,7 +107,7 @@ def create_client(user, data: dict) -> Client:
     facts_raw, data = _split_body(data)
     facts = parse_facts(facts_raw, date.today())
     care_id = user.care_organization_id
-    if user.role == "admin":
+    if policy.chooses_care_organization(user):
         care_id = data.get("care_organization_id")
         if not care_id:
             raise BadParameter("An admin must name care_organization_id.",
@@ -146,7 +146,7 @@ def get_client(user, client_id: str, *, audit: bool = True) -> Client:
 def clients_of(user) -> list[Client]:
     policy.require_role(user, "coordinator", "admin")
     query = select(Client).order_by(Client.created_at.desc())
-    if user.role != "admin":
+    if not policy.lists_every_organization(user):
         query = query.where(Client.care_organization_id == user.care_organization_id)
     found = list(db.session.scalars(query.limit(200)))
     record_now("client.list", "care_organization", user.care_organization_id, user=user)

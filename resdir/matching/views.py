@@ -93,7 +93,7 @@ def new_client():
         data = {"name": request.form.get("name", ""), "needs": request.form.getlist("need")}
         try:
             data.update(_facts_from_form(request.form))
-            if g.user.role == "admin":
+            if policy.chooses_care_organization(g.user):
                 data["care_organization_id"] = request.form.get("care_organization_id")
             client = operations.create_client(g.user, data)
         except BadParameter as exc:

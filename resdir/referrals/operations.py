@@ -43,22 +43,9 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
 
 
-def side_of(user, referral: Referral) -> str | None:
-    if user is None or not user.active:
-        return None
-    if user.role == "coordinator" and user.care_organization_id == referral.care_organization_id:
-        return states.REFERRER
-    if user.role == "agency" and user.organization_id == referral.agency_organization_id:
-        return states.AGENCY
-    return None
-
-
-def can_see(user, referral: Referral) -> bool:
-    if policy.can_see_care_record(user, referral.care_organization_id):
-        return True
-    # Agencies never see drafts: nothing was sent to them yet.
-    return referral.status != "draft" and policy.can_see_agency_record(
-        user, referral.agency_organization_id)
+# The access rules themselves are resdir.auth.policy's; these names are this package's.
+side_of = policy.referral_side
+can_see = policy.can_see_referral
 
 
 def get_referral(user, referral_id: str, *, audit: bool = True) -> Referral:
@@ -316,13 +303,8 @@ def overdue(referral: Referral, now: datetime | None = None) -> bool:
 def visible(user, status=None, need=None, overdue_only=False, agency=None,
             client=None) -> list[Referral]:
     policy.require_login(user)
-    query = select(Referral)
-    if user.role == "coordinator":
-        query = query.where(Referral.care_organization_id == user.care_organization_id)
-    elif user.role == "agency":
-        query = query.where(Referral.agency_organization_id == user.organization_id,
-                            Referral.status != "draft")
-    elif user.role != "admin":
+    query = scoped(select(Referral), policy.referral_scope(user))
+    if query is None:
         return []
     if status:
         query = query.where(Referral.status == status)
@@ -376,7 +358,7 @@ def shared_client(referral: Referral, user) -> dict:
     facts = client.facts or {}
     shared = {"name": client.name, "age": facts.get("age"), "zip": facts.get("zip"),
               "languages": facts.get("languages")}
-    if side_of(user, referral) == states.REFERRER or (user and user.role == "admin"):
+    if policy.knows_client_identity(user, referral):
         shared["id"] = client.id
     return shared
 
@@ -423,6 +405,17 @@ def _iso(moment: datetime | None) -> str | None:
     return _aware(moment).isoformat() if moment else None
 
 
+def scoped(query, scope: dict | None):
+    """`query` cut to a scope from policy.referral_scope (None: the user may list none)."""
+    if scope is None:
+        return None
+    for key, value in scope.items():
+        query = query.where(getattr(Referral, key) == value)
+    if policy.sent_only(scope):
+        query = query.where(Referral.requested_at.is_not(None))
+    return query
+
+
 def list_rows(user, found: list[Referral]) -> list[dict]:
     """What a referral list shows of each: the client as this side may see them, the
     program, both organizations, the referring person, when the next step is due."""
@@ -437,7 +430,7 @@ def list_rows(user, found: list[Referral]) -> list[dict]:
     people = names(User, {r.referrer_id for r in found}, "email")
     clients_by_id = names(clients.Client, {r.client_id for r in found})
     return [{"referral": r, "client": clients_by_id.get(r.client_id) or "Unnamed client",
-             "client_id": r.client_id if side_of(user, r) != states.AGENCY else None,
+             "client_id": r.client_id if policy.knows_client_identity(user, r) else None,
              "service": services.get(r.service_id, ""),
              "agency": agencies.get(r.agency_organization_id, ""),
              "referred_by": cares.get(r.care_organization_id, ""),

@@ -39,7 +39,7 @@ def index():
                                client=request.args.get("client") or None)
     # The client filter is a list of the organization's clients by id: a name typed into
     # the address bar would put client data in URLs and logs.
-    their_clients = [] if g.user.role == "agency" else clients_of(g.user)
+    their_clients = clients_of(g.user) if policy.can_list_clients(g.user) else []
     return render_template("referrals/index.html", rows=operations.list_rows(g.user, found),
                            needs=load_needs(), args=request.args, statuses=states.STATUSES,
                            labels=states.LABELS, reasons=states.REASONS, form=ConfirmForm(),
@@ -159,8 +159,7 @@ def note(referral_id: str):
 def handout(referral_id: str):
     """A one-page hand-out for the client: where to go, when, what to bring."""
     referral = operations.get_referral(g.user, referral_id)
-    if operations.side_of(g.user, referral) != states.REFERRER and g.user.role != "admin":
-        raise Forbidden("The hand-out is printed by the referring organization.")
+    policy.require_handout(g.user, referral)
     service = db.session.get(dm.Service, referral.service_id)
     return render_template("referrals/handout.html", service=service, referral=referral,
                            week=present.week_hours(service),
@@ -168,11 +167,9 @@ def handout(referral_id: str):
 
 
 def _report():
-    scope: dict = {}
-    if g.user.role == "coordinator":
-        scope["care_organization_id"] = g.user.care_organization_id
-    elif g.user.role == "agency":
-        scope["agency_organization_id"] = g.user.organization_id
+    scope = policy.referral_scope(g.user)
+    if scope is None:
+        raise Forbidden("Your role does not allow this.")
     text = (request.args.get("since") or "").strip()
     try:
         since = date.fromisoformat(text) if text else None

@@ -146,12 +146,11 @@ def read_organization(organization_id: str):
     if org is not None:
         return fhir_json(referral.organization(org, True))
     care = db.session.get(CareOrganization, organization_id)
-    allowed = care is not None and (
-        policy.can_see_care_record(g.user, care.id)
-        or (g.user.role == "agency" and db.session.query(Referral.id).filter(
+    allowed = care is not None and policy.can_see_care_organization(
+        g.user, care.id, lambda agency_id: db.session.query(Referral.id).filter(
             Referral.care_organization_id == care.id,
-            Referral.agency_organization_id == g.user.organization_id,
-            Referral.status != "draft").first() is not None))
+            Referral.agency_organization_id == agency_id,
+            Referral.requested_at.is_not(None)).first())
     if not allowed:
         raise NotFound(f"No Organization/{organization_id}.")
     return fhir_json(referral.organization(care, False))

@@ -17,8 +17,10 @@ from sqlalchemy import func, select
 
 from resdir import params
 from resdir.audit.operations import record_now
+from resdir.auth import policy
 from resdir.errors import BadParameter
 from resdir.extensions import db
+from resdir.referrals import operations
 from resdir.referrals.models import Referral
 from resdir.referrals.states import STATUSES
 
@@ -88,15 +90,7 @@ def _int(args, name: str, default: int, low: int, high: int) -> int:
 
 def visible_query(user):
     """The referrals `user` may see (resdir.auth.policy's rules, as a query)."""
-    query = select(Referral)
-    if user.role == "coordinator":
-        return query.where(Referral.care_organization_id == user.care_organization_id)
-    if user.role == "agency":  # agencies never see drafts: nothing was sent to them yet
-        return query.where(Referral.agency_organization_id == user.organization_id,
-                           Referral.status != "draft")
-    if user.role == "admin":
-        return query
-    return None
+    return operations.scoped(select(Referral), policy.referral_scope(user))
 
 
 def search(user, args) -> tuple[list[Referral], int, dict, int, int]:
