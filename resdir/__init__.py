@@ -35,14 +35,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     # The features (and versioning, which reads their models) are imported here, not at the
     # top: each of them imports this package first, so a top-level import would be a cycle.
-    from resdir import versioning
+    from resdir import versioning  # noqa: PLC0415
 
     versioning.install()  # a change to any row of a listing, client or referral bumps its version
     with app.app_context():
         _tune_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "resdir" / "migrations"))
 
-    from resdir import (
+    from resdir import (  # noqa: PLC0415
         agencies,
         auth,
         categorize,
@@ -55,7 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         referrals,
         values,
     )
-    from resdir.cli import register_cli
+    from resdir.cli import register_cli  # noqa: PLC0415
 
     auth.init_app(app)
     directory.init_app(app)

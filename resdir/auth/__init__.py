@@ -12,7 +12,7 @@ from resdir.extensions import csrf, limiter
 def init_app(app: Flask) -> None:
     # Pages and APIs load when the app is built, not with the package: models import the
     # package (Alembic, other features' models) and must not pull in every feature's views.
-    from resdir.auth import admin, api, headers, sessions, throttle, views
+    from resdir.auth import admin, api, headers, sessions, throttle, views  # noqa: PLC0415
 
     assert throttle.DatabaseStorage  # registers the database:// scheme before init_app
 

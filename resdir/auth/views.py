@@ -92,10 +92,7 @@ def second_factor():
         return redirect(url_for("auth.login"))
     form = CodeForm()
     enrolling = not user.totp_secret
-    if enrolling:
-        secret = session.setdefault("totp_enrol", pyotp.random_base32())
-    else:
-        secret = None
+    secret = session.setdefault("totp_enrol", pyotp.random_base32()) if enrolling else None
     if form.validate_on_submit():
         if operations.pass_second_factor(user, form.code.data, secret=secret):
             session.pop("totp_enrol", None)

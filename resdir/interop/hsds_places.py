@@ -27,7 +27,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from resdir.directory import models as m
 from resdir.extensions import db
 from resdir.geo import Place, UnknownZip, bounding_box, distance_mi, distances_mi, lookup_zip
-from resdir.matching import eligibility
+from resdir.matching import areas
 from resdir.matching.facts import parse_facts
 
 SAL, L, S, A = m.ServiceAtLocation, m.Location, m.Service, m.ServiceArea
@@ -172,7 +172,7 @@ def _passing_services(place: Place) -> set[str]:
     passing: set[str] = set()
     for area in db.session.execute(select(*columns).where(_could_include(place, facts))):
         if area.service_id not in passing and (
-                eligibility.area_result(area, facts) != eligibility.FAIL):
+                areas.area_result(area, facts) != areas.FAIL):
             passing.add(area.service_id)
     return passing
 
@@ -184,7 +184,7 @@ def _could_include(place: Place, facts) -> object:
         A.center_latitude.is_(None), A.center_longitude.is_(None), A.radius_mi.is_(None),
         A.radius_mi <= 0, band <= A.radius_mi + 1))
     if facts.county:
-        word = max(re.findall(r"[a-z0-9]+", eligibility.county_key(facts.county)) or [""],
+        word = max(re.findall(r"[a-z0-9]+", areas.county_key(facts.county)) or [""],
                    key=len)
         county = and_(A.kind == "county", func.lower(A.extent).like(f"%{word}%"))
     else:

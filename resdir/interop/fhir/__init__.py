@@ -10,7 +10,7 @@ from resdir import errors
 def init_app(app: Flask) -> None:
     # Pages and APIs load when the app is built, not with the package: models import the
     # package (Alembic, other features' models) and must not pull in every feature's views.
-    from resdir.interop.fhir import outcome, routes
+    from resdir.interop.fhir import outcome, routes  # noqa: PLC0415
 
     app.register_blueprint(routes.bp)
     errors.PREFIX_RENDERERS["/fhir"] = outcome.render

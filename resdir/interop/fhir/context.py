@@ -64,10 +64,10 @@ def load(referral: Referral, user) -> Context:
         procedures=list(db.session.scalars(
             select(ReferralProcedure).where(ReferralProcedure.referral_id == referral.id)
             .order_by(ReferralProcedure.created_at, ReferralProcedure.id))),
-        notes=[e for e in db.session.scalars(
+        notes=list(db.session.scalars(
             select(ReferralEvent).where(ReferralEvent.referral_id == referral.id,
                                         ReferralEvent.to_status.is_(None),
                                         ReferralEvent.note.is_not(None))
-            .order_by(ReferralEvent.id))],
+            .order_by(ReferralEvent.id))),
         business_status=state.business_status if state else None,
     )

@@ -72,10 +72,10 @@ def _last_updated(values: list[str]) -> list:
 
 def _ids(raw: str, kind: str | None, name: str) -> list[str]:
     out = []
-    for part in raw.split(","):
-        part = part.strip()
+    for given in raw.split(","):
+        part = given.strip()
         if kind and part.startswith(kind + "/"):
-            part = part[len(kind) + 1:]
+            part = part.removeprefix(kind + "/")
         elif "/" in part:
             raise BadParameter(f"{name} must be {kind}/<id> or an id.", name)
         if part:

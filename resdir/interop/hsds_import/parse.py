@@ -74,7 +74,7 @@ def parse_days(raw: str) -> list[int] | None:
             return None
         if len(found) == 2:
             a, b = found
-            days.extend(range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)])
+            days.extend(range(a, b + 1) if a <= b else [*range(a, 7), *range(b + 1)])
         else:
             days.append(found[0])
     return sorted(set(days)) or None
