@@ -1,7 +1,7 @@
 """Places and distances: the offline ZIP gazetteer, geopy geocoders, distances.
 
-This is the only module that imports geopy or zipcodes. The gazetteer comes from the
-`zipcodes` package (42,789 US ZIPs bundled; nothing downloaded at run time). An online
+This is the only module that imports geopy. The ZIP gazetteer is the `zipcodes` package's
+data kept as compact arrays (resdir/gazetteer.py; nothing downloaded at run time). An online
 geocoder (any geopy geocoder by name) is used only when configured, for street addresses.
 """
 
@@ -9,25 +9,18 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 from geopy.distance import great_circle
 
+from resdir import gazetteer
+from resdir.gazetteer import Place
+
 ZIP_RE = re.compile(r"^\s*(\d{5})(?:-?\d{4})?\s*$")
 EARTH_RADIUS_MI = 3958.7613
-
-
-@dataclass(frozen=True)
-class Place:
-    zip: str
-    latitude: float
-    longitude: float
-    city: str
-    county: str
-    state: str
-    timezone: str | None
+__all__ = ["Place", "UnknownZip", "bounding_box", "distance_mi", "distances_mi", "geocode",
+           "lookup_zip", "normalize_zip"]
 
 
 class UnknownZip(ValueError):
@@ -40,34 +33,12 @@ def normalize_zip(text: str) -> str | None:
     return match.group(1) if match else None
 
 
-@lru_cache(maxsize=1)
-def _gazetteer() -> dict[str, Place]:
-    import zipcodes  # noqa: PLC0415  (read on first use)
-
-    places = {}
-    for row in zipcodes.list_all():
-        if not row.get("lat") or not row.get("long"):
-            continue
-        if float(row["lat"]) == 0.0 and float(row["long"]) == 0.0:
-            continue  # APO/FPO and other ZIPs without a place are stored at (0, 0): unknown
-        places[row["zip_code"]] = Place(
-            zip=row["zip_code"],
-            latitude=float(row["lat"]),
-            longitude=float(row["long"]),
-            city=row.get("city") or "",
-            county=row.get("county") or "",
-            state=row.get("state") or "",
-            timezone=row.get("timezone") or None,
-        )
-    return places
-
-
 def lookup_zip(text: str) -> Place:
     """Return the place of a ZIP code, or raise UnknownZip saying why."""
     code = normalize_zip(text)
     if code is None:
         raise UnknownZip(f"{text!r} is not a 5-digit ZIP code")
-    place = _gazetteer().get(code)
+    place = gazetteer.load().get(code)
     if place is None:
         raise UnknownZip(f"ZIP code {code} is not in the gazetteer (or has no known place, "
                          "as military APO/FPO ZIPs)")
@@ -119,7 +90,7 @@ def geocode(address: str, geocoder: str = "gazetteer", user_agent: str = "resdir
         match = re.search(r"\b(\d{5})(?:-\d{4})?\b\s*$", address.strip())
         if not match:
             return None
-        place = _gazetteer().get(match.group(1))
+        place = gazetteer.load().get(match.group(1))
         return (place.latitude, place.longitude) if place else None
     located = _online_geocoder(geocoder, user_agent)(address)
     return (located.latitude, located.longitude) if located else None

@@ -36,6 +36,7 @@ AGENCY_A_PAGE = _signed_in(401, 403, agency_a=200, agency_b=404, admin=200)
 # A referral from care organization A to the pantry (agency A).
 BOTH_SIDES = _signed_in(401, 404, coord_a=200, agency_a=200, admin=200)
 BOTH_SIDES_WRITE = _signed_in(401, 404, coord_a=303, agency_a=303, admin=303)
+COORDINATORS = _signed_in(401, 403, coord_a=200, coord_b=200)
 
 # (method, rule) -> (how to call it, expected status per role)
 MATRIX = {
@@ -73,6 +74,21 @@ MATRIX = {
     ("POST", "/admin/users/<user_id>/role"): (
         "page", "/admin/users/{target}/role", _signed_in(401, 403, admin=302)),
     ("GET", "/admin/audit"): ("page", "/admin/audit", ADMIN_ONLY),
+    # The admin directory: every organization and program, merges of duplicates.
+    ("GET", "/admin/directory/"): ("page", "/admin/directory/?q=pantry", ADMIN_ONLY),
+    ("GET", "/admin/directory/programs"): ("page", "/admin/directory/programs?q=food",
+                                           ADMIN_ONLY),
+    ("POST", "/admin/directory/organizations"): ("page", "/admin/directory/organizations",
+                                                 _signed_in(401, 403, admin=303)),
+    ("GET", "/admin/directory/organizations/<organization_id>"): (
+        "page", "/admin/directory/organizations/{pantry_org}", ADMIN_ONLY),
+    ("POST", "/admin/directory/organizations/<organization_id>/people"): (
+        "page", "/admin/directory/organizations/{counseling_org}/people",
+        _signed_in(401, 403, admin=303)),
+    # Without confirm=yes a merge only shows what would move.
+    ("POST", "/admin/directory/organizations/<organization_id>/merge"): (
+        "page", "/admin/directory/organizations/{pantry_org}/merge",
+        _signed_in(401, 403, admin=200)),
     ("GET", "/admin/audit.csv"): ("page", "/admin/audit.csv", ADMIN_ONLY),
     ("GET", "/clients"): ("page", "/clients", _signed_in(401, 200, agency_a=403, agency_b=403)),
     ("GET", "/clients/new"): ("page", "/clients/new", _signed_in(401, 200, agency_a=403,
@@ -117,6 +133,16 @@ MATRIX = {
                                                 {**BOTH_SIDES_WRITE}),
     ("GET", "/referrals/<referral_id>/handout"): ("page", "/referrals/{referral}/handout",
                                                   {**BOTH_SIDES, "agency_a": 403}),
+    # Picked programs: a coordinator's own list in their browser session.
+    ("GET", "/picks"): ("page", "/picks", COORDINATORS),
+    ("POST", "/picks"): ("page", "/picks", {**COORDINATORS, "coord_a": 303, "coord_b": 303}),
+    ("POST", "/picks/clear"): ("page", "/picks/clear",
+                               {**COORDINATORS, "coord_a": 303, "coord_b": 303}),
+    ("POST", "/picks/refer"): ("page", "/picks/refer",
+                               {**COORDINATORS, "coord_a": 303, "coord_b": 404}),
+    ("GET", "/picks/handout"): ("page", "/picks/handout", COORDINATORS),
+    ("POST", "/picks/handout/email"): ("page", "/picks/handout/email",
+                                       {**COORDINATORS, "coord_a": 303, "coord_b": 404}),
     ("POST", "/api/v1/referrals"): ("api", "/api/v1/referrals",
                                     _signed_in(401, 403, coord_a=201, coord_b=404)),
     ("GET", "/api/v1/referrals"): ("api", "/api/v1/referrals", _signed_in(401, 200)),
@@ -233,7 +259,8 @@ def world(app, people, csrf_token):
             "consent": {"given": True, "method": "verbal", "scope": "name and need"}})
         ids = {"target": target.id, "pantry": pantry, "counseling": counseling,
                "client_a": client_a.id, "care_a": people.care["coord_a"],
-               "referral": referral.id, "consent": referral.consent.id}
+               "referral": referral.id, "consent": referral.consent.id,
+               "pantry_org": people.pantry_org, "counseling_org": people.counseling_org}
     clients = {"anon": app.test_client()}
     for role in ROLES[1:]:
         clients[role] = people.login(app.test_client(), role)
@@ -283,6 +310,12 @@ def _json(method, rule, app, ids):
 
 
 def _form(method, rule, csrf, app, ids):
+    if rule == "/admin/directory/organizations":
+        return {"name": f"New Agency {next(_emails)}", "csrf_token": csrf}
+    if rule.endswith("/people"):
+        return {"email": "staff@counseling.example", "csrf_token": csrf}
+    if rule.endswith("/merge"):
+        return {"duplicate": "Three Rivers Counseling Collective", "csrf_token": csrf}
     if rule == "/login":
         return {"email": f"nobody{next(_emails)}@x.example", "password": "wrong-password",
                 "csrf_token": csrf}
@@ -314,6 +347,10 @@ def _form(method, rule, csrf, app, ids):
         with app.app_context():
             version = db.session.get(Referral, ids["referral"]).version
         return {"status": "completed", "version": version, "csrf_token": csrf}
+    if rule == "/picks":
+        return {"service_id": ids["pantry"], "csrf_token": csrf}
+    if rule in ("/picks/refer", "/picks/handout/email"):
+        return {"client_id": ids["client_a"], "need": "food-insecurity", "csrf_token": csrf}
     if rule.endswith("/notes"):
         return {"note": "Left a message", "csrf_token": csrf}
     if rule.endswith("/edit"):

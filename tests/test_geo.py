@@ -56,3 +56,42 @@ def test_gazetteer_agrees_with_census_centroids_in_the_seed_region():
         if d > 5:
             far.append((row["geoid"], round(d, 1)))
     assert len(far) / len(rows) < 0.1, far
+
+
+def test_gazetteer_file_holds_what_zipcodes_gives():
+    """resdir/zips.tsv.gz is the zipcodes package's data (rewrite it after an upgrade:
+    python -m resdir.gazetteer)."""
+    from resdir import gazetteer
+
+    table = gazetteer.load()
+    rows = gazetteer.rows_from_zipcodes()
+    assert len(table) == len(rows) > 40000
+    for row in rows[::97]:
+        place = table.get(row[0])
+        assert (place.zip, place.latitude, place.longitude, place.city, place.county,
+                place.state, place.timezone or "") == (
+            row[0], float(row[1]), float(row[2]), *row[3:])
+
+
+GAZETTEER_MEMORY = """
+import gc
+def rss():
+    return int(open("/proc/self/statm").read().split()[1]) * 4096 / 1e6
+from resdir import geo
+before, objects = rss(), len(gc.get_objects())
+geo.lookup_zip("15213")
+print(rss() - before, len(gc.get_objects()) - objects)
+"""
+
+
+def test_gazetteer_is_compact_in_every_process():
+    """Issue 12: the ZIP gazetteer cost 147 MB and 214,000 objects (walked by every full
+    garbage collection) in every worker; compact arrays cost a few MB and no objects."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", GAZETTEER_MEMORY], check=True,
+                         capture_output=True, text=True).stdout.split()
+    grown_mb, new_objects = float(out[0]), int(out[1])
+    assert grown_mb < 25, grown_mb
+    assert new_objects < 1000, new_objects

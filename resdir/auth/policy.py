@@ -157,3 +157,8 @@ def can_see_care_organization(user, care_organization_id: str, sent_to_agency) -
     if can_see_care_record(user, care_organization_id):
         return True
     return is_agency_staff(user) and bool(sent_to_agency(user.organization_id))
+
+
+def require_curate_directory(user) -> None:
+    """The whole directory (every organization, merges, links of staff): admins only."""
+    require_admin(user)
