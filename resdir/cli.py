@@ -24,7 +24,7 @@ from resdir.interop import cli as interop_cli
 from resdir.interop.hsds_import import import_path
 from resdir.jobs.operations import holder_name, tick
 from resdir.matching.operations import ensure_crosswalk
-from resdir.referrals import operations as referrals
+from resdir.referrals import deadlines
 
 resdir_cli = AppGroup("resdir", help="Set up and look after the directory.")
 
@@ -192,7 +192,7 @@ def setup() -> None:
 @resdir_cli.command("send-reminders")
 def send_reminders() -> None:
     """E-mail agencies about overdue referrals (once per referral and day; cron-friendly)."""
-    click.echo(f"sent {referrals.send_reminders()} reminder(s)")
+    click.echo(f"sent {deadlines.send_reminders()} reminder(s)")
 
 
 @resdir_cli.command("send-verification-requests")

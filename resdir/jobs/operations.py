@@ -25,7 +25,7 @@ from resdir.agencies.operations import send_verification_requests
 from resdir.auth.throttle import prune
 from resdir.extensions import db
 from resdir.jobs.models import JobLease
-from resdir.referrals.operations import send_reminders
+from resdir.referrals.deadlines import send_reminders
 
 log = logging.getLogger(__name__)
 TABLE = JobLease.__table__

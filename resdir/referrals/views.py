@@ -18,6 +18,7 @@ from resdir.matching.needs import load_needs
 from resdir.matching.operations import clients_of
 from resdir.referrals import operations, reports, seen, states
 from resdir.referrals import picks as picks_module
+from resdir.referrals import present as shown_as
 from resdir.referrals.models import CONTACT
 
 bp = Blueprint("referrals", __name__)
@@ -42,7 +43,7 @@ def index():
     # The client filter is a list of the organization's clients by id: a name typed into
     # the address bar would put client data in URLs and logs.
     their_clients = clients_of(g.user) if policy.can_list_clients(g.user) else []
-    return render_template("referrals/index.html", rows=operations.list_rows(g.user, found),
+    return render_template("referrals/index.html", rows=shown_as.list_rows(g.user, found),
                            markers=seen.markers(g.user, [r.id for r in found]),
                            needs=load_needs(), args=request.args, statuses=states.STATUSES,
                            labels=states.LABELS, reasons=states.REASONS, form=ConfirmForm(),
@@ -69,7 +70,7 @@ def create():
 def show(referral_id: str):
     """One referral: where it stands, its timeline, and what this side may do next."""
     referral = operations.get_referral(g.user, referral_id)
-    shown = operations.referral_json(referral, g.user)
+    shown = shown_as.referral_json(referral, g.user)
     seen.mark_seen(g.user, referral.id)
     # A draft is sent by recording consent (its own form), not by picking a status.
     choices = [s for s in shown["next"] if not (s == "requested" and shown["status"] == "draft")]

@@ -6,13 +6,14 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from resdir.auth import policy
 from resdir.auth.models import CareOrganization, User
 from resdir.directory import models as dm
 from resdir.extensions import db
 from resdir.interop.fhir.models import ReferralProcedure, TaskState
 from resdir.interop.fhir.patient import AGENCY, CARE
 from resdir.matching.models import Client, Screening
-from resdir.referrals import operations, states
+from resdir.referrals import states
 from resdir.referrals.models import Referral, ReferralEvent
 
 
@@ -39,7 +40,7 @@ class Context:
 
 def reader_of(user, referral: Referral) -> str:
     """The agency side reads the minimum necessary; the referrer and admins read it all."""
-    return AGENCY if operations.side_of(user, referral) == states.AGENCY else CARE
+    return AGENCY if policy.referral_side(user, referral) == states.AGENCY else CARE
 
 
 def screening_for(client: Client, need: str) -> Screening | None:

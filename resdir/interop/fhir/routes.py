@@ -128,7 +128,7 @@ def read_patient(patient_id: str):
         return fhir_json(patient(person, CARE))
     held = [] if person is None else [
         r for r in db.session.query(Referral).filter_by(client_id=person.id)
-        if operations.can_see(g.user, r)]
+        if policy.can_see_referral(g.user, r)]
     if not held:
         raise NotFound(f"No Patient/{patient_id}.")
     record_now("client.read", "client", person.id, user=g.user)

@@ -17,6 +17,7 @@ change stale. A new businessStatus does make one.
 from __future__ import annotations
 
 from resdir.audit.operations import record
+from resdir.auth import policy
 from resdir.errors import BadParameter, Conflict, Forbidden
 from resdir.extensions import db
 from resdir.interop.fhir import context as contexts
@@ -72,7 +73,7 @@ def _check_move(referral, side, data) -> None:
 
 def apply(user, ctx: contexts.Context, body: dict, if_match: str | None) -> contexts.Context:
     referral = ctx.referral
-    side = operations.side_of(user, referral)
+    side = policy.referral_side(user, referral)
     if side is None:
         raise Forbidden("Only the referring organization or the receiving agency may update "
                         "this Task.", "Task")
