@@ -16,7 +16,7 @@ from resdir.extensions import db
 from resdir.matching.contact import METHODS
 from resdir.matching.needs import load_needs
 from resdir.matching.operations import clients_of
-from resdir.referrals import operations, reports, seen, states
+from resdir.referrals import operations, report_charts, reports, seen, states
 from resdir.referrals import picks as picks_module
 from resdir.referrals import present as shown_as
 from resdir.referrals.models import CONTACT
@@ -161,14 +161,15 @@ def _report():
         since = date.fromisoformat(text) if text else None
     except ValueError:
         raise BadParameter("since must be a date like 2026-01-01.", "since") from None
-    return reports, reports.summary(scope, since)
+    return reports.summary(scope, since)
 
 
 @bp.get("/reports/referrals")
 def report():
     """Referral outcomes: volumes, loop closure, response times, service gaps."""
-    reports, summary = _report()
-    charts = {name: reports.chart_data_uri(svg) for name, svg in reports.charts(summary).items()}
+    summary = _report()
+    charts = {name: report_charts.chart_data_uri(svg)
+              for name, svg in report_charts.charts(summary).items()}
     return render_template("referrals/report.html", report=summary, charts=charts,
                            args=request.args)
 
@@ -176,6 +177,6 @@ def report():
 @bp.get("/reports/referrals.csv")
 def report_csv():
     """The same report as CSV (cells cannot start a spreadsheet formula)."""
-    reports, summary = _report()
+    summary = _report()
     return Response(reports.to_csv(summary), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=referrals.csv"})
