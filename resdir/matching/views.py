@@ -10,7 +10,7 @@ from resdir.directory.cards import cards_for
 from resdir.directory.operations import categories
 from resdir.errors import BadParameter, Conflict
 from resdir.extensions import db
-from resdir.interop.hsds_import.parse import language_code
+from resdir.languages import language_code
 from resdir.matching import client_form, operations
 from resdir.matching.client_form import FACT_FLAGS, FACT_INPUTS
 from resdir.matching.contact import CONTACT_FIELDS, METHODS

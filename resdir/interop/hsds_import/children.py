@@ -16,9 +16,9 @@ from resdir.directory import models as m
 from resdir.geo import normalize_zip
 from resdir.interop.hsds_import import extensions, schedules
 from resdir.interop.hsds_import.clean import Cleaner, ids, unique
-from resdir.interop.hsds_import.parse import language_code
 from resdir.interop.hsds_import.plan import ADDR_LIMITS, Plan, SvcPlan, limit
 from resdir.interop.hsds_import.tables import Dataset, Rec
+from resdir.languages import language_code
 
 _COUNTRIES = {"us", "usa", "u.s.", "u.s.a.", "united states", "united states of america"}
 
