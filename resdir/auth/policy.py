@@ -116,8 +116,12 @@ def referral_side(user, referral) -> str | None:
 def can_see_referral(user, referral) -> bool:
     if can_see_care_record(user, referral.care_organization_id):
         return True
-    return referral.requested_at is not None and can_see_agency_record(
-        user, referral.agency_organization_id)
+    return was_sent(referral) and can_see_agency_record(user, referral.agency_organization_id)
+
+
+def was_sent(referral) -> bool:
+    """Sent to the agency: it left draft (requested_at is set) and is not a draft now."""
+    return referral.requested_at is not None and referral.status != "draft"
 
 
 def referral_scope(user) -> dict | None:

@@ -298,7 +298,7 @@ def scoped(query, scope: dict | None):
     for key, value in scope.items():
         query = query.where(getattr(Referral, key) == value)
     if policy.sent_only(scope):
-        query = query.where(Referral.requested_at.is_not(None))
+        query = query.where(Referral.requested_at.is_not(None), Referral.status != "draft")
     return query
 
 

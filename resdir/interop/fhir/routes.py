@@ -150,7 +150,7 @@ def read_organization(organization_id: str):
         g.user, care.id, lambda agency_id: db.session.query(Referral.id).filter(
             Referral.care_organization_id == care.id,
             Referral.agency_organization_id == agency_id,
-            Referral.requested_at.is_not(None)).first())
+            Referral.requested_at.is_not(None), Referral.status != "draft").first())
     if not allowed:
         raise NotFound(f"No Organization/{organization_id}.")
     return fhir_json(referral.organization(care, False))
