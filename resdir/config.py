@@ -159,6 +159,13 @@ SETTINGS: list[Setting] = [
         int,
     ),
     Setting(
+        "INDEX_REBUILD_BACKLOG",
+        5000,
+        "A node more than this many change-log rows behind rebuilds its index instead of "
+        "catching up row by row (slower per program than a rebuild); 0: never.",
+        int,
+    ),
+    Setting(
         "HEALTH_MAX_LAG_SECONDS",
         300,
         "`/healthz` answers 503 when the oldest change this node's index has not applied "

@@ -60,6 +60,9 @@ class SearchIndex:
 
     def _usable(self, name: str | None) -> bool:
         """An index of the current schema is in generation `name`."""
+        return _retried(lambda: self._usable_once(name))
+
+    def _usable_once(self, name: str | None) -> bool:
         if not name or not whoosh_index.exists_in(self.root / name):
             return False
         return frozenset(whoosh_index.open_dir(self.root / name).schema.names()) == (
@@ -99,8 +102,13 @@ class SearchIndex:
         return removed
 
     def _open(self):
+        return _retried(self._open_once)
+
+    def _open_once(self):
         name = self._live_name()
         if not self._usable(name):
+            if self._live_name() != name:  # swapped meanwhile: the old one is being removed
+                raise FileNotFoundError(name)
             if name and whoosh_index.exists_in(self.root / name):
                 log.error("search index %s has an older schema: starting an empty one; "
                           "rebuild it (resdir reindex)", name)
@@ -326,3 +334,21 @@ class SearchIndex:
             matched=matched_mode,
             terms=querytext.terms_of(ws),
         )
+
+
+OPEN_TRIES = 10
+
+
+def _retried(read):
+    """Run `read()` again when a file vanished under it: another process's commit replaces
+    the table-of-contents file (and a rebuild the generation folder) between Whoosh listing
+    the folder and opening what it found, so FileNotFoundError here means "read again",
+    not "broken" (it made a search a 500 and the sync thread log a traceback)."""
+    for attempt in range(OPEN_TRIES):
+        try:
+            return read()
+        except FileNotFoundError:
+            if attempt + 1 == OPEN_TRIES:
+                raise
+            time.sleep(0.005 * (attempt + 1))
+    return None
