@@ -47,10 +47,12 @@ chromium:
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check resdir tests bench wsgi.py
 
-## test: lint, then the whole suite on SQLite and again on a real PostgreSQL server
+## test: lint, then the whole suite on SQLite and again on a real PostgreSQL server, each
+## spread over the machine's cores (pytest-xdist; PYTEST_ARGS="-n 0" runs in one process)
+PYTEST_ARGS ?=
 test: $(VENV)/.test-installed $(FHIR_VENV)/.installed chromium lint
-	$(BIN)/python -m pytest -p no:cacheprovider
-	$(BIN)/python -m pytest -p no:cacheprovider --db=postgres
+	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -p no:cacheprovider --db=postgres $(PYTEST_ARGS)
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python bench/search.py

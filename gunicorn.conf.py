@@ -53,6 +53,20 @@ accesslog = "-"
 errorlog = "-"
 
 
+def pre_fork(server, worker):
+    """In the master, before each fork: load the read-only start-up data once (the ZIP
+    gazetteer), then freeze every object the app made so far. Frozen objects are never
+    examined by the garbage collector, so a worker's collections neither take time over
+    them nor write to their pages (which would copy the master's memory into every
+    worker). Index files are not opened here: a forked file offset would be shared."""
+    import gc
+
+    from resdir import gazetteer
+
+    gazetteer.load()
+    gc.freeze()
+
+
 def post_fork(server, worker):
     """Each worker opens its own database connections (sockets must never be shared
     across a fork)."""
@@ -66,7 +80,10 @@ def post_fork(server, worker):
 def post_worker_init(worker):
     """Start the worker's index sync thread now (it catches up at once), not at its first
     request."""
+    import gc
+
     from resdir.directory import indexing
     from wsgi import app
 
     indexing.start_sync(app)
+    gc.freeze()  # the worker's own start-up objects, likewise (see pre_fork)

@@ -459,6 +459,45 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
+def rss_now_mb() -> float:
+    """This process's resident memory now (VmRSS): what a serving worker holds."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def timed_requests(client, queries: list[dict], runs: int = 2):
+    """Each query through GET /api/v1/search, `runs` times; wall and CPU seconds of each
+    request of the last run (CPU time is what the figures rest on when the machine is
+    shared), the first run's wall times, and the last run's bodies."""
+    first: list[float] = []
+    for run in range(runs):
+        wall, cpu, bodies = [], [], []
+        for q in queries:
+            t0, c0 = time.perf_counter(), time.process_time()
+            response = client.get("/api/v1/search", query_string=q)
+            wall.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
+            if response.status_code != 200:
+                raise SystemExit(f"{q}: HTTP {response.status_code} {response.get_data()!r}")
+            bodies.append(response.get_json())
+        if run == 0:
+            first = wall
+    return wall, cpu, first, bodies
+
+
+def serve_reference(workdir: Path, queries: list[dict]) -> dict:
+    """Child process: the queries through bench/fts_reference.py (Flask over FTS5 on the
+    same database, the same JSON), as serve_resdir sends them to resdir."""
+    import fts_reference
+
+    app = fts_reference.create(str(workdir / DB_NAME))
+    wall, cpu, _, _ = timed_requests(app.test_client(), queries)
+    return {"latency": percentiles(wall), "cpu": percentiles(cpu), "rss_mb": peak_rss_mb(),
+            "rss_now_mb": rss_now_mb()}
+
+
 def serve_resdir(workdir: Path, queries: list[dict]) -> dict:
     """Child process: the queries through GET /api/v1/search, twice; the second run timed."""
     from resdir.directory import indexing, searching
@@ -466,33 +505,24 @@ def serve_resdir(workdir: Path, queries: list[dict]) -> dict:
 
     app = make_app(workdir)
     engine_times: list[float] = []
+    engine_cpu: list[float] = []
     real_search = SearchIndex.search
 
     def timed_search(self, req):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         try:
             return real_search(self, req)
         finally:
             engine_times.append(time.perf_counter() - t0)
+            engine_cpu.append(time.process_time() - c0)
 
     SearchIndex.search = timed_search
-    client = app.test_client()
-    answers: list[dict] = []
-    runs = []
-    for _ in range(2):
-        times, answers = [], []
-        engine_times.clear()
-        runs.append(times)
-        for q in queries:
-            t0 = time.perf_counter()
-            response = client.get("/api/v1/search", query_string=q)
-            times.append(time.perf_counter() - t0)
-            if response.status_code != 200:
-                raise SystemExit(f"{q}: HTTP {response.status_code} {response.get_data()!r}")
-            body = response.get_json()
-            answers.append({"ids": [r["id"] for r in body["results"]], "total": body["total"],
-                            "matched": body["matched"], "corrected": body["corrected"]})
-    rss = peak_rss_mb()
+    times, cpu, first, bodies = timed_requests(app.test_client(), queries)
+    engine_times[:] = engine_times[len(queries):]
+    engine_cpu[:] = engine_cpu[len(queries):]
+    answers = [{"ids": [r["id"] for r in body["results"]], "total": body["total"],
+                "matched": body["matched"], "corrected": body["corrected"]} for body in bodies]
+    rss, rss_now = peak_rss_mb(), rss_now_mb()
     SearchIndex.search = real_search
     # Untimed: every eligible id (the engine itself, past the API's page-size limit).
     from werkzeug.datastructures import MultiDict
@@ -503,8 +533,9 @@ def serve_resdir(workdir: Path, queries: list[dict]) -> dict:
             parsed.request.per_page = 10**9
             result = indexing.search_index().search(parsed.request)
             answer["eligible"] = [h.id for h in result.hits]
-    return {"latency": percentiles(times), "cold": percentiles(runs[0]),
-            "engine": percentiles(engine_times), "rss_mb": rss, "answers": answers}
+    return {"latency": percentiles(times), "cold": percentiles(first), "cpu": percentiles(cpu),
+            "engine": percentiles(engine_times), "engine_cpu": percentiles(engine_cpu),
+            "rss_mb": rss, "rss_now_mb": rss_now, "answers": answers}
 
 
 FTS_SQL = """
@@ -685,16 +716,31 @@ def benchmark(args) -> None:
         [dict(q, lat=points[q["zip"]][0], lon=points[q["zip"]][1]) for q in queries]
     ))
     ours = run_child("serve-queries", workdir)
+    api = run_child("serve-reference", workdir)
     ref = run_child("serve-fts", workdir)
     agree = agreement(directory, queries, ours, ref)
 
-    rows = [("engine", "N", "build s", "index MB", "peak RSS MB", "p50 ms", "p95 ms")]
-    for label, b, r in (("resdir/Whoosh (API)", built, ours), ("SQLite FTS5", fts, ref)):
-        rows.append((label, f"{args.n:,}", f"{b['build_s']:.1f}", f"{b['index_mb']:.1f}",
-                     f"{r['rss_mb']:.0f}", f"{r['latency']['p50_ms']:.1f}",
-                     f"{r['latency']['p95_ms']:.1f}"))
+    rows = [("engine", "N", "build s", "index MB", "peak RSS MB", "RSS MB", "p50 ms",
+             "p95 ms", "CPU p50 ms", "CPU p95 ms")]
+    for label, b, r in (("resdir API (Whoosh)", built, ours),
+                        ("FTS5 reference API (bench/fts_reference.py)", {}, api),
+                        ("SQLite FTS5 query only", fts, ref)):
+        cpu = r.get("cpu")
+        rows.append((label, f"{args.n:,}", f"{b['build_s']:.1f}" if b else "-",
+                     f"{b['index_mb']:.1f}" if b else "-", f"{r['rss_mb']:.0f}",
+                     f"{r['rss_now_mb']:.0f}" if "rss_now_mb" in r else "-",
+                     f"{r['latency']['p50_ms']:.1f}", f"{r['latency']['p95_ms']:.1f}",
+                     f"{cpu['p50_ms']:.1f}" if cpu else "-",
+                     f"{cpu['p95_ms']:.1f}" if cpu else "-"))
+    e = ours["engine_cpu"]
+    rows.append(("resdir engine only (SearchIndex.search)", f"{args.n:,}", "-", "-", "-", "-",
+                 f"{ours['engine']['p50_ms']:.1f}", f"{ours['engine']['p95_ms']:.1f}",
+                 f"{e['p50_ms']:.1f}", f"{e['p95_ms']:.1f}"))
     print()
     print(_table(rows))
+    print(f"API p95 / engine p95 (CPU): {ours['cpu']['p95_ms'] / e['p95_ms']:.2f} (target <= 2);"
+          f" resdir API p95 / reference API p95 (CPU): "
+          f"{ours['cpu']['p95_ms'] / api['cpu']['p95_ms']:.2f}  (load {_load()})")
     e = ours["engine"]
     c = ours["cold"]
     print(f"\nresdir engine only (SearchIndex.search): p50 {e['p50_ms']:.1f} ms, "
@@ -738,6 +784,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="reuse the workdir's database when it has the same N and seed")
     parser.add_argument("--serve-queries", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--serve-fts", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-reference", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--build-index", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.build_index:
@@ -750,12 +797,14 @@ def main(argv: list[str] | None = None) -> None:
         )
         (workdir / "build-index.json").write_text(json.dumps(result))
         return
-    if args.serve_queries or args.serve_fts:
+    if args.serve_queries or args.serve_fts or args.serve_reference:
         workdir = Path(args.workdir)
-        name = "queries.json" if args.serve_queries else "fts-queries.json"
+        name = "fts-queries.json" if args.serve_fts else "queries.json"
         queries = json.loads((workdir / name).read_text())
-        mode = "serve-queries" if args.serve_queries else "serve-fts"
-        result = (serve_resdir if args.serve_queries else serve_fts)(workdir, queries)
+        mode, serve = (("serve-queries", serve_resdir) if args.serve_queries else
+                       ("serve-fts", serve_fts) if args.serve_fts else
+                       ("serve-reference", serve_reference))
+        result = serve(workdir, queries)
         (workdir / f"{mode}.json").write_text(json.dumps(result))
         return
     benchmark(args)

@@ -44,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         agencies,
         auth,
         categorize,
+        curation,
         directory,
         errors,
         health,
@@ -57,6 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     directory.init_app(app)
     agencies.init_app(app)
+    curation.init_app(app)
     matching.init_app(app)
     categorize.init_app(app)
     referrals.init_app(app)

@@ -74,6 +74,19 @@ SETTINGS: list[Setting] = [
         "Time zone of programs whose location has no known time zone.",
     ),
     Setting("BASE_URL", "http://127.0.0.1:5000", "Public address of the app, used in links."),
+    Setting(
+        "PASSWORD_HASH_TIME_COST",
+        3,
+        "argon2id passes per password hash (argon2-cffi's default; raise it on fast hardware, "
+        "stored hashes keep their own cost).",
+        int,
+    ),
+    Setting(
+        "PASSWORD_HASH_MEMORY_KIB",
+        65536,
+        "argon2id memory per password hash, in KiB (64 MiB, argon2-cffi's default).",
+        int,
+    ),
     Setting("SESSION_IDLE_MINUTES", 15, "A browser session ends after this long unused.", int),
     Setting("SESSION_MAX_HOURS", 12, "A browser session ends this long after sign-in.", int),
     Setting("SETUP_LINK_HOURS", 72, "A one-time set-password link works this long.", int),
@@ -164,6 +177,17 @@ SETTINGS: list[Setting] = [
         "A node more than this many change-log rows behind rebuilds its index instead of "
         "catching up row by row (slower per program than a rebuild); 0: never.",
         int,
+    ),
+    Setting(
+        "MAP_TILE_URL",
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "Map tiles beside search results (Leaflet URL template; its origin is allowed in "
+        "the page's Content-Security-Policy). Results work without tiles.",
+    ),
+    Setting(
+        "MAP_ATTRIBUTION",
+        "© OpenStreetMap contributors",
+        "Credit shown on the map for the tiles (the tile provider's licence requires one).",
     ),
     Setting(
         "HEALTH_MAX_LAG_SECONDS",

@@ -7,6 +7,7 @@ session (each test gets its own database, copied from a migrated template).
 from __future__ import annotations
 
 import itertools
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -63,37 +64,82 @@ def _migrate(app) -> None:
         db.engine.dispose()
 
 
-@pytest.fixture
-def database_url(tmp_path, pg_server):
+@pytest.fixture(scope="session")
+def sqlite_template(request, tmp_path_factory):
+    """One migrated SQLite file per session: each test starts from a copy of it, the way the
+    PostgreSQL tests start from a template database (running every migration per test cost
+    about a second each)."""
+    if request.config.getoption("--db") != "sqlite":
+        return None
+    path = tmp_path_factory.mktemp("template") / "resdir.sqlite3"
+    _migrate(create_app({"RESDIR_DATABASE_URL": f"sqlite:///{path}", "TESTING": True,
+                         "RESDIR_INDEX_DIR": str(tmp_path_factory.mktemp("unused-index"))}))
+    return path
+
+
+def _fresh_database(folder: Path, pg_server, sqlite_template) -> str:
+    """The URL of a fresh, migrated database (a copy of the session's template)."""
     if pg_server is None:
-        return f"sqlite:///{tmp_path / 'resdir.sqlite3'}", True
+        path = folder / "resdir.sqlite3"
+        shutil.copyfile(sqlite_template, path)
+        return f"sqlite:///{path}"
     name = f"resdir_test_{next(_counter)}"
     pg_server.execute(f"CREATE DATABASE {name} TEMPLATE resdir_template")
-    return pg_server.url(name), False
+    return pg_server.url(name)
 
 
 @pytest.fixture
-def app(tmp_path, database_url):
-    url, needs_migration = database_url
+def database_url(tmp_path, pg_server, sqlite_template):
+    """The URL of a fresh, migrated database for one test."""
+    return _fresh_database(tmp_path, pg_server, sqlite_template)
+
+
+def _test_app(folder: Path, database_url: str):
+    """The app as the tests run it, on that database with its index in `folder`."""
     app = create_app({
         "TESTING": True,
-        "RESDIR_DATABASE_URL": url,
-        "RESDIR_INDEX_DIR": str(tmp_path / "index"),
+        "RESDIR_DATABASE_URL": database_url,
+        "RESDIR_INDEX_DIR": str(folder / "index"),
         "RESDIR_SECRET_KEY": "test-secret",
         "RESDIR_MAIL_ENABLED": False,  # the `mailbox` fixture turns mail on, to a real server
         "RESDIR_INDEX_POLL_SECONDS": 0,  # no background sync: tests apply the log themselves
+        # Map tiles from a closed loopback port: browser tests never reach the internet,
+        # and the results must work without tiles.
+        "RESDIR_MAP_TILE_URL": "http://127.0.0.1:9/tiles/{z}/{x}/{y}.png",
+        # Real argon2id at its cheapest: a production hash costs ~0.3 s of CPU, and the
+        # suite signs people in thousands of times.
+        "RESDIR_PASSWORD_HASH_TIME_COST": 1,
+        "RESDIR_PASSWORD_HASH_MEMORY_KIB": 64,
     })
     with app.app_context():
-        if needs_migration:
-            upgrade(directory=app.extensions["migrate"].directory)
         operations.ensure_categories()
         ensure_crosswalk()
         db.session.commit()
-    yield app
+    return app
+
+
+def _close(app) -> None:
     with app.app_context():
         indexing.search_index().close()
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(tmp_path, database_url):
+    app = _test_app(tmp_path, database_url)
+    yield app
+    _close(app)
+
+
+@pytest.fixture(scope="module")
+def module_app(tmp_path_factory, pg_server, sqlite_template):
+    """An app shared by one test module, for data too costly to build per test (10,000
+    programs); its tests must leave the data as they found it."""
+    folder = tmp_path_factory.mktemp("module")
+    app = _test_app(folder, _fresh_database(folder, pg_server, sqlite_template))
+    yield app
+    _close(app)
 
 
 @pytest.fixture

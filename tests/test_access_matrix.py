@@ -73,6 +73,21 @@ MATRIX = {
     ("POST", "/admin/users/<user_id>/role"): (
         "page", "/admin/users/{target}/role", _signed_in(401, 403, admin=302)),
     ("GET", "/admin/audit"): ("page", "/admin/audit", ADMIN_ONLY),
+    # The admin directory: every organization and program, merges of duplicates.
+    ("GET", "/admin/directory/"): ("page", "/admin/directory/?q=pantry", ADMIN_ONLY),
+    ("GET", "/admin/directory/programs"): ("page", "/admin/directory/programs?q=food",
+                                           ADMIN_ONLY),
+    ("POST", "/admin/directory/organizations"): ("page", "/admin/directory/organizations",
+                                                 _signed_in(401, 403, admin=303)),
+    ("GET", "/admin/directory/organizations/<organization_id>"): (
+        "page", "/admin/directory/organizations/{pantry_org}", ADMIN_ONLY),
+    ("POST", "/admin/directory/organizations/<organization_id>/people"): (
+        "page", "/admin/directory/organizations/{counseling_org}/people",
+        _signed_in(401, 403, admin=303)),
+    # Without confirm=yes a merge only shows what would move.
+    ("POST", "/admin/directory/organizations/<organization_id>/merge"): (
+        "page", "/admin/directory/organizations/{pantry_org}/merge",
+        _signed_in(401, 403, admin=200)),
     ("GET", "/admin/audit.csv"): ("page", "/admin/audit.csv", ADMIN_ONLY),
     ("GET", "/clients"): ("page", "/clients", _signed_in(401, 200, agency_a=403, agency_b=403)),
     ("GET", "/clients/new"): ("page", "/clients/new", _signed_in(401, 200, agency_a=403,
@@ -233,7 +248,8 @@ def world(app, people, csrf_token):
             "consent": {"given": True, "method": "verbal", "scope": "name and need"}})
         ids = {"target": target.id, "pantry": pantry, "counseling": counseling,
                "client_a": client_a.id, "care_a": people.care["coord_a"],
-               "referral": referral.id, "consent": referral.consent.id}
+               "referral": referral.id, "consent": referral.consent.id,
+               "pantry_org": people.pantry_org, "counseling_org": people.counseling_org}
     clients = {"anon": app.test_client()}
     for role in ROLES[1:]:
         clients[role] = people.login(app.test_client(), role)
@@ -283,6 +299,12 @@ def _json(method, rule, app, ids):
 
 
 def _form(method, rule, csrf, app, ids):
+    if rule == "/admin/directory/organizations":
+        return {"name": f"New Agency {next(_emails)}", "csrf_token": csrf}
+    if rule.endswith("/people"):
+        return {"email": "staff@counseling.example", "csrf_token": csrf}
+    if rule.endswith("/merge"):
+        return {"duplicate": "Three Rivers Counseling Collective", "csrf_token": csrf}
     if rule == "/login":
         return {"email": f"nobody{next(_emails)}@x.example", "password": "wrong-password",
                 "csrf_token": csrf}

@@ -121,7 +121,7 @@ def test_schemathesis_finds_no_server_error(app, people, real_ids):
     assert len(operations) == sum(len(set(item) & METHODS) for path, item in schema.raw_schema[
         "paths"].items() if path != "/api/openapi.json")
     tokens = {"coordinator": people.bearer("coord_a"), "agency": people.bearer("agency_a")}
-    started = time.perf_counter()
+    started = time.process_time()
     calls = 0
     for operation in operations:
         op_id = operation.definition.raw["operationId"]
@@ -150,7 +150,8 @@ def test_schemathesis_finds_no_server_error(app, people, real_ids):
             except hypothesis.errors.Unsatisfiable:
                 # Nothing to make invalid (no parameters, or only free strings): fine.
                 assert mode == GenerationMode.NEGATIVE, operation.label
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert calls >= len(operations) * 10
-    # A bound per call, so documenting more operations does not eat a fixed budget.
+    # A bound per call, so documenting more operations does not eat a fixed budget; CPU
+    # time, so a busy machine does not fail it.
     assert elapsed < 0.1 * calls, f"schemathesis took {elapsed:.0f}s for {calls} calls"

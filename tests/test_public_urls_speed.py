@@ -18,8 +18,10 @@ from resdir.directory import indexing, operations
 from resdir.extensions import db
 from resdir.geo import lookup_zip
 
+pytestmark = pytest.mark.xdist_group("ten-thousand-programs")  # one build, one process
+
 N = 10_000
-BOUND_S = 2.0  # generous: each answers in about a tenth of that on an idle 2-core machine
+BOUND_S = 2.0  # seconds of CPU, generous: each takes about a tenth of that
 ZIPS = ["15213", "15219", "15222", "15201", "15206", "15212", "15090", "15108", "15601",
         "16801", "17101", "19103", "18101", "16501", "15301", "15701"]
 WORDS = ("food pantry meals rent housing shelter counseling crisis transit rides legal aid "
@@ -97,8 +99,10 @@ def _directory(seed: int = 9) -> dict[str, list[dict]]:
     return rows
 
 
-@pytest.fixture
-def big(app):
+@pytest.fixture(scope="module")
+def big(module_app):
+    """Built once for the module: the tests here only read."""
+    app = module_app
     with app.app_context():
         rows = _directory()
         with db.engine.begin() as connection:
@@ -116,9 +120,12 @@ def test_worst_public_urls_answer_quickly_at_10000_programs(big):
     slow = []
     for url in URLS:
         client.get(url)  # the first request of a kind opens the index and warms caches
-        started = time.perf_counter()
+        # CPU time of this thread (the test client answers in it): the app's own cost of the
+        # request, whatever else the machine runs at the same time (wall time on a busy
+        # 2-core machine measured the neighbours).
+        started = time.thread_time()
         response = client.get(url)
-        seconds = time.perf_counter() - started
+        seconds = time.thread_time() - started
         assert response.status_code == 200, (url, response.get_data()[:300])
         if seconds > BOUND_S:
             slow.append(f"{url}: {seconds:.2f} s")

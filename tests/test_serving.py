@@ -25,7 +25,7 @@ def test_healthz_reports_a_healthy_node_without_sign_in(client, mini):
 
 
 def test_healthz_is_503_when_the_database_is_unreachable(tmp_path, database_url):
-    url, _ = database_url
+    url = database_url
     if url.startswith("sqlite"):
         broken = f"sqlite:///{tmp_path}/no-such-folder/resdir.sqlite3"
     else:  # the real server, a database that does not exist

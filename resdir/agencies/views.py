@@ -90,6 +90,9 @@ def edit(service_id: str):
         else:
             flash(f"Saved {len(saved)} change{'' if len(saved) == 1 else 's'} to "
                   f"{service.name}. Search shows them now.")
+            if g.user.role == "admin":  # admins edit from the directory: back to it
+                return redirect(url_for("curation.organization",
+                                        organization_id=service.organization_id), 303)
             return redirect(url_for("agency.home"), 303)
     current = listing_form(service) if isinstance(error, Conflict) else {}
     return render_template("agency/edit.html", service=service, values=values,

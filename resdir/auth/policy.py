@@ -66,3 +66,8 @@ def require_admin(user) -> None:
     require_login(user)
     if not is_admin(user):
         raise Forbidden("Only administrators may do this.")
+
+
+def require_curate_directory(user) -> None:
+    """The whole directory (every organization, merges, links of staff): admins only."""
+    require_admin(user)

@@ -2,27 +2,43 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import current_app
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# Verifying against this keeps the time of a login for an unknown e-mail the same as for a
-# known one, so timing does not tell whether an account exists.
-_DUMMY_HASH = _hasher.hash("resdir-timing-equaliser")
 MIN_PASSWORD_LENGTH = 12
 
 
+@functools.cache
+def _hasher(time_cost: int, memory_kib: int) -> tuple[PasswordHasher, str]:
+    """An argon2id hasher for these costs, and a hash to verify against when there is no
+    account: a login for an unknown e-mail then takes as long as for a known one, so timing
+    does not tell whether an account exists."""
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+    return hasher, hasher.hash("resdir-timing-equaliser")
+
+
+def _current() -> tuple[PasswordHasher, str]:
+    config = current_app.config
+    return _hasher(config["RESDIR_PASSWORD_HASH_TIME_COST"],
+                   config["RESDIR_PASSWORD_HASH_MEMORY_KIB"])
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _current()[0].hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    """Checks with the costs stored in the hash itself, so changing the settings never locks
+    anyone out."""
+    hasher, dummy = _current()
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return hasher.verify(password_hash or dummy, password) and bool(password_hash)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

@@ -231,6 +231,9 @@ def tick() -> bool:
                          "(RESDIR_INDEX_REBUILD_BACKLOG)")
         return False
     rows, _ = catch_up(batches=1, blocking=False)
+    # Another process of this node may have written the index: open and warm the new
+    # searcher here, so this process's next search does not pay for it.
+    search_index().refresh(opened_only=True)
     return rows >= BATCH
 
 

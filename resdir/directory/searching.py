@@ -18,6 +18,7 @@ from resdir.directory import hours, indexing, operations
 from resdir.directory import models as m
 from resdir.directory.documents import index_point
 from resdir.directory.present import is_stale
+from resdir.directory.results import ResultLocation, ResultProgram, programs_by_ids
 from resdir.errors import BadParameter
 from resdir.geo import UnknownZip, distance_mi, lookup_zip, normalize_zip
 from resdir.search import SearchRequest, SearchResult, snippet
@@ -132,14 +133,14 @@ def parse(args: MultiDict, now: datetime | None = None) -> Query:
     return Query(request=request, zip=zip_code, place=place)
 
 
-def run(query: Query) -> tuple[SearchResult, list[m.Service]]:
+def run(query: Query) -> tuple[SearchResult, list[ResultProgram]]:
     """Search the index, then read the programs from the database in rank order."""
     result = indexing.search_index().search(query.request)
-    services = operations.services_by_ids([h.id for h in result.hits])
-    return result, services
+    return result, programs_by_ids([h.id for h in result.hits])
 
 
-def nearest_location(service: m.Service, point: tuple[float, float] | None) -> m.Location | None:
+def nearest_location(service: ResultProgram,
+                     point: tuple[float, float] | None) -> ResultLocation | None:
     """The program's location closest to the searched point (its first one otherwise)."""
     placed = [loc for loc in service.locations if index_point(loc)]
     if point is None or not placed:
@@ -147,14 +148,14 @@ def nearest_location(service: m.Service, point: tuple[float, float] | None) -> m
     return min(placed, key=lambda loc: distance_mi(point, index_point(loc)))
 
 
-def public_address(location: m.Location | None) -> str | None:
+def public_address(location: ResultLocation | None) -> str | None:
     """The address people may see: none for a confidential location."""
     if location is None or location.confidential or location.address is None:
         return None
     return location.address.one_line()
 
 
-def result_json(result: SearchResult, services: list[m.Service], query: Query) -> dict:
+def result_json(result: SearchResult, services: list[ResultProgram], query: Query) -> dict:
     hits = {h.id: h for h in result.hits}
     out = []
     for service in services:
@@ -168,13 +169,12 @@ def result_json(result: SearchResult, services: list[m.Service], query: Query) -
             "distance_mi": hit.distance_mi,
             "address": public_address(location),
             "confidential_location": bool(location and location.confidential),
-            "phone": service.phones[0].number if service.phones else None,
+            "phone": service.phone,
             "status": service.status,
             "capacity": service.capacity_status,
             "last_verified": service.assured_date.isoformat() if service.assured_date else None,
             "stale": is_stale(service),
-            "snippet": snippet(service.description or "", result.terms)
-            .replace("\x02", "").replace("\x03", ""),
+            "snippet": snippet(service.description or "", result.terms, marked=False),
         })
     return {
         "total": result.total,

@@ -6,11 +6,20 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from markupsafe import Markup, escape
 
 from resdir.auth import policy
-from resdir.directory import operations, present, searching
+from resdir.directory import cards, operations, present, searching
 from resdir.errors import BadParameter
 from resdir.search import snippet
 
@@ -19,7 +28,7 @@ bp.add_app_template_filter(present.language_name, "language_name")
 bp.add_app_template_filter(present.capacity_label, "capacity_label")
 
 SEARCH_PARAMS = ("q", "zip", "radius_mi", "category", "language", "open_now", "age", "sort",
-                 "capacity", "open_day", "open_time")
+                 "capacity", "open_day", "open_time", "client")
 COMMON_LANGUAGES = ("en", "es", "ar", "fr", "ne", "ru", "so", "sw", "uk", "vi", "zh")
 
 
@@ -57,11 +66,16 @@ def _icon() -> bytes:
 def search():
     """Show the search form and, when asked, the matching programs."""
     categories = operations.categories()
-    asked = any(request.args.get(k) for k in SEARCH_PARAMS)
+    asked = any(request.args.get(k) for k in SEARCH_PARAMS if k != "client")
+    # A coordinator searching for a client (?client=<id>, from the client's page): each
+    # card says whether the client meets the program's rules.
+    client, facts = cards.client_context(g.get("user"), request.args.get("client"))
     context = {
         "categories": categories, "args": request.args, "languages": COMMON_LANGUAGES,
         "language_name": present.language_name, "asked": asked, "error": None,
-        "result": None, "rows": [], "query": None,
+        "result": None, "rows": [], "query": None, "client": client,
+        "tile_url": current_app.config["RESDIR_MAP_TILE_URL"],
+        "tile_attribution": current_app.config["RESDIR_MAP_ATTRIBUTION"],
     }
     if asked:
         args = request.args.copy()
@@ -74,19 +88,21 @@ def search():
             return render_template("directory/search.html", **context), 400
         result, services = searching.run(query)
         hits = {h.id: h for h in result.hits}
+        ids = [s.id for s in services]
+        facts_by_id, hints = cards.cards_for(ids), cards.eligibility_hints(ids, facts)
+        rows = []
+        for s in services:
+            location = searching.nearest_location(s, query.request.point)
+            rows.append({
+                "service": s, "hit": hits[s.id], "location": location,
+                "snippet": _marked(present_snippet(s, result)),
+                "stale": present.is_stale(s), "card": facts_by_id.get(s.id),
+                "point": cards.map_point(location), "hint": hints.get(s.id),
+            })
         context.update(
             query=query,
             result=result,
-            rows=[
-                {
-                    "service": s,
-                    "hit": hits[s.id],
-                    "location": searching.nearest_location(s, query.request.point),
-                    "snippet": _marked(present_snippet(s, result)),
-                    "stale": present.is_stale(s),
-                }
-                for s in services
-            ],
+            rows=rows,
             pages=_pages(result.total, query.request.page, query.request.per_page),
             page_url=_page_url,
         )

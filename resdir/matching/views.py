@@ -106,6 +106,16 @@ def new_client():
                            values=request.form, needs=load_needs()), 400 if error else 200
 
 
+def _cards(result) -> dict:
+    """Open now, today's hours, languages and capacity counts of every program shown."""
+    from resdir.directory.cards import cards_for
+
+    if result is None:
+        return {}
+    ids = {r["service_id"] for need in result["needs"] for r in need["results"]}
+    return cards_for(sorted(ids))
+
+
 @bp.get("/clients/<client_id>")
 def client(client_id: str):
     """The client, and programs for each need: eligible and likely first, then not."""
@@ -115,7 +125,7 @@ def client(client_id: str):
     result = operations.match(g.user, operations.facts_of(found), needs, words) if needs \
         else None
     return render_template("matching/client.html", client=found, result=result, words=words,
-                           common_languages=COMMON_LANGUAGES,
+                           common_languages=COMMON_LANGUAGES, cards=_cards(result),
                            form=ConfirmForm(), needs=load_needs(), domains=DOMAIN_NAMES), 200
 
 

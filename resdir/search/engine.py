@@ -7,6 +7,7 @@ in one vectorised step. Whoosh stays the storage: terms, postings, lengths, stor
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -16,10 +17,11 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-import numpy as np
 from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 
-from resdir.search import children, generations, querytext, relevance
+from resdir.search import answering, children, generations, words
+from resdir.search.generations import POINTER
 from resdir.search.schema import (
     content_of,
     make_schema,
@@ -27,17 +29,9 @@ from resdir.search.schema import (
     spell_words,
     to_fields,
 )
-from resdir.search.scoring import (
-    both,
-    exact_distance,
-    geo_candidates,
-    known,
-    open_now,
-    rank,
-    suggest,
-)
-from resdir.search.types import Document, Hit, SearchRequest, SearchResult
-from resdir.search.view import POINTER, WORDS_FILE, View
+from resdir.search.segments import SegmentStore, close_compound_files, close_searcher
+from resdir.search.types import Document, SearchRequest, SearchResult
+from resdir.search.view import View
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +40,13 @@ class SearchIndex:
 
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards _view, _view_gen, _users, _retired
+        self._refreshing = threading.Lock()  # one new view opened at a time
         self._view: View | None = None
         self._view_gen: str | None = None
+        self._segments = SegmentStore()
+        self._users: dict[int, int] = {}  # id(view) -> searches using it now
+        self._retired: list[View] = []  # replaced views, closed when no search uses them
 
     # -- storage -----------------------------------------------------------------
 
@@ -114,7 +112,13 @@ class SearchIndex:
                           "rebuild it (resdir reindex)", name)
             name = self._create_generation()
             self._point_to(name)
-        return whoosh_index.open_dir(self.root / name)
+        return _open_dir(self.root / name)
+
+    def _open_searcher(self):
+        """The index and a searcher on it (segment files too can vanish under a reader
+        when another process's commit merges them: then both are opened again)."""
+        ix = self._open_once()
+        return ix, ix.searcher()
 
     def _create_generation(self) -> str:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -128,44 +132,28 @@ class SearchIndex:
         tmp.write_text(name)
         os.replace(tmp, self.root / POINTER)
 
-    @staticmethod
-    def _add_words(folder: Path, words: Counter) -> None:
-        """Merge words into the generation's word list (counts only ever grow: a word
-        that no longer matches anything costs a suggestion that finds nothing)."""
-        if not words:
-            return
-        path = folder / WORDS_FILE
-        if path.exists():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                word, _, count = line.rpartition(" ")
-                if word:
-                    words[word] += int(count)
-        tmp = folder / f".{WORDS_FILE}.{os.getpid()}.{threading.get_ident()}"
-        tmp.write_text("".join(f"{w} {c}\n" for w, c in sorted(words.items())), encoding="utf-8")
-        os.replace(tmp, path)
-
     def update(self, docs: Iterable[Document], delete_ids: Iterable[str] = ()) -> int:
         """Write documents (replacing same ids) and delete ids, in one commit."""
         ix = self._open()
-        writer = ix.writer(timeout=30.0, delay=0.05)
-        count = 0
-        words: Counter = Counter()
+        # compound=False: a small segment's files are closed with its readers (Whoosh leaves
+        # a compound file open until a garbage collection; see segments.close_searcher).
+        writer = ix.writer(timeout=30.0, delay=0.05, compound=False)
+        # The searcher the writer keeps for finding replaced documents: its compound files
+        # (the rebuilt segment) are closed below.
+        leaves = [leaf for leaf, _ in writer.searcher().reader().leaf_readers()]
         try:
-            for doc in docs:
-                content = content_of(doc)
-                words.update(spell_words(content))
-                writer.update_document(**to_fields(doc, content))
-                count += 1
+            count = _write_documents(writer, docs, Path(ix.storage.folder), replace=True)
             for doc_id in delete_ids:
                 writer.delete_by_term("id", doc_id)
                 count += 1
-            # Under the writer's lock, so two updates do not lose each other's words.
-            self._add_words(Path(ix.storage.folder), words)
         except BaseException:
             writer.cancel()
+            close_compound_files(leaves)
             raise
         writer.commit()
+        close_compound_files(leaves)
         ix.close()
+        self.refresh(opened_only=True)
         return count
 
     def rebuild(self, docs: Iterable[Document], procs: int = 1,
@@ -182,7 +170,7 @@ class SearchIndex:
 
     def _rebuild(self, docs: Iterable[Document], procs: int, position: dict | None) -> int:
         name = self._create_generation()
-        ix = whoosh_index.open_dir(self.root / name)
+        ix = _open_dir(self.root / name)
         # limitmb: postings Whoosh keeps in memory before spilling sorted runs to disk.
         # At 100,000 programs 256 MB meant spilling and merging: 56 s against 35 s.
         if procs > 1:
@@ -190,15 +178,8 @@ class SearchIndex:
             writer = ix.writer(procs=procs, multisegment=True, limitmb=512)
         else:
             writer = ix.writer(limitmb=1024)
-        count = 0
-        words: Counter = Counter()
         try:
-            for doc in docs:
-                content = content_of(doc)
-                words.update(spell_words(content))
-                writer.add_document(**to_fields(doc, content))
-                count += 1
-            self._add_words(self.root / name, words)
+            count = _write_documents(writer, docs, self.root / name, replace=False)
         except BaseException:
             writer.cancel()
             ix.close()
@@ -218,12 +199,12 @@ class SearchIndex:
 
     def stamps(self) -> dict[str, str]:
         """Every indexed id with its stamp (to compare with the database)."""
-        view = self._current()
-        out = {}
-        for docnum in view.live().tolist():
-            stored = view.searcher.stored_fields(docnum)
-            out[stored["id"]] = stored.get("stamp", "")
-        return out
+        with self.using_view() as view:
+            out = {}
+            for docnum in view.live().tolist():
+                stored = view.stored_fields(docnum)
+                out[stored["id"]] = stored.get("stamp", "")
+            return out
 
     def size_bytes(self) -> int:
         name = self._live_name()
@@ -232,108 +213,95 @@ class SearchIndex:
 
     # -- reading -----------------------------------------------------------------
 
-    def _current(self) -> View:
-        with self._lock:
+    def _fresh(self) -> bool:
+        """The current view shows the live generation as last committed."""
+        view = self._view
+        return (view is not None and self._view_gen == self._live_name()
+                and view.searcher.up_to_date())
+
+    def refresh(self, warm: bool = True, opened_only: bool = False) -> bool:
+        """If the index changed, open a view of it (warm: assembling what the current view
+        was asked for, so the next searches run warm) and make it current. Called after a
+        write and by each process's sync thread, off the request path; a search that finds
+        the index changed calls it without warming. opened_only: not in a process that has
+        not searched yet (a CLI import, the mail worker). Returns whether it opened one."""
+        with self._refreshing:
+            if self._fresh() or (opened_only and self._view is None):
+                return False
+            # Not searcher.refresh(): it reuses the reader of a segment that has new
+            # deletions, so deleted and replaced programs would stay visible (an edited
+            # program twice). Unchanged segments' reads are reused through _segments.
+            ix, searcher = _retried(lambda: self._open_searcher())
             name = self._live_name()
+            new = View(searcher, Path(ix.storage.folder), self._segments)
+            old = self._view
+            if warm and old is not None and self._view_gen == name:
+                new.warm(old.keys_used.copy())
+            with self._lock:
+                self._view, self._view_gen = new, name
+                if old is not None:
+                    self._retired.append(old)
+                self._close_unused()
+            return True
+
+    def _close_unused(self) -> None:
+        """Close replaced views no search is using (hold _lock): their open files go now,
+        not at some later garbage collection."""
+        for view in [v for v in self._retired if not self._users.get(id(v))]:
+            self._retired.remove(view)
+            close_searcher(view.searcher)
+
+    @contextlib.contextmanager
+    def using_view(self):
+        """The current view (a new one if the index changed), kept open while in use."""
+        if not self._fresh():
+            self.refresh(warm=False)
+        with self._lock:
             view = self._view
-            if view is not None and name == self._view_gen:
-                if view.searcher.up_to_date():
-                    return view
-                # Not searcher.refresh(): it reuses the reader of a segment that has new
-                # deletions, so deleted and replaced programs would stay visible (an edited
-                # program twice). In-flight searches keep the old searcher until they end.
-                self._view = View(self._open().searcher(), view.folder)
-                return self._view
-            if view is not None:
-                view.searcher.close()
-            ix = self._open()
-            self._view_gen = self._live_name()
-            self._view = View(ix.searcher(), Path(ix.storage.folder))
-            return self._view
+            self._users[id(view)] = self._users.get(id(view), 0) + 1
+        try:
+            yield view
+        finally:
+            with self._lock:
+                left = self._users.pop(id(view)) - 1
+                if left:
+                    self._users[id(view)] = left
+                self._close_unused()
 
     def close(self) -> None:
         with self._lock:
             if self._view is not None:
-                self._view.searcher.close()
+                self._retired.append(self._view)
                 self._view = None
+            self._close_unused()
 
     def search(self, req: SearchRequest) -> SearchResult:
-        view = self._current()
-        ws = querytext.words(req.text)
-        suggestion, corrected = None, False
-        fixed = querytext.correct(ws, lambda t: known(view, t), lambda w: suggest(view, w))
-        if fixed:
-            suggestion = " ".join(fixed)
-        result = self._run(view, req, ws)
-        if fixed and result.total == 0:
-            result = self._run(view, req, fixed)
-            corrected = True
-        result.suggestion, result.corrected = suggestion, corrected
-        return result
+        with self.using_view() as view:
+            return answering.answer(view, req)
 
-    def _run(self, view: View, req: SearchRequest, ws: list[str]) -> SearchResult:
-        # Candidates: docnums (sorted) and, with a radius, their distances.
-        cand, dist = geo_candidates(view, req)
-        if cand is None:
-            cand = view.live()
-        keep = None
-        for field, values in (
-            ("status", [s.replace(" ", "_") for s in req.statuses]),
-            ("language", req.languages),
-            ("capacity", req.capacities),
-        ):
-            if values:
-                keep = both(keep, view.any_mask(field, values)[cand])
-        if req.age is not None:
-            keep = both(keep, view.age_mask(req.age)[cand])
-        if keep is not None:
-            cand = cand[keep]
-            dist = dist[keep] if dist is not None else None
-        if req.open_at is not None:
-            keep = open_now(view, req.open_at, cand)
-            cand = cand[keep]
-            dist = dist[keep] if dist is not None else None
 
-        matched_mode = "all"
-        scores = None
-        groups = querytext.parse(ws)
-        if groups:
-            # Which programs match, and their score: resdir/search/relevance.py.
-            hit, scores, matched_mode = relevance.match(view, groups, cand)
-            cand, scores = cand[hit], scores[hit]
-            dist = dist[hit] if dist is not None else None
-            scores = relevance.adjusted(view, cand, scores, dist, req)
+def _open_dir(folder: Path):
+    """Whoosh's open_dir without mmap: a mapped segment stays open (file and pages) until
+    every buffer Whoosh took from it is garbage-collected, one more per searcher replaced
+    after a write; read through the file, it closes with the searcher. (resdir reads each
+    posting list once into numpy arrays, so mmap's faster slicing hardly matters, and the
+    mapped pages no longer count in every worker's RSS.)"""
+    return FileStorage(str(folder), supports_mmap=False).open_index()
 
-        facets = {}
-        for c in view.lexicon("category"):
-            n = int(np.count_nonzero(view.mask("category", c)[cand]))
-            if n:
-                facets[c] = n
-        if req.categories:
-            keep = view.any_mask("category", req.categories)[cand]
-            cand = cand[keep]
-            scores = scores[keep] if scores is not None else None
-            dist = dist[keep] if dist is not None else None
 
-        order = rank(view, cand, scores, dist, req.sort)
-        start = (req.page - 1) * req.per_page
-        page = order[start : start + req.per_page]
-        hits = [
-            Hit(
-                id=view.doc_id(int(cand[i])),
-                score=round(float(scores[i]), 4) if scores is not None else 0.0,
-                distance_mi=(round(exact_distance(view, int(cand[i]), req), 2)
-                             if dist is not None else None),
-            )
-            for i in page.tolist()
-        ]
-        return SearchResult(
-            total=int(cand.size),
-            hits=hits,
-            facets=dict(sorted(facets.items())),
-            matched=matched_mode,
-            terms=querytext.terms_of(ws),
-        )
+def _write_documents(writer, docs: Iterable[Document], folder: Path, replace: bool) -> int:
+    """Write (or, with replace, update) the documents and merge their words into the
+    generation's word list (under the writer's lock)."""
+    count = 0
+    found: Counter = Counter()
+    write = writer.update_document if replace else writer.add_document
+    for doc in docs:
+        content = content_of(doc)
+        found.update(spell_words(content))
+        write(**to_fields(doc, content))
+        count += 1
+    words.add_words(folder, found)
+    return count
 
 
 OPEN_TRIES = 10

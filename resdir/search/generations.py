@@ -16,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 
+POINTER = "CURRENT"  # names the live generation folder; replaced atomically on rebuild
 POSITION_FILE = "position.json"
 SYNC_LOCK = ".sync.lock"  # held while a process moves the live generation's position or swaps
 BUILD_LOCK = ".build.lock"  # held for a whole rebuild (and by its worker processes)

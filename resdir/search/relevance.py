@@ -59,7 +59,7 @@ def _group_score(view: View, group: Group, cand: np.ndarray):
     named = np.zeros(cand.size, dtype=bool)
     best = np.zeros(cand.size)
     def indexed(term: str) -> bool:
-        return view.searcher.doc_frequency("content", term) > 0
+        return view.doc_frequency(term) > 0
 
     contents = querytext.group_queries(group, "content", indexed)
     titles = querytext.group_queries(group, "title", indexed)

@@ -10,6 +10,7 @@ the few distinct values from the lexicon, keeps those that fit, and unions their
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 import struct
@@ -191,7 +192,12 @@ def _patch_whoosh_lengths() -> None:
     field without one (every unscored field) asks the disk again each time: one stat()
     per posting, a third of the time of a rebuild. Remember the answer instead."""
     cls = whoosh3.W3PerDocReader
-    if getattr(cls, "_resdir_patched", False) or not hasattr(cls, "_cached_reader"):
+    if getattr(cls, "_resdir_patched", False):
+        return
+    if not hasattr(cls, "_cached_reader"):  # tests/test_search_engine.py fails loudly too
+        logging.getLogger(__name__).warning(
+            "whoosh3.W3PerDocReader._cached_reader is gone (a Whoosh upgrade?): index "
+            "builds run without resdir's length-column patch, about a third slower")
         return
     original = cls._cached_reader
 
@@ -204,6 +210,7 @@ def _patch_whoosh_lengths() -> None:
         return reader
 
     cls._cached_reader = _cached_reader
+    cls._resdir_original = original  # for tests/test_search_engine.py
     cls._resdir_patched = True
 
 

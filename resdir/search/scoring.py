@@ -11,18 +11,14 @@ import numpy as np
 from whoosh import query
 from whoosh.automata.fsa import find_all_matches
 from whoosh.automata.lev import levenshtein_automaton
-from whoosh.scoring import BM25F
 
 from resdir.geo import bounding_box, distance_mi, distances_mi
 from resdir.search.schema import (
     cells_covering,
 )
+from resdir.search.segments import NO_FLOATS, NO_IDS
 from resdir.search.types import SearchRequest
-from resdir.search.view import (
-    _NO_FLOATS,
-    _NO_IDS,
-    View,
-)
+from resdir.search.view import View
 
 log = logging.getLogger(__name__)
 SCORED_FIELDS = ("content", "title")
@@ -32,7 +28,7 @@ def both(a: np.ndarray | None, b: np.ndarray) -> np.ndarray:
 
 
 def known(view: View, term: str) -> bool:
-    return view.searcher.doc_frequency("content", term) > 0
+    return view.doc_frequency(term) > 0
 
 
 def suggest(view: View, word: str) -> str | None:
@@ -63,15 +59,16 @@ def geo_candidates(view: View, req: SearchRequest):
     box = bounding_box(lat, lon, req.radius_mi)
     near = view.cell_ids(cells_covering(box))
     if not near.size:
-        return _NO_IDS, _NO_FLOATS
+        return NO_IDS, NO_FLOATS
     lats, lons = view.points(near)
     min_lat, min_lon, max_lat, max_lon = box
     with np.errstate(invalid="ignore"):
         in_box = (min_lat <= lats) & (lats <= max_lat) & (min_lon <= lons) & (lons <= max_lon)
     dist = np.full(near.size, np.inf)
     dist[in_box] = distances_mi(lat, lon, lats[in_box], lons[in_box])
-    if view._multi:
-        for i in np.flatnonzero(np.isin(near, np.fromiter(view._multi, dtype=np.int64))):
+    several = view.several_points()
+    if several.size:
+        for i in np.flatnonzero(np.isin(near, several)).tolist():
             dist[i] = exact_distance(view, int(near[i]), req, box)
     # numpy's sin/cos may differ from the C library's in the last bit: near the radius,
     # and for the distances shown, ask resdir.geo itself (see exact_distance).
@@ -129,11 +126,9 @@ def evaluate(view: View, q: query.Query, cand: np.ndarray) -> tuple[np.ndarray, 
         hit = ids[pos] == cand
         score = np.zeros(cand.size)
         if hit.any():
-            searcher = view.searcher
-            weighting = searcher.weighting
-            b, k1 = (weighting.B, weighting.K1) if isinstance(weighting, BM25F) else (0.75, 1.2)
-            idf = searcher.idf(field, q.text)
-            avgfl = searcher.avg_field_length(field) or 1
+            b, k1 = view.bm25_parameters()
+            idf = view.idf(q.text, field)
+            avgfl = view.average_length(field)
             tf = tfs[pos[hit]]
             fl = view.lengths(cand[hit], field)
             score[hit] = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))

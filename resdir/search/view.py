@@ -1,9 +1,18 @@
-"""One open searcher and the arrays computed from it (postings, lengths, points, masks)."""
+"""View: one open searcher, and the arrays a query needs over its documents.
+
+This is the whole surface the query code (scoring.py, relevance.py, engine.py) uses:
+posting lists as sorted docnum arrays, term masks, term statistics for BM25, per-document
+values (points, lengths, ids, opening hours) and the "did you mean" word list. Docnums are
+the searcher's (segment offset + local docnum). What is read from a segment is kept in
+resdir.search.segments and shared with the next view of the same index, so a view itself
+only assembles arrays (and caches them while it is current).
+
+Locking: the same rule as segments.py. A view's own caches hold immutable arrays published
+by one dict assignment; the bounded caches (postings, open masks) change under `_lock`.
+"""
 
 from __future__ import annotations
 
-import json
-import logging
 import math
 import threading
 from collections import OrderedDict
@@ -12,75 +21,89 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-from whoosh.reading import TermNotFound
+from whoosh.scoring import BM25F
 
-from resdir.search.schema import (
-    parse_age,
-    parse_week,
-    unpack_points,
-)
+from resdir.search.schema import parse_age, parse_week
+from resdir.search.segments import NO_FLOATS, NO_IDS, POSTINGS_CACHE, SegmentStore
+from resdir.search.words import read_words
 
-log = logging.getLogger(__name__)
-
-POINTER = "CURRENT"  # names the live generation folder; replaced atomically on rebuild
-WORDS_FILE = "words.txt"  # "word count" lines: what "did you mean" may suggest
-POSTINGS_CACHE = 512  # content terms whose postings a searcher keeps in memory
-CELLS_CACHE = 20000  # grid cells whose postings a searcher keeps in memory
-EARTH_RADIUS_KM = 6371.009  # geopy's great_circle, so distances equal resdir.geo's
-KM_PER_MILE = 1.609344
-_NO_IDS = np.empty(0, dtype=np.int64)
-_NO_FLOATS = np.empty(0, dtype=np.float64)
+OPEN_MASKS = 64  # minutes of the week whose "open" masks a view keeps
 
 
 class View:
-    """One open searcher and what was read from it; dropped when the index changes."""
+    """One open searcher and what was read from it; replaced when the index changes."""
 
-    def __init__(self, searcher, folder: Path | None = None):
+    def __init__(self, searcher, folder: Path | None = None, store: SegmentStore | None = None):
         self.searcher = searcher
         self.reader = searcher.reader()
         self.size = self.reader.doc_count_all()
         self.folder = folder
+        self._leaves = (store or SegmentStore()).leaves(self.reader)
         self._lock = threading.Lock()
         self._ids: dict[tuple[str, str], np.ndarray] = {}
-        self._masks: dict[tuple[str, str], np.ndarray] = {}
-        self._cells: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._masks: dict[tuple, np.ndarray] = {}
+        self._lexicons: dict[str, list[str]] = {}
         self._postings: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = (
             OrderedDict())
-        self._lexicons: dict[str, list[str]] = {}
-        self._derived: dict[tuple, np.ndarray] = {}
         self._live: np.ndarray | None = None
-        self._lat = np.full(self.size, np.nan)
-        self._lon = np.full(self.size, np.nan)
-        self._geo_loaded = np.zeros(self.size, dtype=bool)
-        self._multi: dict[int, list[tuple[float, float]]] = {}
-        self._geo_column = None
-        self._lengths: dict[str, np.ndarray] = {}
+        self._multi: np.ndarray | None = None
         self._verified: np.ndarray | None = None
         self._name_rank: np.ndarray | None = None
-        self._words: tuple[list[str], dict[str, int]] | None = None
-        self.hours: dict[int, tuple[list, list]] = {}
-        self.doc_ids: dict[int, str] = {}
+        self._weeks: list[tuple[str, list]] | None = None
+        self.keys_used: set[tuple] = set()  # what warm() replays on the next view
 
-    # -- postings as arrays ------------------------------------------------------
+    # -- assembling per-segment arrays -----------------------------------------------
 
-    def _read_ids(self, field: str, text: str) -> np.ndarray:
-        try:
-            matcher = self.reader.postings(field, text)
-        except TermNotFound:
-            return _NO_IDS
-        return np.fromiter(matcher.all_ids(), dtype=np.int64)
+    def _join(self, parts: list[np.ndarray], values: list[np.ndarray] | None = None):
+        """Global docnums (and values) from each segment's local arrays, deleted left out."""
+        ids_out, values_out = [], []
+        for i, (_, _, offset, deleted) in enumerate(self._leaves):
+            local = parts[i]
+            if not local.size:
+                continue
+            keep = None if deleted is None else ~deleted[local]
+            local = local if keep is None else local[keep]
+            ids_out.append(local + offset if offset else local)
+            if values is not None:
+                values_out.append(values[i] if keep is None else values[i][keep])
+        ids = (NO_IDS if not ids_out else ids_out[0] if len(ids_out) == 1
+               else np.concatenate(ids_out))
+        if values is None:
+            return ids
+        return ids, (NO_FLOATS if not values_out else values_out[0] if len(values_out) == 1
+                     else np.concatenate(values_out))
+
+    def _leaf_of(self, docnum: int):
+        """(segment cache, reader, local docnum) of a global docnum."""
+        for cache, reader, offset, _ in reversed(self._leaves):
+            if docnum >= offset:
+                return cache, reader, docnum - offset
+        raise IndexError(docnum)
+
+    def _split(self, docs: np.ndarray):
+        """For each segment: (cache, reader, positions in `docs`, local docnums)."""
+        starts = np.array([offset for _, _, offset, _ in self._leaves], dtype=np.int64)
+        which = np.searchsorted(starts, docs, side="right") - 1
+        for i, (cache, reader, offset, _) in enumerate(self._leaves):
+            pos = np.flatnonzero(which == i)
+            if pos.size:
+                yield cache, reader, pos, docs[pos] - offset
+
+    # -- postings and masks -------------------------------------------------------
 
     def ids(self, field: str, text: str) -> np.ndarray:
         """Sorted docnums (deleted ones left out) that have the term."""
         key = (field, text)
         found = self._ids.get(key)
         if found is None:
-            found = self._ids[key] = self._read_ids(field, text)
+            found = self._ids[key] = self._join(
+                [c.term_ids(r, field, text) for c, r, _, _ in self._leaves])
+            self.keys_used.add(("ids", field, text))
         return found
 
     def mask(self, field: str, text: str) -> np.ndarray:
         """The term's docs as a boolean array over all docnums."""
-        key = (field, text)
+        key = ("term", field, text)
         found = self._masks.get(key)
         if found is None:
             found = np.zeros(self.size, dtype=bool)
@@ -93,21 +116,19 @@ class View:
         if len(texts) == 1:
             return self.mask(field, texts[0])
         key = ("any", field, *texts)
-        found = self._derived.get(key)
+        found = self._masks.get(key)
         if found is None:
             found = np.zeros(self.size, dtype=bool)
             for text in texts:
                 found |= self.mask(field, text)
-            self._derived[key] = found
+            self._masks[key] = found
         return found
 
     def live(self) -> np.ndarray:
         """Docnums of the documents not deleted."""
         if self._live is None:
-            if self.reader.has_deletions():
-                self._live = np.fromiter(self.reader.all_doc_ids(), dtype=np.int64)
-            else:
-                self._live = np.arange(self.size, dtype=np.int64)
+            self._live = self._join([np.arange(c.size, dtype=np.int64)
+                                     for c, _, _, _ in self._leaves])
         return self._live
 
     def lexicon(self, field: str) -> list[str]:
@@ -119,21 +140,12 @@ class View:
 
     def cell_ids(self, cells: list[str]) -> np.ndarray:
         """Docnums (sorted, unique) in any of the cells."""
-        parts = []
-        with self._lock:
-            for cell in cells:
-                got = self._cells.get(cell)
-                if got is None:
-                    got = self._read_ids("cell", cell)
-                    self._cells[cell] = got
-                    if len(self._cells) > CELLS_CACHE:
-                        self._cells.popitem(last=False)
-                else:
-                    self._cells.move_to_end(cell)
-                if got.size:
-                    parts.append(got)
+        parts = [self._join([c.cell_ids(r, cell) for c, r, _, _ in self._leaves])
+                 for cell in cells]
+        self.keys_used.update(("cell", cell) for cell in cells)
+        parts = [p for p in parts if p.size]
         if not parts:
-            return _NO_IDS
+            return NO_IDS
         # A program with several points can be in several cells.
         return np.unique(np.concatenate(parts)) if len(parts) > 1 else parts[0]
 
@@ -141,87 +153,82 @@ class View:
         """Docnums and term frequencies of a term of a scored field (content or title)."""
         key = (field, text)
         with self._lock:
-            got = self._postings.get(key)
-            if got is not None:
+            found = self._postings.get(key)
+            if found is not None:
                 self._postings.move_to_end(key)
-                return got
-        try:
-            matcher = self.reader.postings(field, text)
-        except TermNotFound:
-            got = (_NO_IDS, _NO_FLOATS)
-        else:
-            ids, weights = [], []
-            while matcher.is_active():
-                ids.append(matcher.id())
-                weights.append(matcher.weight())
-                matcher.next()
-            got = (np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64))
+                return found
+        got = [c.term_postings(r, field, text) for c, r, _, _ in self._leaves]
+        found = self._join([g[0] for g in got], [g[1] for g in got])
         with self._lock:
-            self._postings[key] = got
+            self._postings[key] = found
+            self.keys_used.add(("postings", field, text))
             if len(self._postings) > POSTINGS_CACHE:
-                self._postings.popitem(last=False)
-        return got
+                old_field, old_text = self._postings.popitem(last=False)[0]
+                self.keys_used.discard(("postings", old_field, old_text))
+        return found
+
+    # -- term statistics (Whoosh's, for BM25F) ---------------------------------------
+
+    def doc_frequency(self, term: str, field: str = "content") -> int:
+        return self.searcher.doc_frequency(field, term)
+
+    def idf(self, term: str, field: str) -> float:
+        return self.searcher.idf(field, term)
+
+    def average_length(self, field: str) -> float:
+        return self.searcher.avg_field_length(field) or 1
+
+    def bm25_parameters(self) -> tuple[float, float]:
+        """(B, K1) of the searcher's weighting (Whoosh's defaults if it is not BM25F)."""
+        weighting = self.searcher.weighting
+        return (weighting.B, weighting.K1) if isinstance(weighting, BM25F) else (0.75, 1.2)
 
     def lengths(self, docs: np.ndarray, field: str = "content") -> np.ndarray:
         """Field lengths as Whoosh's scorer sees them (byte-quantised)."""
-        cache = self._lengths.get(field)
-        if cache is None:
-            cache = self._lengths[field] = np.full(self.size, np.nan)
-        out = cache[docs]
-        missing = np.isnan(out)
-        if missing.any():
-            length = self.searcher.doc_field_length
-            for d in docs[missing].tolist():
-                cache[d] = length(d, field, 1)
-            out = cache[docs]
+        out = np.empty(docs.size)
+        for cache, reader, pos, local in self._split(docs):
+            out[pos] = cache.field_lengths(reader, local, field)
         return out
 
     # -- per-document values -----------------------------------------------------
 
     def points(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """First point (lat, lon) of each doc, NaN if none; more points go to _multi."""
-        todo = docs[~self._geo_loaded[docs]]
-        if todo.size:
-            if self._geo_column is None:
-                self._geo_column = self.reader.column_reader("geo")
-            column = self._geo_column
-            for d in todo.tolist():
-                pts = unpack_points(column[d])
-                if pts:
-                    self._lat[d], self._lon[d] = pts[0]
-                    if len(pts) > 1:
-                        self._multi[d] = pts
-            self._geo_loaded[todo] = True
-        return self._lat[docs], self._lon[docs]
+        """First point (lat, lon) of each doc, NaN if none (see several_points)."""
+        lat, lon = np.full(docs.size, np.nan), np.full(docs.size, np.nan)
+        for cache, reader, pos, local in self._split(docs):
+            cache.load_points(reader, local)
+            lat[pos], lon[pos] = cache.lat[local], cache.lon[local]
+        return lat, lon
+
+    def several_points(self) -> np.ndarray:
+        """Sorted docnums of the docs loaded so far that have more than one point."""
+        return self._join([np.array(sorted(c.multi), dtype=np.int64)
+                           for c, _, _, _ in self._leaves])
 
     def all_points(self, docnum: int) -> list[tuple[float, float]]:
-        self.points(np.array([docnum], dtype=np.int64))
-        if docnum in self._multi:
-            return self._multi[docnum]
-        if math.isnan(self._lat[docnum]):
+        cache, reader, local = self._leaf_of(docnum)
+        cache.load_points(reader, np.array([local], dtype=np.int64))
+        if local in cache.multi:
+            return cache.multi[local]
+        if math.isnan(cache.lat[local]):
             return []
-        return [(float(self._lat[docnum]), float(self._lon[docnum]))]
+        return [(float(cache.lat[local]), float(cache.lon[local]))]
 
     def opening(self, docnum: int) -> tuple[list, list]:
-        got = self.hours.get(docnum)
-        if got is None:
-            got = tuple(json.loads(self.searcher.stored_fields(docnum).get("hours") or "[[],[]]"))
-            self.hours[docnum] = got
-        return got
+        cache, reader, local = self._leaf_of(docnum)
+        return cache.opening(reader, local)
 
     def doc_id(self, docnum: int) -> str:
-        got = self.doc_ids.get(docnum)
-        if got is None:
-            got = self.doc_ids[docnum] = self.searcher.stored_fields(docnum)["id"]
-        return got
+        cache, reader, local = self._leaf_of(docnum)
+        return cache.doc_id(reader, local)
+
+    def stored_fields(self, docnum: int) -> dict:
+        return self.searcher.stored_fields(docnum)
 
     def name_rank(self) -> np.ndarray:
         """Each doc's place in (name, docnum) order."""
-        if self._name_rank is None and self.size == 0:
-            # An empty index has no column files: Whoosh's column_reader raises.
-            self._name_rank = _NO_IDS
         if self._name_rank is None:
-            names = self.reader.column_reader("name_sort")
+            names = [n for c, r, _, _ in self._leaves for n in c.sort_names(r)]
             order = sorted(range(self.size), key=lambda d: (names[d], d))
             rank = np.empty(self.size, dtype=np.int64)
             rank[np.array(order, dtype=np.int64)] = np.arange(self.size)
@@ -233,35 +240,32 @@ class View:
     def age_mask(self, age: int) -> np.ndarray:
         """Docs whose age range includes `age`, or that take any age."""
         key = ("age", age)
-        found = self._derived.get(key)
+        found = self._masks.get(key)
         if found is None:
             found = np.zeros(self.size, dtype=bool)
             for term in self.lexicon("age"):
                 span = parse_age(term)  # None for "any"
                 if span is None or span[0] <= age <= span[1]:
                     found[self.ids("age", term)] = True
-            self._derived[key] = found
+            self._masks[key] = found
         return found
 
     def open_mask(self, minute: int) -> np.ndarray:
         """Docs whose weekly hours include minute-of-week `minute`."""
         key = ("week", minute)
-        found = self._derived.get(key)
+        found = self._masks.get(key)
         if found is None:
             found = np.zeros(self.size, dtype=bool)
-            weeks = self._derived.get(("weeks",))
-            if weeks is None:
-                weeks = self._derived[("weeks",)] = [
-                    (term, parse_week(term)) for term in self.lexicon("week")
-                ]
-            for term, spans in weeks:
+            if self._weeks is None:
+                self._weeks = [(term, parse_week(term)) for term in self.lexicon("week")]
+            for term, spans in self._weeks:
                 if any(start <= minute < end for start, end in spans):
                     found[self.ids("week", term)] = True
             with self._lock:
-                self._derived[key] = found
-                minutes = [k for k in self._derived if k[0] == "week"]
-                if len(minutes) > 64:
-                    del self._derived[minutes[0]]
+                self._masks[key] = found
+                minutes = [k for k in self._masks if k[0] == "week"]
+                if len(minutes) > OPEN_MASKS:
+                    self._masks.pop(minutes[0], None)
         return found
 
     def verified_days(self) -> np.ndarray:
@@ -279,13 +283,17 @@ class View:
 
     def words(self) -> tuple[list[str], dict[str, int]]:
         """Sorted words "did you mean" may suggest, with how many programs use each."""
-        if self._words is None:
-            counts: dict[str, int] = {}
-            path = self.folder / WORDS_FILE if self.folder else None
-            if path is not None and path.exists():
-                for line in path.read_text(encoding="utf-8").splitlines():
-                    word, _, count = line.rpartition(" ")
-                    if word:
-                        counts[word] = int(count)
-            self._words = (sorted(counts), counts)
-        return self._words
+        return read_words(self.folder)
+
+    # -- after a write ------------------------------------------------------------
+
+    def warm(self, keys: Iterable[tuple]) -> None:
+        """Assemble the arrays an older view was asked for (run off the request path: only
+        segments new since then are read from the index)."""
+        for kind, *rest in list(keys):
+            if kind == "ids":
+                self.ids(*rest)
+            elif kind == "cell":
+                self.cell_ids(rest)
+            elif kind == "postings":
+                self.postings(rest[1], rest[0])

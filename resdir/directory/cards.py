@@ -1,0 +1,165 @@
+"""What a result card says at a glance: open now or not (in the program's own time zone),
+until when, today's hours, languages by name, capacity counts, a map point, and, for a
+coordinator searching for a client, whether the client meets the program's rules.
+
+The facts are read for a page of results at once with plain column queries (four, whatever
+the page size), so the cards work the same whatever object the result list holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+
+from resdir.directory import hours
+from resdir.directory import models as m
+from resdir.directory.present import language_name
+from resdir.extensions import db
+
+
+@dataclass(frozen=True)
+class OpenState:
+    """`open` is None when the listing has no weekly hours (nothing to say)."""
+
+    open: bool | None
+    text: str  # "Open now · closes at 5 PM", "Closed now · opens tomorrow at 9 AM"
+    today: str  # today's hours: "9 AM - 5 PM", "Closed", "Closed today (holiday)"
+
+
+@dataclass(frozen=True)
+class Card:
+    open: OpenState
+    languages: tuple[str, ...]  # names, in English
+    capacity: str | None  # "3 of 10 places open" (the status itself is the badge)
+
+
+def _at(minute_of_week: int) -> tuple[int, time]:
+    day, minute = divmod(minute_of_week % hours.WEEK_MIN, 1440)
+    return day, time(minute // 60, minute % 60)
+
+
+def open_state(spans: list[hours.Span], closures: list[tuple[date, date]],
+               local: datetime) -> OpenState:
+    """Open now, and until when; else when it opens next. `local` is now in the program's
+    time zone. Dated closures count for today only (the next opening is read from the
+    weekly hours)."""
+    if not spans:
+        return OpenState(None, "Hours not listed: call ahead", "")
+    today_text = dict(hours.day_lines(spans))[local.weekday()]
+    if any(first <= local.date() <= last for first, last in closures):
+        return OpenState(False, "Closed today", "Closed today (holiday)")
+    if hours.is_always(spans):
+        return OpenState(True, "Open 24 hours", today_text)
+    ranges = sorted(r for s in spans for r in s.minutes())
+    now_min = local.weekday() * 1440 + local.hour * 60 + local.minute
+    for start, end in ranges:
+        if start <= now_min < end:
+            # Back-to-back spans (9-12 and 12-5, or a span split where the week wraps)
+            # close at the end of the last one.
+            starts = dict(ranges)
+            for _ in range(len(ranges)):
+                if end % hours.WEEK_MIN not in starts:
+                    break
+                end += starts[end % hours.WEEK_MIN] - end % hours.WEEK_MIN
+            day, closes = _at(end)
+            when = f"at {hours.fmt_time(closes)}"
+            if day != local.weekday():
+                when = f"{hours.DAY_NAMES[day]} {when}"
+            return OpenState(True, f"Open now · closes {when}", today_text)
+    starts_list = [s for s, _ in ranges]
+    later = min([s for s in starts_list if s > now_min]
+                or [s + hours.WEEK_MIN for s in starts_list])
+    day, opens = _at(later)
+    if day == local.weekday() and later < hours.WEEK_MIN:
+        return OpenState(False, f"Closed now · opens at {hours.fmt_time(opens)}", today_text)
+    name = "tomorrow" if day == (local.weekday() + 1) % 7 else hours.DAY_NAMES[day]
+    return OpenState(False, f"Closed now · opens {name} at {hours.fmt_time(opens)}",
+                     today_text)
+
+
+def _capacity(available: int | None, maximum: int | None) -> str | None:
+    if available is None:
+        return None
+    if maximum:
+        return f"{available} of {maximum} places open"
+    return f"{available} places open"
+
+
+def cards_for(ids: list[str], now: datetime | None = None) -> dict[str, Card]:
+    """The card facts of these programs, by id."""
+    if not ids:
+        return {}
+    now = now or datetime.now(UTC)
+    s, d, lang = m.Service, m.Schedule, m.Language
+    spans: dict[str, list[hours.Span]] = {i: [] for i in ids}
+    closures: dict[str, list[tuple[date, date]]] = {i: [] for i in ids}
+    for sid, byday, opens, closes, closed, first, last in db.session.execute(
+        select(d.service_id, d.byday, d.opens_at, d.closes_at, d.closed, d.valid_from,
+               d.valid_to).where(d.service_id.in_(ids)).order_by(d.position)
+    ):
+        if closed and first:
+            closures[sid].append((first, last or first))
+        elif not closed and byday in hours.HSDS_DAYS and opens and closes:
+            spans[sid].append(hours.Span(hours.HSDS_DAYS.index(byday), opens, closes))
+    languages: dict[str, list[str]] = {i: [] for i in ids}
+    for sid, code in db.session.execute(
+            select(lang.service_id, lang.code).where(lang.service_id.in_(ids))):
+        if code and language_name(code) not in languages[sid]:
+            languages[sid].append(language_name(code))
+    zones: dict[str, str] = {}
+    sal, loc = m.ServiceAtLocation, m.Location
+    for sid, zone in db.session.execute(
+        select(sal.service_id, loc.timezone).join(loc, loc.id == sal.location_id)
+        .where(sal.service_id.in_(ids), loc.timezone.is_not(None))
+    ):
+        zones.setdefault(sid, zone)
+    default_zone = current_app.config["RESDIR_DEFAULT_TIMEZONE"]
+    out = {}
+    for sid, available, maximum in db.session.execute(
+            select(s.id, s.capacity_available, s.capacity_maximum).where(s.id.in_(ids))):
+        local = now.astimezone(ZoneInfo(zones.get(sid, default_zone)))
+        out[sid] = Card(open_state(spans[sid], closures[sid], local),
+                        tuple(languages[sid]), _capacity(available, maximum))
+    return out
+
+
+def map_point(location) -> tuple[float, float] | None:
+    """Where the card's marker goes; none for a confidential place (its address is kept
+    from the public, and a marker would show it)."""
+    if location is None or location.confidential or location.latitude is None \
+            or location.longitude is None:
+        return None
+    return (location.latitude, location.longitude)
+
+
+def client_context(user, client_id: str | None):
+    """(client, facts) when a signed-in coordinator searches for one of their clients (the
+    read is audited and refused like any other read of the client); (None, None) else."""
+    client_id = (client_id or "").strip()
+    if not client_id:
+        return None, None
+    from resdir.matching import operations as matching
+
+    client = matching.get_client(user, client_id[:36])
+    return client, matching.facts_of(client)
+
+
+def eligibility_hints(ids: list[str], facts) -> dict[str, dict]:
+    """Each program's structured rules against the client's facts, as a chip (status and
+    one line), by id; nothing without a client."""
+    if facts is None or not ids:
+        return {}
+    from resdir.matching.eligibility import LOAD_OPTIONS, evaluate
+    from resdir.matching.poverty import percent_of_poverty
+
+    today = date.today()
+    out = {}
+    for service in db.session.scalars(
+            select(m.Service).where(m.Service.id.in_(ids)).options(*LOAD_OPTIONS)):
+        verdict = evaluate(service, facts, percent_of_poverty, today)
+        out[service.id] = {"status": verdict.status, "text": verdict.summary}
+    return out

@@ -1,0 +1,98 @@
+"""Answering one request on a view: candidates, filters, text relevance, facets, ranking,
+the page of hits, and "did you mean"."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from resdir.search import querytext, relevance
+from resdir.search.scoring import (
+    both,
+    exact_distance,
+    geo_candidates,
+    known,
+    open_now,
+    rank,
+    suggest,
+)
+from resdir.search.types import Hit, SearchRequest, SearchResult
+from resdir.search.view import View
+
+
+def answer(view: View, req: SearchRequest) -> SearchResult:
+    ws = querytext.words(req.text)
+    suggestion, corrected = None, False
+    fixed = querytext.correct(ws, lambda t: known(view, t), lambda w: suggest(view, w))
+    if fixed:
+        suggestion = " ".join(fixed)
+    result = _run(view, req, ws)
+    if fixed and result.total == 0:
+        result = _run(view, req, fixed)
+        corrected = True
+    result.suggestion, result.corrected = suggestion, corrected
+    return result
+
+
+def _run(view: View, req: SearchRequest, ws: list[str]) -> SearchResult:
+    # Candidates: docnums (sorted) and, with a radius, their distances.
+    cand, dist = geo_candidates(view, req)
+    if cand is None:
+        cand = view.live()
+    keep = None
+    for field, values in (
+        ("status", [s.replace(" ", "_") for s in req.statuses]),
+        ("language", req.languages),
+        ("capacity", req.capacities),
+    ):
+        if values:
+            keep = both(keep, view.any_mask(field, values)[cand])
+    if req.age is not None:
+        keep = both(keep, view.age_mask(req.age)[cand])
+    if keep is not None:
+        cand = cand[keep]
+        dist = dist[keep] if dist is not None else None
+    if req.open_at is not None:
+        keep = open_now(view, req.open_at, cand)
+        cand = cand[keep]
+        dist = dist[keep] if dist is not None else None
+
+    matched_mode = "all"
+    scores = None
+    groups = querytext.parse(ws)
+    if groups:
+        # Which programs match, and their score: resdir/search/relevance.py.
+        hit, scores, matched_mode = relevance.match(view, groups, cand)
+        cand, scores = cand[hit], scores[hit]
+        dist = dist[hit] if dist is not None else None
+        scores = relevance.adjusted(view, cand, scores, dist, req)
+
+    facets = {}
+    for c in view.lexicon("category"):
+        n = int(np.count_nonzero(view.mask("category", c)[cand]))
+        if n:
+            facets[c] = n
+    if req.categories:
+        keep = view.any_mask("category", req.categories)[cand]
+        cand = cand[keep]
+        scores = scores[keep] if scores is not None else None
+        dist = dist[keep] if dist is not None else None
+
+    order = rank(view, cand, scores, dist, req.sort)
+    start = (req.page - 1) * req.per_page
+    page = order[start : start + req.per_page]
+    hits = [
+        Hit(
+            id=view.doc_id(int(cand[i])),
+            score=round(float(scores[i]), 4) if scores is not None else 0.0,
+            distance_mi=(round(exact_distance(view, int(cand[i]), req), 2)
+                         if dist is not None else None),
+        )
+        for i in page.tolist()
+    ]
+    return SearchResult(
+        total=int(cand.size),
+        hits=hits,
+        facets=dict(sorted(facets.items())),
+        matched=matched_mode,
+        terms=querytext.terms_of(ws),
+    )
