@@ -151,6 +151,23 @@ RETRY_AFTER_SECONDS = 10
 
 
 def register_error_handlers(app: Flask) -> None:
+    @app.teardown_appcontext
+    def end_session(_exc) -> None:
+        # Runs before Flask-SQLAlchemy's own session.remove() (teardowns run in reverse
+        # order). Ending the transaction on a connection the database has just cut (a
+        # restart, a failover) raises, and from a teardown that replaces the answer already
+        # made by gunicorn's bare 500 page: drop the connection instead of rolling it back.
+        try:
+            db.session.remove()
+        except Exception as error:
+            log.warning("database connection lost at the end of a request: %s",
+                        error_kind(error))
+            try:
+                db.session.invalidate()
+            except Exception:  # nothing left to close
+                pass
+            db.session.registry.clear()
+
     @app.errorhandler(ResdirError)
     def handle_resdir_error(error: ResdirError):
         return _render(error.status, error.title, error.message, error.field,

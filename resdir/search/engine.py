@@ -260,7 +260,8 @@ class SearchIndex:
             view = self._view
             self._users[id(view)] = self._users.get(id(view), 0) + 1
         try:
-            yield view
+            with view.reading:
+                yield view
         finally:
             with self._lock:
                 left = self._users.pop(id(view)) - 1
