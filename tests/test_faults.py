@@ -298,3 +298,34 @@ def test_kill_9_during_a_reindex_while_edits_go_on(app, mini, people, runner, tm
     names = [r["name"] for r in client.get("/api/v1/search?q=numbat").get_json()["results"]]
     assert names == ["Hilltop Food Pantry"]
     _check_index(runner)
+
+
+# -- concurrent searches in one process (gunicorn's threads) ---------------------------------
+
+
+def test_concurrent_searches_in_one_process_read_the_index_safely(app, client, mini):
+    # Segment files are read without mmap: two threads reading one segment at once got each
+    # other's bytes (UnpicklingError: 500s under gunicorn's two threads per worker).
+    words = [f"zorb{chr(98 + a)}{chr(98 + b)}k" for a in range(20) for b in range(20)]
+    with app.app_context():
+        org = m.Organization(name="Many words agency")
+        for word in words:
+            db.session.add(m.Service(organization=org, name=f"Program {word}",
+                                     description=f"{word} help", status="active"))
+        db.session.commit()
+        indexing.reindex()
+    failures: list[str] = []
+
+    def search(part: list[str]) -> None:
+        local = app.test_client()
+        for word in part:
+            response = local.get(f"/api/v1/search?q={word}")
+            if response.status_code != 200 or response.get_json()["total"] != 1:
+                failures.append(f"{word}: {response.status_code} {response.get_data()[:80]}")
+
+    threads = [threading.Thread(target=search, args=(words[n::4],)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert failures == []
