@@ -14,7 +14,7 @@ import os
 bind = "127.0.0.1:8000"
 
 # One worker per core. Searching is CPU-bound Python: measured on 2 cores, 4 workers served
-# no more than 2 (issue 12), and each worker holds its own index caches (~400 MB at 100k).
+# no more than 2 (issue 12), and each worker holds its own index caches.
 workers = os.cpu_count() or 2
 
 # Two threads per worker (the gthread worker): one request can wait on PostgreSQL, SMTP or

@@ -48,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         directory,
         errors,
         health,
+        i18n,
         interop,
         matching,
         referrals,
@@ -64,6 +65,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     referrals.init_app(app)
     interop.init_app(app)
     health.init_app(app)
+    i18n.init_app(app)
     _exempt_api_from_csrf(app)
     values.init_app(app)
     errors.register_error_handlers(app)

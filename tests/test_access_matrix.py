@@ -36,6 +36,7 @@ AGENCY_A_PAGE = _signed_in(401, 403, agency_a=200, agency_b=404, admin=200)
 # A referral from care organization A to the pantry (agency A).
 BOTH_SIDES = _signed_in(401, 404, coord_a=200, agency_a=200, admin=200)
 BOTH_SIDES_WRITE = _signed_in(401, 404, coord_a=303, agency_a=303, admin=303)
+COORDINATORS = _signed_in(401, 403, coord_a=200, coord_b=200)
 
 # (method, rule) -> (how to call it, expected status per role)
 MATRIX = {
@@ -58,6 +59,8 @@ MATRIX = {
     ("GET", "/login/second-factor"): ("page", "/login/second-factor", _all(302)),
     ("POST", "/login/second-factor"): ("page", "/login/second-factor", _all(302)),
     ("POST", "/logout"): ("page", "/logout", _all(302)),
+    # Anyone may choose the language of the public pages (a cookie; no account needed).
+    ("POST", "/language"): ("page", "/language", _all(303)),
     ("GET", "/account/second-factor"): ("page", "/account/second-factor",
                                         _signed_in(401, 200)),
     ("POST", "/account/second-factor"): ("page", "/account/second-factor",
@@ -132,6 +135,16 @@ MATRIX = {
                                                 {**BOTH_SIDES_WRITE}),
     ("GET", "/referrals/<referral_id>/handout"): ("page", "/referrals/{referral}/handout",
                                                   {**BOTH_SIDES, "agency_a": 403}),
+    # Picked programs: a coordinator's own list in their browser session.
+    ("GET", "/picks"): ("page", "/picks", COORDINATORS),
+    ("POST", "/picks"): ("page", "/picks", {**COORDINATORS, "coord_a": 303, "coord_b": 303}),
+    ("POST", "/picks/clear"): ("page", "/picks/clear",
+                               {**COORDINATORS, "coord_a": 303, "coord_b": 303}),
+    ("POST", "/picks/refer"): ("page", "/picks/refer",
+                               {**COORDINATORS, "coord_a": 303, "coord_b": 404}),
+    ("GET", "/picks/handout"): ("page", "/picks/handout", COORDINATORS),
+    ("POST", "/picks/handout/email"): ("page", "/picks/handout/email",
+                                       {**COORDINATORS, "coord_a": 303, "coord_b": 404}),
     ("POST", "/api/v1/referrals"): ("api", "/api/v1/referrals",
                                     _signed_in(401, 403, coord_a=201, coord_b=404)),
     ("GET", "/api/v1/referrals"): ("api", "/api/v1/referrals", _signed_in(401, 200)),
@@ -299,6 +312,8 @@ def _json(method, rule, app, ids):
 
 
 def _form(method, rule, csrf, app, ids):
+    if rule == "/language":
+        return {"language": "es", "next": "/", "csrf_token": csrf}
     if rule == "/admin/directory/organizations":
         return {"name": f"New Agency {next(_emails)}", "csrf_token": csrf}
     if rule.endswith("/people"):
@@ -336,6 +351,10 @@ def _form(method, rule, csrf, app, ids):
         with app.app_context():
             version = db.session.get(Referral, ids["referral"]).version
         return {"status": "completed", "version": version, "csrf_token": csrf}
+    if rule == "/picks":
+        return {"service_id": ids["pantry"], "csrf_token": csrf}
+    if rule in ("/picks/refer", "/picks/handout/email"):
+        return {"client_id": ids["client_a"], "need": "food-insecurity", "csrf_token": csrf}
     if rule.endswith("/notes"):
         return {"note": "Left a message", "csrf_token": csrf}
     if rule.endswith("/edit"):

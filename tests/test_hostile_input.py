@@ -188,10 +188,11 @@ HOSTILE = st.sampled_from([
 ])
 CLIENT_FIELDS = ["name", "zip", "state", "age", "birth_date", "household_size",
                  "annual_income", "languages", "veteran", "insurance", "pregnant", "gender",
-                 "disability", "needs", "care_organization_id", "lat", "lon", "version"]
+                 "disability", "needs", "care_organization_id", "lat", "lon", "version",
+                 "phone", "email", "email_ok", "contact_method", "contact_times", "address"]
 REFERRAL_FIELDS = ["client_id", "service_id", "need", "note", "priority",
                    "contact_preference", "confirm_duplicate", "consent", "consent.given",
-                   "consent.method", "consent.scope", "consent.given_by"]
+                   "consent.method", "consent.scope", "consent.given_by", "consent.contact"]
 CHANGE_FIELDS = ["status", "reason", "reason_text", "outcome", "version", "note"]
 CAPACITY_FIELDS = ["capacity_status", "capacity_available", "capacity_maximum", "version"]
 SLOW = settings(max_examples=25, deadline=None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from resdir.directory.models import Organization, new_id, utcnow
@@ -78,6 +78,9 @@ class UserSession(db.Model):
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     second_factor_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Program ids a coordinator picked while searching (resdir.referrals.picks): kept here,
+    # on the server, so they never travel in URLs and end with the session.
+    picks: Mapped[list | None] = mapped_column(JSON)
 
     user: Mapped[User] = relationship()
 

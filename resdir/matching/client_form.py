@@ -15,10 +15,11 @@ import json
 
 from flask import g
 
+from resdir.matching.contact import CONTACT_FIELDS
 from resdir.matching.models import Client
 from resdir.matching.views import FACT_FLAGS, FACT_INPUTS
 
-FIELDS = ("name", *FACT_INPUTS, *FACT_FLAGS, "needs")
+FIELDS = ("name", *FACT_INPUTS, *FACT_FLAGS, *CONTACT_FIELDS, "needs")
 
 
 def _canonical(name: str, value):
@@ -48,6 +49,7 @@ def shown(client: Client) -> dict:
     """Each field's value as the form shows it (API-shaped facts)."""
     out = {"name": client.name or None}
     out.update({k: client.facts.get(k) for k in (*FACT_INPUTS, *FACT_FLAGS)})
+    out.update({k: (client.contact or {}).get(k) for k in CONTACT_FIELDS})
     if client.facts.get("birth_date"):
         out["age"] = None  # the form shows the birth date, not the age derived from it
     out["needs"] = [n.code for n in client.needs if n.source == "selected"]

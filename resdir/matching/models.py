@@ -25,6 +25,9 @@ class Client(db.Model):
     name: Mapped[str | None] = mapped_column(String(200))
     # The facts under the API's names (resdir.matching.facts): minimum necessary, all optional.
     facts: Mapped[dict] = mapped_column(JSON, default=dict)
+    # How to reach the client (resdir.matching.contact): kept apart from the facts, so
+    # matching never reads it and an agency sees it only when consent covers contact.
+    contact: Mapped[dict | None] = mapped_column(JSON)
     created_by: Mapped[str | None] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(

@@ -22,7 +22,9 @@ from resdir.directory import models as dm
 from resdir.directory.models import new_id
 from resdir.errors import BadParameter, Conflict, NotFound
 from resdir.extensions import db
+from resdir.matching import contact as contacts
 from resdir.matching import eligibility, ranking
+from resdir.matching.contact import CONTACT_FIELDS, parse_contact
 from resdir.matching.facts import ClientFacts, parse_facts
 from resdir.matching.models import Client, ClientNeed, NeedCategory, Screening
 from resdir.matching.needs import load_needs
@@ -93,7 +95,7 @@ def _name(data: dict) -> str | None:
     return name.strip() or None
 
 
-CLIENT_FIELDS = {"name", "needs", "version", "care_organization_id"}
+CLIENT_FIELDS = {"name", "needs", "version", "care_organization_id", *CONTACT_FIELDS}
 
 
 def _split_body(data) -> tuple[dict, dict]:
@@ -119,7 +121,7 @@ def create_client(user, data: dict) -> Client:
             raise BadParameter("care_organization_id: no care organization has this id.",
                                "care_organization_id")
     client = Client(care_organization_id=care_id, name=_name(data), facts=facts.as_dict(),
-                    created_by=user.id)
+                    contact=parse_contact(data) or None, created_by=user.id)
     client.needs = [ClientNeed(code=c, source="selected") for c in need_codes(data.get("needs"))]
     db.session.add(client)
     db.session.flush()
@@ -168,6 +170,8 @@ def update_client(user, client: Client, data: dict) -> Client:
     client.facts = parse_facts(merged, date.today()).as_dict()
     if "name" in data:
         client.name = _name(data)
+    if any(k in data for k in CONTACT_FIELDS):
+        client.contact = contacts.merged(client.contact, data) or None
     if "needs" in data:
         _set_selected_needs(client, need_codes(data.get("needs")))
     record("client.update", "client", client.id, user=user)
@@ -211,6 +215,7 @@ def client_json(client: Client) -> dict:
         "name": client.name,
         "care_organization_id": client.care_organization_id,
         **client.facts,
+        **(client.contact or {}),
         "needs": [{"code": n.code, "source": n.source} for n in client.needs],
         "screenings": [{"id": s.id, "screened_at": s.screened_at.isoformat(),
                         "screener_id": s.screener_id, "needs": s.result.get("needs", []),

@@ -10,6 +10,7 @@ from resdir.directory.operations import categories
 from resdir.errors import BadParameter, Conflict
 from resdir.interop.hsds_import.parse import language_code
 from resdir.matching import operations
+from resdir.matching.contact import CONTACT_FIELDS, METHODS
 from resdir.matching.needs import load_needs
 from resdir.matching.screening import DOMAIN_NAMES
 
@@ -43,6 +44,14 @@ def _facts_from_form(form) -> dict:
         value = form.get(name, "")
         if value in ("yes", "no"):
             data[name] = value == "yes"
+    return data
+
+
+def _contact_from_form(form) -> dict:
+    """The contact fields as the API names them; an unticked "agrees to e-mail" is None
+    (not known), so that a save without a change stays without a change."""
+    data = {k: (form.get(k) or "").strip() or None for k in CONTACT_FIELDS if k != "email_ok"}
+    data["email_ok"] = True if form.get("email_ok") == "yes" else None
     return data
 
 
@@ -94,6 +103,7 @@ def new_client():
         data = {"name": request.form.get("name", ""), "needs": request.form.getlist("need")}
         try:
             data.update(_facts_from_form(request.form))
+            data.update(_contact_from_form(request.form))
             if g.user.role == "admin":
                 data["care_organization_id"] = request.form.get("care_organization_id")
             client = operations.create_client(g.user, data)
@@ -102,7 +112,7 @@ def new_client():
         else:
             return redirect(url_for("matching.client", client_id=client.id), 303)
     return render_template("matching/client_form.html", form=form, error=error,
-                           common_languages=COMMON_LANGUAGES,
+                           common_languages=COMMON_LANGUAGES, methods=METHODS,
                            values=request.form, needs=load_needs()), 400 if error else 200
 
 
@@ -126,6 +136,7 @@ def client(client_id: str):
         else None
     return render_template("matching/client.html", client=found, result=result, words=words,
                            common_languages=COMMON_LANGUAGES, cards=_cards(result),
+                           methods=METHODS,
                            form=ConfirmForm(), needs=load_needs(), domains=DOMAIN_NAMES), 200
 
 
@@ -142,10 +153,12 @@ def update_client(client_id: str):
     try:
         sent = {"name": (request.form.get("name") or "").strip() or None,
                 "needs": request.form.getlist("need")}
+        sent.update(_contact_from_form(request.form))
         try:
             sent.update(_facts_from_form(request.form))
         except BadParameter:
-            mine = {k: request.form.get(k) for k in ("name", *FACT_INPUTS, *FACT_FLAGS)}
+            mine = {k: request.form.get(k) for k in ("name", *FACT_INPUTS, *FACT_FLAGS,
+                                                     *CONTACT_FIELDS)}
             mine["needs"] = request.form.getlist("need")
             raise
         seen = {k: request.form.get("seen_" + k) for k in client_form.FIELDS}

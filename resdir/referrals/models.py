@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -69,6 +70,9 @@ class Consent(db.Model):
     given_by: Mapped[str] = mapped_column(String(20), default="client")  # or guardian
     method: Mapped[str | None] = mapped_column(String(20))  # verbal, written, electronic
     scope: Mapped[str | None] = mapped_column(Text)  # what may be shared
+    # Whether the client agreed that the agency may see how to reach them (phone, e-mail,
+    # address, preferred contact); without it the agency works through the coordinator.
+    contact: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     recorded_by: Mapped[str | None] = mapped_column(ForeignKey("app_user.id"))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -98,3 +102,15 @@ class ReminderSent(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     referral_id: Mapped[str] = mapped_column(ForeignKey("referral.id"))
     day: Mapped[date] = mapped_column(Date)
+
+
+class ReferralSeen(db.Model):
+    """When a person last opened a referral: the lists mark what changed since then."""
+
+    __tablename__ = "referral_seen"
+    __table_args__ = (UniqueConstraint("user_id", "referral_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referral.id"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("app_user.id"))
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -25,6 +25,7 @@ from resdir.matching.needs import load_needs
 from resdir.referrals import notify, states
 from resdir.referrals.models import CONTACT, PRIORITIES, Consent, Referral, ReferralEvent
 from resdir.referrals.models import ReminderSent as Reminder
+from resdir.referrals.sharing import contact_shared
 from resdir.values import column_length
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,9 @@ def _consent(data) -> dict:
                            "consent.method")
     if data["given"] and not _text(data, "scope"):
         raise BadParameter("consent.scope must say what may be shared.", "consent.scope")
+    if not isinstance(data.get("contact", False), bool):
+        raise BadParameter("consent.contact must be true (the agency may see how to reach "
+                           "the client) or false.", "consent.contact")
     by, limit = data.get("given_by"), column_length(Consent.given_by)
     if by is not None and not (isinstance(by, str) and len(by.strip()) <= limit):
         raise BadParameter(f"consent.given_by must say who gave consent (client, or for "
@@ -142,6 +146,7 @@ def create_referral(user, data: dict) -> Referral:
         priority=priority, contact_preference=contact, status="draft")
     referral.consent = Consent(given=consent["given"], method=consent.get("method"),
                                scope=_text(consent, "scope"),
+                               contact=consent.get("contact") is True,
                                given_by=(consent.get("given_by") or "").strip() or "client",
                                recorded_by=user.id)
     db.session.add(referral)
@@ -233,6 +238,7 @@ def give_consent(user, referral: Referral, data, version=None) -> Referral:
     referral.consent.given = consent["given"]
     referral.consent.method, referral.consent.scope = consent.get("method"), _text(consent,
                                                                                    "scope")
+    referral.consent.contact = consent.get("contact") is True
     referral.consent.recorded_by, referral.consent.recorded_at = user.id, _now()
     _event(referral, user, states.REFERRER, None, None, note="Consent recorded")
     record("referral.consent", "referral", referral.id, user=user)
@@ -253,6 +259,7 @@ def send_draft(user, referral: Referral, consent_data, version: int | None) -> R
     referral.consent.given = True
     referral.consent.method, referral.consent.scope = consent.get("method"), _text(consent,
                                                                                    "scope")
+    referral.consent.contact = consent.get("contact") is True
     referral.consent.recorded_by, referral.consent.recorded_at = user.id, _now()
     _event(referral, user, states.REFERRER, None, None, note="Consent recorded")
     _move(referral, user, states.REFERRER, "requested")
@@ -396,6 +403,9 @@ def shared_client(referral: Referral, user) -> dict:
     facts = client.facts or {}
     shared = {"name": client.name, "age": facts.get("age"), "zip": facts.get("zip"),
               "languages": facts.get("languages")}
+    contact = contact_shared(referral, client)  # only when consent covers contact
+    if contact:
+        shared["contact"] = contact
     if side_of(user, referral) == states.REFERRER or (user and user.role == "admin"):
         shared["id"] = client.id
     return shared
@@ -419,7 +429,7 @@ def referral_json(referral: Referral, user) -> dict:
         "client": shared_client(referral, user),
         "note": referral.note,
         "consent": {"given": consent.given, "method": consent.method, "scope": consent.scope,
-                    "given_by": consent.given_by,
+                    "given_by": consent.given_by, "contact": consent.contact,
                     "recorded_at": _aware(consent.recorded_at).isoformat()} if consent else None,
         "reason": referral.status_reason,
         "reason_text": referral.reason_text,

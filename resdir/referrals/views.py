@@ -11,9 +11,11 @@ from resdir.directory import models as dm
 from resdir.directory import present
 from resdir.errors import BadParameter, Conflict, Forbidden
 from resdir.extensions import db
+from resdir.matching.contact import METHODS
 from resdir.matching.needs import load_needs
 from resdir.matching.operations import clients_of
-from resdir.referrals import operations, states
+from resdir.referrals import operations, seen, states
+from resdir.referrals import picks as picks_module
 from resdir.referrals.models import CONTACT
 
 bp = Blueprint("referrals", __name__)
@@ -39,6 +41,7 @@ def index():
     # the address bar would put client data in URLs and logs.
     their_clients = [] if g.user.role == "agency" else clients_of(g.user)
     return render_template("referrals/index.html", rows=operations.list_rows(g.user, found),
+                           markers=seen.markers(g.user, [r.id for r in found]),
                            needs=load_needs(), args=request.args, statuses=states.STATUSES,
                            labels=states.LABELS, reasons=states.REASONS, form=ConfirmForm(),
                            clients=their_clients, overdue_only=overdue_only)
@@ -53,31 +56,10 @@ def create():
         flash("Pick at least one program.")
         return redirect(url_for("matching.client", client_id=request.form.get("client_id", "")),
                         303)
-    consent = {"given": request.form.get("consent") == "yes",
-               "method": request.form.get("consent_method") or None,
-               "scope": request.form.get("consent_scope") or None}
-    made, drafts, problems = 0, 0, []
-    for pick in picks:
-        need, _, service_id = pick.partition(":")
-        data = {"client_id": request.form.get("client_id"), "service_id": service_id,
-                "need": need, "consent": consent, "note": request.form.get("note") or None,
-                "priority": request.form.get("priority") or "routine",
-                "contact_preference": request.form.get("contact_preference") or "phone",
-                "confirm_duplicate": request.form.get("confirm_duplicate") == "yes"}
-        try:
-            referral = operations.create_referral(g.user, data)
-            made += 1
-            drafts += referral.status == "draft"
-        except (BadParameter, Conflict) as exc:
-            service = db.session.get(dm.Service, service_id)
-            name = service.name if service else "An unknown program"
-            problems.append(exc.message if name in exc.message else f"{name}: {exc.message}")
-    if problems:
-        flash(f"{made} of {len(picks)} referrals made. Not made: " + " ".join(
-            dict.fromkeys(problems)), "warning")
-    else:
-        flash(f"{made} referral{'' if made == 1 else 's'} made"
-              + (" as drafts: record the client's consent to send them." if drafts else "."))
+    pairs = [(need, service_id) for need, _, service_id in (p.partition(":") for p in picks)]
+    made, drafts, problems = picks_module.refer(g.user, request.form.get("client_id", ""),
+                                                pairs, request.form)
+    flash(*picks_module.summary(len(picks), made, drafts, problems))
     return redirect(url_for("referrals.index"), 303)
 
 
@@ -86,13 +68,15 @@ def show(referral_id: str):
     """One referral: where it stands, its timeline, and what this side may do next."""
     referral = operations.get_referral(g.user, referral_id)
     shown = operations.referral_json(referral, g.user)
+    seen.mark_seen(g.user, referral.id)
     # A draft is sent by recording consent (its own form), not by picking a status.
     choices = [s for s in shown["next"] if not (s == "requested" and shown["status"] == "draft")]
     reason_for = [states.VERBS[s] for s in choices if s in states.NEEDS_REASON]
     return render_template("referrals/show.html", r=shown, choices=choices,
                            labels=states.LABELS, reason_for=" or ".join(reason_for),
                            form=ConfirmForm(), reasons=states.REASONS,
-                           enrollment=states.ENROLLMENT, needs=load_needs(), contact=CONTACT)
+                           enrollment=states.ENROLLMENT, needs=load_needs(), contact=CONTACT,
+                           methods=METHODS)
 
 
 @bp.post("/referrals/<referral_id>/send")
@@ -102,7 +86,8 @@ def send(referral_id: str):
     referral = operations.get_referral(g.user, referral_id, audit=False)
     consent = {"given": request.form.get("consent") == "yes",
                "method": request.form.get("consent_method") or None,
-               "scope": request.form.get("consent_scope") or None}
+               "scope": request.form.get("consent_scope") or None,
+               "contact": request.form.get("consent_contact") == "yes"}
     try:
         version = int(request.form.get("version", ""))
     except ValueError:

@@ -236,7 +236,7 @@ class SearchIndex:
             new = View(searcher, Path(ix.storage.folder), self._segments)
             old = self._view
             if warm and old is not None and self._view_gen == name:
-                new.warm(old.keys_used.copy())
+                new.warm_from(old)
             with self._lock:
                 self._view, self._view_gen = new, name
                 if old is not None:

@@ -292,13 +292,26 @@ class View:
 
     # -- after a write ------------------------------------------------------------
 
-    def warm(self, keys: Iterable[tuple]) -> None:
-        """Assemble the arrays an older view was asked for (run off the request path: only
-        segments new since then are read from the index)."""
-        for kind, *rest in list(keys):
+    def warm_from(self, old: View) -> None:
+        """Assemble what an older view of this index was asked for (run off the request
+        path: only segments new since then are read from the index)."""
+        for field in list(old._lexicons):
+            self.lexicon(field)
+        for kind, *rest in old.keys_used.copy():
             if kind == "ids":
                 self.ids(*rest)
             elif kind == "cell":
                 self.cell_ids(rest)
             elif kind == "postings":
                 self.postings(rest[1], rest[0])
+        for key in list(old._masks):
+            if key[0] == "term":
+                self.mask(key[1], key[2])
+            elif key[0] == "any":
+                self.any_mask(key[1], key[2:])
+            elif key[0] == "age":
+                self.age_mask(key[1])
+            elif key[0] == "week":
+                self.open_mask(key[1])
+        if old._verified is not None:
+            self.verified_days()
