@@ -249,8 +249,11 @@ def task(ctx) -> dict:
 
 def patient_of(ctx) -> dict:
     consent = ctx.referral.consent
+    from resdir.referrals.sharing import contact_shared
+
     return patient(ctx.client, ctx.reader, ctx.consent_scopes,
-                   shared=bool(consent and consent.given))
+                   shared=bool(consent and consent.given),
+                   contact=contact_shared(ctx.referral, ctx.client))
 
 
 def bundle(ctx, base: str) -> dict:

@@ -139,8 +139,12 @@ def read_patient(patient_id: str):
 
     record_now("client.read", "client", person.id, user=g.user)
     given = [r.consent for r in held if r.consent and r.consent.given]
+    from resdir.referrals.sharing import contact_shared
+
+    # Contact details when the consent on any referral it holds covers contact.
+    contact = next((c for c in (contact_shared(r, person) for r in held) if c), None)
     return fhir_json(patient(person, AGENCY, [c.scope for c in given if c.scope],
-                             shared=bool(given)))
+                             shared=bool(given), contact=contact))
 
 
 @bp.get("/Organization/<organization_id>")
