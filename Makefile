@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 FHIR_VENV := .venv-fhir
 export FLASK_APP := wsgi
 
-.PHONY: run serve setup test lint chromium bench clean
+.PHONY: run serve setup test lint chromium bench clean translations
 
 $(VENV)/.run-installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,15 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
+
+## translations: after changing interface text, extract it, update the catalogs in
+## resdir/translations and compile them (the .mo files are committed, so a clone needs no step)
+translations: $(VENV)/.run-installed
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --project resdir \
+		-o resdir/translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --width 100 -i resdir/translations/messages.pot \
+		-d resdir/translations
+	$(BIN)/pybabel compile --statistics -d resdir/translations
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check resdir tests bench wsgi.py

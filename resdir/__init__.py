@@ -50,6 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         directory,
         errors,
         health,
+        i18n,
         interop,
         mail,
         matching,
@@ -68,6 +69,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.after_request(mail.warn_about_undelivered_mail)  # any feature's mail
     interop.init_app(app)
     health.init_app(app)
+    i18n.init_app(app)
     _exempt_api_from_csrf(app)
     values.init_app(app)
     errors.register_error_handlers(app)

@@ -98,7 +98,12 @@ def _import_seed(path: str, dry_run: bool) -> None:
             rows = csvimport.read(path, operations.category_slugs())
             click.echo(f"dry run: {path} is valid ({len(rows)} programs); nothing was written")
             return
-        summary = operations.import_csv(path)
+        bars = _ProgressBars() if sys.stdout.isatty() else None
+        try:
+            summary = operations.import_csv(path, bars)
+        finally:
+            if bars:
+                bars.close()
     except CsvImportError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)

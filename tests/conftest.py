@@ -215,6 +215,52 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
+ARTIFACTS = "test-artifacts"  # under the rootdir; gitignored
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A browser test that fails (in set-up or in the test) leaves a full-page screenshot of
+    every page it had open in test-artifacts/, named after the test, for the person reading
+    the failure in CI or on their machine."""
+    report = yield
+    browser = item.funcargs.get("browser") if hasattr(item, "funcargs") else None
+    if report.failed and report.when in ("setup", "call") and browser is not None:
+        lines = save_screenshots(browser, Path(item.config.rootpath) / ARTIFACTS, item.nodeid)
+        if lines:
+            report.sections.append(("screenshots", "\n".join(lines)))
+    return report
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Clicks per browser journey (tests/journeys.py records them), listed after the run."""
+    rows = [(report.nodeid, value) for report in terminalreporter.getreports("passed")
+            for key, value in report.user_properties if key == "clicks"]
+    if rows:
+        terminalreporter.section("clicks per journey")
+        for nodeid, clicks in sorted(rows):
+            terminalreporter.write_line(f"{clicks:3d}  {nodeid}")
+
+
+def save_screenshots(browser, folder: Path, nodeid: str) -> list[str]:
+    """Screenshot every open page; one line per page (path and URL, or why it failed)."""
+    import re
+
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid).strip("_")
+    pages = [p for context in browser.contexts for p in context.pages if not p.is_closed()]
+    lines = []
+    for n, open_page in enumerate(pages):
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / (f"{stem}.png" if len(pages) == 1 else f"{stem}-{n + 1}.png")
+        try:
+            open_page.screenshot(path=str(path), full_page=True, timeout=5000)
+        except Exception as exc:  # a crashed page must not hide the test's own failure
+            lines.append(f"no screenshot of {open_page.url}: {exc!r}")
+        else:
+            lines.append(f"{path} ({open_page.url})")
+    return lines
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Debian's headless Chromium driven by Playwright (never `playwright install`)."""
@@ -226,27 +272,6 @@ def browser():
         )
         yield chromium
         chromium.close()
-
-
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item, call):
-    """A failed browser test leaves a full-page screenshot in test-artifacts/ (gitignored),
-    named after the test, to see what the browser saw."""
-    report = yield
-    page = item.funcargs.get("page") if report.when == "call" and report.failed else None
-    if page is not None and not page.is_closed():
-        ARTIFACTS.mkdir(exist_ok=True)
-        name = "".join(c if c.isalnum() or c in "-_." else "_" for c in item.nodeid)
-        try:
-            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-        except Exception as exc:  # a broken page must not hide the test's own failure
-            report.sections.append(("screenshot", f"no screenshot: {exc!r}"))
-        else:
-            report.sections.append(("screenshot", str(ARTIFACTS / f"{name}.png")))
-    return report
 
 
 @pytest.fixture

@@ -59,6 +59,8 @@ MATRIX = {
     ("GET", "/login/second-factor"): ("page", "/login/second-factor", _all(302)),
     ("POST", "/login/second-factor"): ("page", "/login/second-factor", _all(302)),
     ("POST", "/logout"): ("page", "/logout", _all(302)),
+    # Anyone may choose the language of the public pages (a cookie; no account needed).
+    ("POST", "/language"): ("page", "/language", _all(303)),
     ("GET", "/account/second-factor"): ("page", "/account/second-factor",
                                         _signed_in(401, 200)),
     ("POST", "/account/second-factor"): ("page", "/account/second-factor",
@@ -310,6 +312,8 @@ def _json(method, rule, app, ids):
 
 
 def _form(method, rule, csrf, app, ids):
+    if rule == "/language":
+        return {"language": "es", "next": "/", "csrf_token": csrf}
     if rule == "/admin/directory/organizations":
         return {"name": f"New Agency {next(_emails)}", "csrf_token": csrf}
     if rule.endswith("/people"):

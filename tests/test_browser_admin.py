@@ -84,5 +84,14 @@ def test_admin_people_import_directory_merge_and_edit(live_server, people, page,
     assert "Saved 1 change to Hilltop Food Pantry" in page.get_by_role("status").inner_text()
     assert page.get_by_role("heading", level=1).inner_text() == "Hilltop Community Pantry"
 
+    # At phone width the directory pages and the search page with its map fit the screen.
+    page.set_viewport_size({"width": 390, "height": 800})
+    org_page = page.url
+    for path in ("/admin/directory/?q=hilltop", "/admin/directory/programs", "/?zip=15213"):
+        page.goto(live_server + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+    page.goto(org_page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, org_page
+
     request.node.user_properties.append(("clicks", click.count))  # listed after the run
     assert click.count <= MOST_CLICKS, f"{click.count} clicks, expected at most {MOST_CLICKS}"

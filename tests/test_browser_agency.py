@@ -14,7 +14,9 @@ def test_agency_keeps_its_listing_true(live_server, people, page):
     sign_in(page, live_server, people.emails["agency_a"])
     page.goto(live_server + "/agency/")
     page.get_by_role("link", name="Edit Hilltop Food Pantry").click()
-    page.get_by_label("Weekly hours").fill("Mo-Fr 09:00-17:00; Su 11:00-15:00")
+    # Hours in the row of the day (issue 10, defect 8), not typed as text.
+    page.get_by_label("Sunday opens", exact=True).fill("11:00")
+    page.get_by_label("Sunday closes", exact=True).fill("15:00")
     page.get_by_label("Capacity", exact=True).select_option("waitlist")
     page.get_by_role("button", name="Save changes").click()
     page.wait_for_url(re.compile(r"/agency/$"))

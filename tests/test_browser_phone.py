@@ -38,7 +38,7 @@ def paths(app, people):
             "/clients", "/clients/new", f"/clients/{ids['client']}",
             f"/clients/{ids['client']}/screening", "/referrals",
             f"/referrals/{ids['referral']}", f"/referrals/{ids['referral']}/handout",
-            "/reports/referrals", "/needs"],
+            "/reports/referrals", "/needs", "/picks", "/picks/handout"],
         "agency_a": ["/", "/agency/", f"/agency/programs/{ids['pantry']}/edit",
                      f"/agency/programs/{ids['pantry']}/history", "/referrals",
                      f"/referrals/{ids['referral']}", "/reports/referrals"],
@@ -66,6 +66,10 @@ def test_every_page_fits_a_phone(live_server, people, paths, browser, who):
     context = browser.new_context(viewport={"width": 390, "height": 800})
     page = context.new_page()
     sign_in_as(page, live_server, people, who)
+    if who == "coord_a":  # /picks and its hand-out with a program on them
+        page.goto(live_server + paths["anon"][2])
+        page.get_by_role("button", name=re.compile("Pick for referral")).click()
+        page.wait_for_load_state()
     too_wide = {}
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 800})

@@ -141,3 +141,26 @@ def test_hostile_contact_values_are_refused_by_name_never_500(api):
         assert response.status_code in (201, 400), (field, value, response.status_code)
         if response.status_code == 400:
             assert response.get_json()["error"]["parameter"] in (field, "email", "phone")
+
+
+def test_fhir_patient_carries_contact_only_as_consented(app, people, api, pantry):
+    client = api("POST", "/api/v1/clients", json={
+        "name": "Ilse Varga", "zip": "15219", "phone": PHONE, "email": EMAIL,
+        "contact_method": "text"}).get_json()["id"]
+    made = api("POST", "/api/v1/referrals", json={
+        "client_id": client, "service_id": pantry, "need": "food-insecurity",
+        "consent": CONSENT}).get_json()
+    own = api("GET", f"/fhir/Patient/{client}").get_json()
+    assert {(t["system"], t["value"]) for t in own["telecom"]} == {
+        ("phone", PHONE), ("sms", PHONE), ("email", EMAIL)}
+    assert "telecom" not in api("GET", f"/fhir/Patient/{client}", who="agency_a").get_json()
+    api("POST", "/api/v1/referrals", json={
+        "client_id": client, "service_id": pantry, "need": "food-insecurity",
+        "confirm_duplicate": True, "consent": {**CONSENT, "contact": True}})
+    shared = api("GET", f"/fhir/Patient/{client}", who="agency_a").get_json()
+    assert [t for t in shared["telecom"] if t.get("rank") == 1] == [
+        {"system": "sms", "value": PHONE, "use": "home", "rank": 1}]
+    bundle = api("GET", f"/api/v1/referrals/{made['id']}/fhir", who="agency_a").get_json()
+    patient = next(e["resource"] for e in bundle["entry"]
+                   if e["resource"]["resourceType"] == "Patient")
+    assert "telecom" not in patient  # this referral's consent does not cover contact

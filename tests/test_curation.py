@@ -202,3 +202,42 @@ def test_a_reimport_after_a_merge_updates_the_survivor(app, people):
         assert db.session.query(m.Organization).count() == organizations
         assert db.session.get(m.Organization, survivor.id).source_key == key
         assert db.session.get(m.Organization, people.pantry_org) is None
+
+
+def test_an_organizations_page_shows_a_slice_of_a_large_program_list(app, people, admin):
+    with app.app_context():
+        org = db.session.get(m.Organization, people.pantry_org)
+        shown, total = operations.programs_of(org, limit=1)
+        assert (len(shown), total) == (1, 2)
+    page = admin.get(f"/admin/directory/organizations/{people.pantry_org}").get_data(
+        as_text=True)
+    assert "Programs (2)" in page and "Emergency Rent Assistance" in page
+
+
+def test_directory_pages_cost_the_same_statements_whatever_the_rows(app, people, admin):
+    """A page of 50 organizations or programs takes as many SQL statements as a page of 3:
+    counts, names and organizations come with the page's own queries (no query per row)."""
+    from sqlalchemy import event
+
+    def statements(path: str) -> int:
+        seen = []
+        with app.app_context():
+            engine = db.engine
+        listener = lambda *args: seen.append(1)  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert admin.get(path).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    few = statements("/admin/directory/"), statements("/admin/directory/programs")
+    with app.app_context():
+        for n in range(60):
+            org = m.Organization(name=f"Agency {n:02d}")
+            db.session.add(m.Service(organization=org, name=f"Program {n:02d}"))
+        db.session.commit()
+    many = statements("/admin/directory/"), statements("/admin/directory/programs")
+    assert many == few
+    assert admin.get("/admin/directory/").get_data(as_text=True).count(
+        "/admin/directory/organizations/") == 50

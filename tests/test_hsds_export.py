@@ -20,7 +20,8 @@ from resdir.directory import models as m
 from resdir.extensions import db
 from resdir.interop.hsds_export import stable_id
 
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "external" / "hsds-specification" / "v3.0"
+EXTERNAL = Path(__file__).resolve().parents[2] / "shared" / "external"
+SPEC = EXTERNAL / "hsds-specification" / "v3.0"
 SCHEMAS = SPEC / "schema"
 
 
@@ -286,3 +287,29 @@ def test_round_trip_through_the_importer(mini, make_service, runner, tmp_path, d
     by_name = {s["name"]: s for s in second}
     for service in first:
         assert normalize(by_name[service["name"]]) == normalize(service), service["name"]
+
+
+def test_contacts_and_organizations_without_programs_are_exported(app, runner, tmp_path):
+    """Issue 11: the export left out contacts, and services.json (a list of programs) every
+    organization without one. Real DC file: its contacts (some with phones) and its
+    organizations that have no program."""
+    from resdir.interop.hsds_import import import_path
+
+    with app.app_context():
+        report = import_path(EXTERNAL / "hsds-1.1-washington-dc-orservices", source="dc")
+        assert report.ok, str(report)
+        contacts = {c.id: c for c in db.session.query(m.Contact)}
+        contact_phones = {p.id for c in contacts.values() for p in c.phones}
+        with_programs = {s.organization_id for s in db.session.query(m.Service)}
+        alone = {o.id for o in db.session.query(m.Organization)} - with_programs
+        service_contacts = {c.id for c in contacts.values() if c.service_id}
+    assert contacts and alone and service_contacts
+    out = tmp_path / "hsds"
+    services = _export(runner, out)
+    organizations = json.loads((out / "organizations.json").read_text())
+    assert alone <= {o["id"] for o in organizations}
+    assert alone <= {row["id"] for row in _table(out, "organizations.csv")}
+    assert {row["id"] for row in _table(out, "contacts.csv")} == set(contacts)
+    assert {row["id"] for row in _table(out, "phones.csv") if row["contact_id"]} == contact_phones
+    nested = {c["id"] for s in services for c in s.get("contacts", [])}
+    assert nested == service_contacts

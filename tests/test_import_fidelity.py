@@ -6,6 +6,7 @@ hsds-1.1-open211-miami, CC-BY-SA-4.0 as its datapackage.json declares; test data
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -126,3 +127,70 @@ def test_contacts_their_phones_and_organization_phones_are_stored(app):
             m.Phone.service_id.is_(None), m.Phone.contact_id.is_(None),
             m.Phone.organization_id.isnot(None))).all()
         assert len(own) >= 20
+
+
+def _child_ids(service_key: str) -> dict[str, dict[str, str]]:
+    service = db.session.scalars(select(m.Service).where(
+        m.Service.source_key == service_key)).one()
+    location = service.service_at_locations[0].location
+    return {"phones": {p.id: p.number for p in service.phones},
+            "schedules": {s.id: str(s.opens_at) for s in service.schedules},
+            "addresses": {a.id: a.address_1 for a in location.addresses}}
+
+
+def test_child_ids_are_kept_when_the_same_source_is_imported_again(app, tmp_path):
+    """Issue 11: a re-import replaced a program's changed phones, hours and addresses with
+    rows under new ids, so every id an HSDS consumer had kept broke. Real DC file, its
+    program 1194701188927394 with one phone edited, and one address edited."""
+    folder = tmp_path / "dc"
+    shutil.copytree(EXTERNAL / "hsds-1.1-washington-dc-orservices", folder)
+    key = "hsds:dc:service:1194701188927394"
+    with app.app_context():
+        assert import_path(folder, source="dc").ok
+        first = _child_ids(key)
+        assert first["phones"] and first["addresses"]
+        phones = folder / "phones.csv"
+        phones.write_text(phones.read_text().replace("(202) 448-1450", "(202) 448-1499"))
+        old_street = next(iter(first["addresses"].values()))
+        addresses = folder / "physical_addresses.csv"
+        addresses.write_text(addresses.read_text().replace(f'"{old_street}"',
+                                                           f'"{old_street} Rear"'))
+        db.session.remove()
+        report = import_path(folder, source="dc")
+        assert report.ok and report.updated["service"] >= 1, str(report)
+        second = _child_ids(key)
+    assert list(second["phones"].values()) == ["(202) 448-1499"]
+    assert second["phones"].keys() == first["phones"].keys()
+    assert list(second["addresses"].values()) == [f"{old_street} Rear"]
+    assert second["addresses"].keys() == first["addresses"].keys()
+    assert second["schedules"] == first["schedules"]
+
+
+def test_hsds_3_1_capacities_are_read_and_fields_not_kept_are_reported(app, tmp_path):
+    """Issue 11: HSDS 3.1 `capacities` were dropped without a word, as was every field
+    resdir has no place for. Now the capacity is the program's, and the report names, per
+    table, the fields it did not keep (and none it kept)."""
+    path = tmp_path / "shelter.json"
+    path.write_text(json.dumps({
+        "id": "7c0e5b8e-4b8f-4d59-9a43-1f3b5d0c2a11", "name": "Harbor Night Shelter",
+        "status": "active", "description": "Beds for adults.", "wait_time": "2 weeks",
+        "organization": {"id": "7c0e5b8e-4b8f-4d59-9a43-1f3b5d0c2a12", "name": "Harbor House",
+                         "year_incorporated": 1974},
+        "capacities": [{"id": "cap-1", "available": 3, "maximum": 40, "description": "waitlist",
+                        "updated": "2026-11-20T10:00:00Z",
+                        "unit": {"id": "unit-1", "name": "Beds", "scheme": "x",
+                                 "identifier": "bed"}},
+                       {"id": "cap-2", "available": 1, "unit": {"id": "unit-2", "name": "Cribs"}}],
+    }))
+    with app.app_context():
+        report = import_path(path)
+        assert report.ok, str(report)
+        service = db.session.scalars(select(m.Service)).one()
+        assert (service.capacity_available, service.capacity_maximum,
+                service.capacity_status) == (3, 40, "waitlist")
+        assert service.capacity_updated.replace(tzinfo=None).isoformat() == "2026-11-20T10:00:00"
+    notes = [e.reason for e in report.entries if e.kind == "note"]
+    assert "service fields not kept (resdir has no place for them): wait_time" in notes
+    assert ("organization fields not kept (resdir has no place for them): year_incorporated"
+            in notes)
+    assert any("one capacity per program" in r for r in entries(report, "skipped", "id"))

@@ -68,6 +68,11 @@ def test_refer_all_picked_programs_for_one_client_and_need(app, people, api, coo
     client = _client(api, phone="412-555-0166", contact_method="text")
     csrf = csrf_token(coord, "/picks")
     _pick(coord, csrf, ids)
+    # From the client's page, one link to the list with this client chosen.
+    link = f'href="/picks?client={client}">Refer Marit Solberg to the 2 picked programs'
+    assert link in coord.get(f"/clients/{client}").get_data(as_text=True)
+    assert f'<option value="{client}" selected>' in coord.get(f"/picks?client={client}") \
+        .get_data(as_text=True)
     form = {"csrf_token": csrf, "client_id": client, "need": "food-insecurity",
             "consent": "yes", "consent_method": "verbal", "consent_scope": "Name and need",
             "contact_preference": ""}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
-from resdir.agencies import operations
+from resdir.agencies import editor, operations
 from resdir.agencies.listing import EDITABLE, FLAGS, LABELS, fingerprint, listing_form
 from resdir.auth import operations as auth
 from resdir.auth import policy
@@ -72,6 +72,7 @@ def edit(service_id: str):
         for flag, word in FLAGS.items():
             changes[flag] = word if request.form.get(flag) else ""
         try:
+            editor.apply(request.form, changes, values)
             saved = operations.save_listing(g.user, service, changes,
                                             request.form.get("version"))
         except (BadParameter, Conflict) as exc:
@@ -93,10 +94,14 @@ def edit(service_id: str):
                                         organization_id=service.organization_id), 303)
             return redirect(url_for("agency.home"), 303)
     current = listing_form(service) if isinstance(error, Conflict) else {}
+    hour_rows, rows_seen = editor.shown_rows(request.form, values, current, error)
     return render_template("agency/edit.html", service=service, values=values,
                            fields=EDITABLE, labels=LABELS, form=form, error=error,
                            version=version, seen=seen, mine=mine, current=current,
-                           statuses=m.CAPACITY_STATUSES, service_statuses=m.SERVICE_STATUSES
+                           statuses=m.CAPACITY_STATUSES, service_statuses=m.SERVICE_STATUSES,
+                           hour_rows=hour_rows, rows_seen=rows_seen,
+                           insurance=editor.INSURANCE_LABELS,
+                           insured=editor.insurance_picked(values["insurance"]),
                            ), error.status if error else 200
 
 

@@ -100,6 +100,17 @@ def get_organization(organization_id: str) -> m.Organization:
     return found
 
 
+def programs_of(organization: m.Organization, limit: int = 200) -> tuple[list, int]:
+    """The organization's first `limit` programs in name order, and how many it has (a large
+    import can give one organization thousands: the page shows a slice)."""
+    total = db.session.scalar(select(func.count(m.Service.id)).where(
+        m.Service.organization_id == organization.id))
+    shown = list(db.session.scalars(select(m.Service).where(
+        m.Service.organization_id == organization.id)
+        .order_by(m.Service.name, m.Service.id).limit(limit)))
+    return shown, total
+
+
 def staff(organization: m.Organization) -> list[User]:
     return list(db.session.scalars(select(User).where(
         User.organization_id == organization.id).order_by(User.email)))

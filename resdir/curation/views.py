@@ -52,9 +52,10 @@ def programs():
 
 
 def _organization_page(org, error=None, status=200, merge=None):
+    programs, program_count = operations.programs_of(org)
     return render_template(
         "admin/organization.html", org=org, staff=operations.staff(org),
-        programs=sorted(org.services, key=lambda s: s.name.lower()),
+        programs=programs, program_count=program_count,
         duplicates=operations.likely_duplicates(org), form=ConfirmForm(), error=error,
         merge=merge, sent=request.form), status
 

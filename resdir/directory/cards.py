@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from resdir.directory import hours
@@ -48,12 +49,12 @@ def open_state(spans: list[hours.Span], closures: list[tuple[date, date]],
     time zone. Dated closures count for today only (the next opening is read from the
     weekly hours)."""
     if not spans:
-        return OpenState(None, "Hours not listed: call ahead", "")
+        return OpenState(None, _("Hours not listed: call ahead"), "")
     today_text = dict(hours.day_lines(spans))[local.weekday()]
     if any(first <= local.date() <= last for first, last in closures):
-        return OpenState(False, "Closed today", "Closed today (holiday)")
+        return OpenState(False, _("Closed today"), _("Closed today (holiday)"))
     if hours.is_always(spans):
-        return OpenState(True, "Open 24 hours", today_text)
+        return OpenState(True, _("Open 24 hours"), _today(today_text))
     ranges = sorted(r for s in spans for r in s.minutes())
     now_min = local.weekday() * 1440 + local.hour * 60 + local.minute
     for start, span_end in ranges:
@@ -62,32 +63,43 @@ def open_state(spans: list[hours.Span], closures: list[tuple[date, date]],
             # close at the end of the last one.
             end = span_end
             starts = dict(ranges)
-            for _ in range(len(ranges)):
+            for _hop in range(len(ranges)):
                 if end % hours.WEEK_MIN not in starts:
                     break
                 end += starts[end % hours.WEEK_MIN] - end % hours.WEEK_MIN
             day, closes = _at(end)
-            when = f"at {hours.fmt_time(closes)}"
             if day != local.weekday():
-                when = f"{hours.DAY_NAMES[day]} {when}"
-            return OpenState(True, f"Open now · closes {when}", today_text)
+                return OpenState(True, _("Open now · closes %(day)s at %(time)s",
+                                         day=_(hours.DAY_NAMES[day]),
+                                         time=hours.fmt_time(closes)), _today(today_text))
+            return OpenState(True, _("Open now · closes at %(time)s",
+                                     time=hours.fmt_time(closes)), _today(today_text))
     starts_list = [s for s, _ in ranges]
     later = min([s for s in starts_list if s > now_min]
                 or [s + hours.WEEK_MIN for s in starts_list])
     day, opens = _at(later)
     if day == local.weekday() and later < hours.WEEK_MIN:
-        return OpenState(False, f"Closed now · opens at {hours.fmt_time(opens)}", today_text)
-    name = "tomorrow" if day == (local.weekday() + 1) % 7 else hours.DAY_NAMES[day]
-    return OpenState(False, f"Closed now · opens {name} at {hours.fmt_time(opens)}",
-                     today_text)
+        return OpenState(False, _("Closed now · opens at %(time)s", time=hours.fmt_time(opens)),
+                         _today(today_text))
+    if day == (local.weekday() + 1) % 7:
+        return OpenState(False, _("Closed now · opens tomorrow at %(time)s",
+                                  time=hours.fmt_time(opens)), _today(today_text))
+    return OpenState(False, _("Closed now · opens %(day)s at %(time)s",
+                              day=_(hours.DAY_NAMES[day]), time=hours.fmt_time(opens)),
+                     _today(today_text))
+
+
+def _today(text: str) -> str:
+    """Today's hours; the two worded ones in the page's language (times stay as written)."""
+    return _(text) if text in ("Closed", "Open 24 hours") else text
 
 
 def _capacity(available: int | None, maximum: int | None) -> str | None:
     if available is None:
         return None
     if maximum:
-        return f"{available} of {maximum} places open"
-    return f"{available} places open"
+        return _("%(open)s of %(most)s places open", open=available, most=maximum)
+    return _("%(open)s places open", open=available)
 
 
 def cards_for(ids: list[str], now: datetime | None = None) -> dict[str, Card]:

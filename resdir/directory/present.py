@@ -8,10 +8,12 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from flask import current_app
+from flask_babel import gettext as _
 
 from resdir.directory import hours
 from resdir.directory import models as m
 from resdir.directory.documents import spans_of
+from resdir.i18n import current_language
 
 CAPACITY_LABELS = {
     "capacity": "Accepting clients", "waitlist": "Waitlist", "no-capacity": "No openings",
@@ -23,9 +25,9 @@ INSURANCE_NAMES = {
 }
 
 
-@lru_cache(maxsize=1)
-def _language_names() -> dict[str, str]:
-    return dict(Locale("en").languages)
+@lru_cache(maxsize=4)
+def _language_names(language: str) -> dict[str, str]:
+    return dict(Locale(language).languages)
 
 
 def capacity_label(status: str | None) -> str:
@@ -33,61 +35,66 @@ def capacity_label(status: str | None) -> str:
 
 
 def language_name(code: str) -> str:
-    return _language_names().get(code, code.upper())
+    return _language_names(current_language()).get(code, code.upper())
 
 
 def _or_list(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+    items = [str(i) for i in items]
+    if len(items) == 1:
+        return items[0]
+    return _("%(some)s or %(last)s", some=", ".join(items[:-1]), last=items[-1])
 
 
 def eligibility_lines(service: m.Service) -> list[str]:
-    """The structured eligibility rules, one plain sentence each."""
+    """The structured eligibility rules, one plain sentence each (in the page's language)."""
     lines = []
     low, high = service.minimum_age, service.maximum_age
     if low is not None and high is not None:
-        lines.append(f"Ages {low} to {high}")
+        lines.append(_("Ages %(low)s to %(high)s", low=low, high=high))
     elif low is not None:
-        lines.append(f"Ages {low} and older")
+        lines.append(_("Ages %(low)s and older", low=low))
     elif high is not None:
-        lines.append(f"Ages {high} and younger")
+        lines.append(_("Ages %(high)s and younger", high=high))
     e = service.eligibility
     if e is None:
         return lines
     if e.income_limit_fpl:
-        lines.append(
-            f"Household income at or below {e.income_limit_fpl}% of the federal poverty guideline"
-        )
+        lines.append(_("Household income at or below %(percent)s%% of the federal poverty "
+                       "guideline", percent=e.income_limit_fpl))
     if e.household_size_min and e.household_size_max:
-        lines.append(f"Households of {e.household_size_min} to {e.household_size_max} people")
+        lines.append(_("Households of %(low)s to %(high)s people",
+                       low=e.household_size_min, high=e.household_size_max))
     elif e.household_size_min:
-        lines.append(f"Households of {e.household_size_min} or more people")
+        lines.append(_("Households of %(low)s or more people", low=e.household_size_min))
     elif e.household_size_max:
-        lines.append(f"Households of up to {e.household_size_max} people")
+        lines.append(_("Households of up to %(high)s people", high=e.household_size_max))
     if e.veteran_required:
-        lines.append("Veterans")
+        lines.append(_("Veterans"))
     if e.insurance:
-        lines.append("Insurance: " + _or_list([INSURANCE_NAMES.get(i, i)
-                                               for i in e.insurance.split(";")]))
+        lines.append(_("Insurance: %(kinds)s", kinds=_or_list(
+            [_(INSURANCE_NAMES.get(i, i)) for i in e.insurance.split(";")])))
     if e.gender:
-        lines.append({"female": "Women", "male": "Men"}.get(e.gender, e.gender))
+        lines.append({"female": _("Women"), "male": _("Men")}.get(e.gender, e.gender))
     if e.pregnancy_required:
-        lines.append("Pregnant people")
+        lines.append(_("Pregnant people"))
     if e.disability_required:
-        lines.append("People with a disability")
+        lines.append(_("People with a disability"))
     if e.languages:
-        lines.append("Speaks " + _or_list([language_name(c) for c in e.languages.split(";")]))
+        lines.append(_("Speaks %(languages)s",
+                       languages=_or_list([language_name(c) for c in e.languages.split(";")])))
     if e.residency_required and service.service_areas:
-        lines.append("Lives in: " + "; ".join(area_text(a) for a in service.service_areas))
+        lines.append(_("Lives in: %(areas)s",
+                       areas="; ".join(area_text(a) for a in service.service_areas)))
     return lines
 
 
 def area_text(area: m.ServiceArea) -> str:
     if area.kind == "postal_codes":
-        return "ZIP " + ", ".join((area.extent or "").split(";"))
+        return _("ZIP %(zips)s", zips=", ".join((area.extent or "").split(";")))
     if area.kind == "radius":
-        return f"within {area.radius_mi:g} miles of the program"
+        return _("within %(miles)s miles of the program", miles=f"{area.radius_mi:g}")
     if area.kind == "polygon":
-        return area.name or "a mapped area"
+        return area.name or _("a mapped area")
     return area.extent or area.name or ""
 
 

@@ -3,15 +3,15 @@
 A result needs a program's name, organization, categories, first phone, status, capacity,
 verification date, description (for the snippet) and its locations with their addresses:
 nothing else. Reading 20 programs through the ORM with every relationship loaded took 8.8
-statements and 17 ms at 100,000 programs (issue 12); these plain queries (six) build no ORM
-objects. The rows keep the ORM's order of phones, locations and categories (the same
-`WHERE ... IN` statements, no ORDER BY, as the ORM's selectin loads).
+statements and 17 ms at 100,000 programs (issue 12); three plain column queries build no
+ORM objects. Phones, locations and categories come in the order the database gives (no
+ORDER BY), as the ORM's selectin loads read them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
 
@@ -19,8 +19,7 @@ from resdir.directory import models as m
 from resdir.extensions import db
 
 
-@dataclass(frozen=True)
-class ResultAddress:
+class ResultAddress(NamedTuple):
     address_1: str
     address_2: str | None
     city: str
@@ -32,8 +31,7 @@ class ResultAddress:
         return f"{street}, {self.city}, {self.state_province} {self.postal_code}"
 
 
-@dataclass(frozen=True)
-class ResultLocation:
+class ResultLocation(NamedTuple):
     id: str
     latitude: float | None
     longitude: float | None
@@ -41,20 +39,17 @@ class ResultLocation:
     address: ResultAddress | None  # the physical address (else the first)
 
 
-@dataclass(frozen=True)
-class ResultOrganization:
+class ResultOrganization(NamedTuple):
     id: str
     name: str
 
 
-@dataclass(frozen=True)
-class ResultCategory:
+class ResultCategory(NamedTuple):
     code: str | None
     name: str
 
 
-@dataclass(frozen=True)
-class ResultProgram:
+class ResultProgram(NamedTuple):
     """One program as a search result shows it."""
 
     id: str
@@ -75,20 +70,21 @@ def _statements() -> dict:
     ids = bindparam("ids", expanding=True)
     s, o, a, t = m.Service, m.Organization, m.Address, m.TaxonomyTerm
     sal, loc, at = m.ServiceAtLocation, m.Location, m.Attribute
+    phone = (select(m.Phone.number).where(m.Phone.service_id == s.id).limit(1)
+             .correlate(s).scalar_subquery())
     return {
         "base": select(s.id, s.name, s.description, s.status, s.capacity_status,
-                       s.assured_date, o.id, o.name)
+                       s.assured_date, o.id, o.name, phone)
         .join(o, o.id == s.organization_id).where(s.id.in_(ids)),
         "categories": select(at.link_id, t.code, t.name)
         .join(t, t.id == at.taxonomy_term_id)
         .where(at.link_entity == "service", at.link_id.in_(ids),
                t.taxonomy_id == m.CATEGORY_TAXONOMY_ID),
-        "phones": select(m.Phone.service_id, m.Phone.number).where(m.Phone.service_id.in_(ids)),
-        "links": select(sal.service_id, sal.location_id).where(sal.service_id.in_(ids)),
-        "places": select(loc.id, loc.latitude, loc.longitude, loc.confidential)
-        .where(loc.id.in_(ids)),
-        "addresses": select(a.location_id, a.address_type, a.address_1, a.address_2, a.city,
-                            a.state_province, a.postal_code).where(a.location_id.in_(ids)),
+        "locations": select(sal.service_id, loc.id, loc.latitude, loc.longitude,
+                            loc.confidential, a.address_type, a.address_1, a.address_2,
+                            a.city, a.state_province, a.postal_code)
+        .join(loc, loc.id == sal.location_id).outerjoin(a, a.location_id == loc.id)
+        .where(sal.service_id.in_(ids)),
     }
 
 
@@ -109,40 +105,33 @@ def programs_by_ids(ids: list[str]) -> list[ResultProgram]:
     categories: dict[str, list[ResultCategory]] = {}
     for link_id, code, name in _run("categories", ids):
         categories.setdefault(link_id, []).append(ResultCategory(code, name))
-    phones: dict[str, str] = {}
-    for service_id, number in _run("phones", ids):
-        phones.setdefault(service_id, number)
     locations = _locations(ids)
     out = {
         sid: ResultProgram(
             id=sid, name=name, description=description, status=status,
             capacity_status=capacity, assured_date=assured,
             organization=ResultOrganization(org_id, org_name),
-            categories=tuple(categories.get(sid, ())), phone=phones.get(sid),
+            categories=tuple(categories.get(sid, ())), phone=phone,
             locations=tuple(locations.get(sid, ())),
         )
-        for sid, name, description, status, capacity, assured, org_id, org_name in base
+        for sid, name, description, status, capacity, assured, org_id, org_name, phone in base
     }
     return [out[i] for i in ids if i in out]
 
 
 def _locations(ids: list[str]) -> dict[str, list[ResultLocation]]:
-    links = _run("links", ids)
-    if not links:
-        return {}
-    wanted = {location_id for _, location_id in links}
-    places = {row[0]: row[1:] for row in _run("places", wanted)}
-    addresses: dict[str, ResultAddress] = {}
-    physical: set[str] = set()
-    for location_id, kind, *fields in _run("addresses", wanted):
-        # Location.address: the first physical address, else the first of any kind.
-        if location_id not in physical and (kind == "physical" or location_id not in addresses):
-            addresses[location_id] = ResultAddress(*fields)
-            if kind == "physical":
-                physical.add(location_id)
+    """Each program's locations, each with its physical address (else its first)."""
+    places: dict[tuple[str, str], tuple] = {}
+    addresses: dict[tuple[str, str], tuple[str | None, ResultAddress | None]] = {}
+    for service_id, location_id, lat, lon, confidential, kind, *fields in _run("locations", ids):
+        key = (service_id, location_id)
+        places.setdefault(key, (lat, lon, bool(confidential)))
+        address = ResultAddress(*fields) if fields[0] is not None else None
+        found = addresses.get(key)
+        if found is None or (found[0] != "physical" and kind == "physical"):
+            addresses[key] = (kind, address)
     out: dict[str, list[ResultLocation]] = {}
-    for service_id, location_id in links:
-        lat, lon, confidential = places[location_id]
+    for (service_id, location_id), (lat, lon, confidential) in places.items():
         out.setdefault(service_id, []).append(ResultLocation(
-            location_id, lat, lon, bool(confidential), addresses.get(location_id)))
+            location_id, lat, lon, confidential, addresses[service_id, location_id][1]))
     return out

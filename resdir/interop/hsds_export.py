@@ -103,6 +103,7 @@ class Context:
         self.loc_languages = self._group(m.Language, m.Language.location_id, locs)
         self.changes, self.roles = {}, {}
         ids = [s.id for s in services]
+        self.contacts = self._contacts(orgs, ids, locs)
         if ids:
 
             rows = self._group(ChangeRecord, ChangeRecord.resource_id, ids, order=ChangeRecord.id)
@@ -111,6 +112,29 @@ class Context:
             if users:
                 self.roles = dict(db.session.execute(
                     select(User.id, User.role).where(User.id.in_(users))).all())
+
+    @staticmethod
+    def _contacts(orgs, services, locations) -> dict[tuple[str, str], list[m.Contact]]:
+        """Contacts by what they belong to: ("service", id), ("location", id) or, for those
+        naming neither, ("organization", id)."""
+        out: dict[tuple[str, str], list[m.Contact]] = {}
+        seen: set[str] = set()
+        for column, given in ((m.Contact.service_id, services),
+                              (m.Contact.location_id, locations),
+                              (m.Contact.organization_id, orgs)):
+            keys = sorted(k for k in given if k)
+            for start in range(0, len(keys), 500):
+                for contact in db.session.scalars(
+                        select(m.Contact).where(column.in_(keys[start:start + 500]))
+                        .options(selectinload(m.Contact.phones)).order_by(m.Contact.id)):
+                    if contact.id in seen:
+                        continue
+                    seen.add(contact.id)
+                    owner = (("service", contact.service_id) if contact.service_id else
+                             ("location", contact.location_id) if contact.location_id else
+                             ("organization", contact.organization_id))
+                    out.setdefault(owner, []).append(contact)
+        return out
 
     @staticmethod
     def _group(model, column, keys, order=None) -> dict[str, list]:
@@ -129,7 +153,7 @@ class Context:
 def _phone(p: m.Phone) -> dict:
     ext = p.extension.strip() if p.extension else ""
     return clean({"id": p.id, "service_id": p.service_id, "organization_id": p.organization_id,
-                  "location_id": p.location_id, "number": p.number,
+                  "location_id": p.location_id, "contact_id": p.contact_id, "number": p.number,
                   "extension": int(ext) if ext.isdigit() else None, "type": p.type,
                   "description": p.description, "languages": []})
 
@@ -146,7 +170,15 @@ def organization_obj(org: m.Organization, ctx: Context) -> dict:
         "description": org.description or org.name, "email": _email(org.email),
         "website": _uri(org.website),
         "phones": [_phone(p) for p in ctx.org_phones.get(org.id, [])],
+        "contacts": [_contact(c) for c in ctx.contacts.get(("organization", org.id), [])],
     })
+
+
+def _contact(c: m.Contact) -> dict:
+    return clean({"id": c.id, "organization_id": c.organization_id, "service_id": c.service_id,
+                  "location_id": c.location_id, "name": c.name, "title": c.title,
+                  "department": c.department, "email": _email(c.email),
+                  "phones": [_phone(p) for p in c.phones]})
 
 
 def location_obj(loc: m.Location, ctx: Context, *, full: bool = True) -> dict:
@@ -174,6 +206,7 @@ def location_obj(loc: m.Location, ctx: Context, *, full: bool = True) -> dict:
             if all((a.address_1, a.city, a.state_province, a.postal_code))],  # HSDS requires
         "phones": [_phone(p) for p in ctx.loc_phones.get(loc.id, [])],
         "languages": [_language(lang) for lang in ctx.loc_languages.get(loc.id, [])],
+        "contacts": [_contact(c) for c in ctx.contacts.get(("location", loc.id), [])],
         "attributes": attributes,
     }
 
@@ -258,6 +291,7 @@ def service_obj(s: m.Service, ctx: Context, *, full: bool = True) -> dict:
         "service_at_locations": [sal_obj(sal, ctx, with_service=False)
                                  for sal in s.service_at_locations],
         "phones": [_phone(p) for p in s.phones],
+        "contacts": [_contact(c) for c in ctx.contacts.get(("service", s.id), [])],
         "schedules": [_schedule(x) for x in s.schedules],
         "service_areas": [_service_area(a) for a in s.service_areas],
         "languages": [_language(lang) for lang in s.languages],

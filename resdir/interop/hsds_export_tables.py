@@ -123,7 +123,9 @@ def flatten(table: str, obj: dict, rows: dict[str, dict[str, dict]]) -> None:
 
 
 def export(directory: str | Path) -> dict[str, int]:
-    """Write services.json and the datapackage (datapackage.json and one CSV per table)."""
+    """Write services.json (every program, HSDS `service_full`), organizations.json (every
+    organization with its locations, phones and contacts, those without programs too) and
+    the datapackage (datapackage.json and one CSV per table)."""
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     rows: dict[str, dict[str, dict]] = {name: {} for name in TABLES}
@@ -141,9 +143,17 @@ def export(directory: str | Path) -> dict[str, int]:
                                        .selectinload(m.Location.addresses))).all()
     ctx = Context(organization_ids=[o.id for o in orgs],
                   location_ids=[loc.id for o in orgs for loc in o.locations])
-    for org in orgs:
-        flatten("organization", organization_obj(org, ctx) | {
-            "locations": [location_obj(loc, ctx) for loc in org.locations]}, rows)
+    # Every organization, those without programs too (services.json, a list of programs,
+    # cannot hold them): organizations.json beside it, and organizations.csv.
+    with (folder / "organizations.json").open("w", encoding="utf-8") as out:
+        out.write("[")
+        for n, org in enumerate(orgs):
+            obj = organization_obj(org, ctx) | {
+                "locations": [location_obj(loc, ctx) for loc in org.locations]}
+            out.write(",\n" if n else "\n")
+            json.dump(obj, out, ensure_ascii=False)
+            flatten("organization", obj, rows)
+        out.write("\n]\n")
     for taxonomy in ctx.taxonomies.values():
         flatten("taxonomy", taxonomy_obj(taxonomy), rows)
     for term in db.session.scalars(select(m.TaxonomyTerm)):

@@ -48,10 +48,24 @@ def consented(consent_scopes: list[str], element: str) -> bool:
     return any(w in words for w in CONSENT_WORDS[element])
 
 
+def telecom(contact: dict | None) -> list[dict] | None:
+    """The client's phone and e-mail as ContactPoints (the preferred one ranked first)."""
+    contact = contact or {}
+    method = contact.get("contact_method")
+    points = []
+    for system, key, preferred in (("phone", "phone", ("phone",)),
+                                   ("sms", "phone", ("text",)), ("email", "email", ("email",))):
+        if contact.get(key) and (system != "sms" or method == "text"):
+            points.append({"system": system, "value": contact[key], "use": "home",
+                           **({"rank": 1} if method in preferred else {})})
+    return points or None
+
+
 def patient(client, reader: str, consent_scopes: list[str] | None = None,
-            shared: bool = True) -> dict:
+            shared: bool = True, contact: dict | None = None) -> dict:
     """`reader` is CARE or AGENCY; `consent_scopes` the words of the consents the agency
-    holds; `shared` False (no consent given) leaves an agency only the id."""
+    holds; `shared` False (no consent given) leaves an agency only the id; `contact` the
+    contact details this reader may see (resdir.referrals.sharing)."""
     facts = client.facts or {}
     resource: dict = {"resourceType": "Patient", "id": client.id,
                       "meta": {"profile": [US_CORE_PATIENT]}}
@@ -75,6 +89,7 @@ def patient(client, reader: str, consent_scopes: list[str] | None = None,
         "identifier": identifier,
         "name": [name] if name else [{"extension": absent("unknown")["extension"]}],
         "gender": gender,
+        "telecom": telecom(client.contact if full else contact),
         "birthDate": birth,
         "address": [address] if address else None,
         "communication": [{"language": {"coding": [{"system": "urn:ietf:bcp:47", "code": code}]}}

@@ -24,6 +24,7 @@ from resdir.matching import operations as clients
 from resdir.matching.models import Client
 from resdir.referrals import operations
 from resdir.referrals.models import Consent, Referral
+from resdir.referrals.sharing import contact_shared
 
 bp = Blueprint("fhir", __name__, url_prefix="/fhir")
 
@@ -133,8 +134,10 @@ def read_patient(patient_id: str):
         raise NotFound(f"No Patient/{patient_id}.")
     record_now("client.read", "client", person.id, user=g.user)
     given = [r.consent for r in held if r.consent and r.consent.given]
+    # Contact details when the consent on any referral it holds covers contact.
+    contact = next((c for c in (contact_shared(r, person) for r in held) if c), None)
     return fhir_json(patient(person, AGENCY, [c.scope for c in given if c.scope],
-                             shared=bool(given)))
+                             shared=bool(given), contact=contact))
 
 
 @bp.get("/Organization/<organization_id>")

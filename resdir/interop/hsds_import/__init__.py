@@ -74,6 +74,7 @@ def _run(dataset, report: ImportReport, organization_id, dry_run: bool, progress
                 config.get("RESDIR_GEOCODER_USER_AGENT", "resdir"), progress)
     try:
         touched = apply.apply(plan, report, organization_id, progress)
+        _not_kept(dataset, report)
         if not report.ok:
             db.session.rollback()
             return
@@ -99,3 +100,12 @@ def _run(dataset, report: ImportReport, organization_id, dry_run: bool, progress
                                         "`resdir sync-index`")
         if progress:
             progress("indexing", len(touched), len(touched))
+
+
+def _not_kept(dataset, report: ImportReport) -> None:
+    """One line per table naming the fields the file gives that resdir has no place for
+    (every step records the fields it reads)."""
+    for table, (files, fields) in sorted(dataset.not_kept().items()):
+        report.note(", ".join(files[:3]) + (" ..." if len(files) > 3 else ""), None, "-",
+                    f"{table} fields not kept (resdir has no place for them): "
+                    f"{', '.join(fields)}")

@@ -19,6 +19,7 @@ from resdir.interop.hsds_import.store import (
     Bulk,
     by_key,
     changed_set,
+    child_ids,
     count,
     free_ids,
     replace,
@@ -40,14 +41,19 @@ def apply(plan: Plan, report: ImportReport, organization_id: str | None = None,
             return set()
         categories = operations.ensure_categories()
         importing.fill(plan, report, services)
+        # Staging: new rows are queued in `bulk`, changes to existing records wait in the
+        # session (autoflush is off), so nothing is written yet and SQLite's write lock is
+        # free while the plan is turned into rows (issue 9, item 4).
         bulk = Bulk()
         org_ids = _organizations(plan, report, orgs, bulk)
         loc_ids = _locations(plan, report, locations, org_ids, bulk)
-        bulk.write(m.Organization, m.Location, m.Address)
         terms = writing.terms(plan, report, categories)
-        db.session.flush()  # terms (and changed organizations and locations) before programs
         touched = writing.services(plan, report, services, org_ids, loc_ids, terms, bulk,
                                    progress)
+        bulk.prepare()
+        # Writing, in one go: new parents, then the changed records (taxonomy terms among
+        # them, before the programs that use them), then new programs with their details.
+        bulk.write(m.Organization, m.Location, m.Address)
         db.session.flush()
         bulk.write(*writing.BULK_ORDER)
         importing.queue(plan)
@@ -127,13 +133,13 @@ def _locations(plan: Plan, report: ImportReport, locations: dict, org_ids: dict,
             bulk.add(m.Location, id=out[key], source_key=source_key,
                      organization_id=org_ids[item.org_id], **{"confidential": False,
                                                                **item.values})
-            for address in item.addresses:
-                bulk.add(m.Address, id=new_id(), location_id=out[key], **address)
+            for address in child_ids(source_key, "address", item.addresses):
+                bulk.add(m.Address, location_id=out[key], **address)
             count(report, "location", True, True)
             continue
         out[key] = loc.id
         changed = changed_set(loc, organization_id=org_ids[item.org_id], **item.values)
-        addresses = [m.Address(**a) for a in item.addresses]
+        addresses = [m.Address(**a) for a in child_ids(source_key, "address", item.addresses)]
         changed |= replace(loc, "addresses", addresses, _address_key)
         count(report, "location", False, changed)
     return out

@@ -17,6 +17,7 @@ from resdir.geo import normalize_zip
 from resdir.interop.hsds_import import extensions, schedules
 from resdir.interop.hsds_import.clean import Cleaner, ids, unique
 from resdir.interop.hsds_import.plan import ADDR_LIMITS, Plan, SvcPlan, limit
+from resdir.interop.hsds_import.store import SOURCE_ID
 from resdir.interop.hsds_import.tables import Dataset, Rec
 from resdir.languages import language_code
 
@@ -29,7 +30,7 @@ def attach(plan: Plan, dataset: Dataset, clean: Cleaner) -> None:
     for rec in unique(dataset.rows("address"), report):
         address = _address(rec, clean)
         for loc_id in _targets(rec, "location_id", plan.locations, clean) if address else []:
-            plan.locations[loc_id].addresses.append(address)
+            plan.locations[loc_id].addresses.append({**address, SOURCE_ID: rec.get("id")})
     for rec in unique(dataset.rows("phone"), report, details=True):
         phone = _phone(rec, clean)
         if phone:
@@ -102,6 +103,7 @@ def _place(plan: Plan, rec: Rec, clean: Cleaner, attr: str, items: list[dict],
     if link and not services:
         services, locations = [link[0]], [link[1]]
     placed = False
+    items = [{**item, SOURCE_ID: rec.get("id")} for item in items]
     for key in services:
         if key in plan.services:
             for loc in [i for i in locations if i in plan.locations] or [None]:

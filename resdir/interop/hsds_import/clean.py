@@ -159,6 +159,7 @@ class Cleaner:
         return code
 
     def state(self, rec: Rec, name: str) -> str:
+        rec.used.add(name)
         raw = rec.data.get(name) or ""
         raw = str(raw)
         value = raw.strip()

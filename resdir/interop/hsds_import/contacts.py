@@ -13,13 +13,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from resdir.basics import new_id
 from resdir.directory import models as m
 from resdir.extensions import db
 from resdir.interop.hsds_import.clean import Cleaner, ids
 from resdir.interop.hsds_import.plan import Plan, limit
 from resdir.interop.hsds_import.report import ImportReport
-from resdir.interop.hsds_import.store import by_key, changed_set, count, replace
+from resdir.interop.hsds_import.store import by_key, changed_set, child_ids, count, replace
 from resdir.interop.hsds_import.tables import Rec
 
 LIMITS = {c: limit(m.Contact, c) for c in ("name", "title", "department", "email")}
@@ -78,9 +77,11 @@ def write(plan: Plan, report: ImportReport, org_ids: dict, loc_ids: dict) -> Non
         changed = changed_set(contact, organization_id=org_ids.get(item.org_id),
                               service_id=service_ids.get(item.service_id),
                               location_id=loc_ids.get(item.location_id), **item.values)
-        phones = [m.Phone(**{c: p.get(c) for c in PHONE_COLUMNS}) for p in item.phones]
+        phones = [m.Phone(id=p["id"], **{c: p.get(c) for c in PHONE_COLUMNS})
+                  for p in child_ids(source_key, "phones", item.phones)]
         changed |= replace(contact, "phones", phones, _phone_key)
         count(report, "contact", new, changed)
+    added: list[m.Phone] = []
     for key, items in plan.org_phones.items():
         org_id = org_ids.get(key)
         if org_id is None:
@@ -88,13 +89,17 @@ def write(plan: Plan, report: ImportReport, org_ids: dict, loc_ids: dict) -> Non
         current = list(db.session.scalars(select(m.Phone).where(
             m.Phone.organization_id == org_id, m.Phone.service_id.is_(None),
             m.Phone.contact_id.is_(None))))
-        wanted = [{c: p.get(c) for c in PHONE_COLUMNS} for p in items]
+        wanted = [{"id": p["id"], **{c: p.get(c) for c in PHONE_COLUMNS}}
+                  for p in child_ids(plan.key("organization", key), "phones", items)]
         if sorted(map(_phone_key, current), key=repr) == sorted(
                 (tuple(w[c] for c in PHONE_COLUMNS) for w in wanted), key=repr):
             continue
         for phone in current:
             db.session.delete(phone)
-        db.session.add_all(m.Phone(id=new_id(), organization_id=org_id, **w) for w in wanted)
+        added += [m.Phone(organization_id=org_id, **w) for w in wanted]
+    if added:
+        db.session.flush()  # the old rows go first: the new ones may reuse their ids
+        db.session.add_all(added)
 
 
 def _phone_key(phone: m.Phone) -> tuple:

@@ -30,6 +30,7 @@ _LISTS = {
         "cost_options": ("cost_option", "service_id"),
         "required_documents": ("required_document", "service_id"),
         "contacts": ("contact", "service_id"),
+        "capacities": ("service_capacity", "service_id"),  # HSDS 3.1
     },
     "location": {
         "addresses": ("address", "location_id"), "phones": ("phone", "location_id"),
@@ -52,6 +53,7 @@ _OBJECTS = {
                             "location": ("location", "location_id")},
     "taxonomy_term": {"taxonomy_detail": ("taxonomy", "taxonomy_id")},
     "attribute": {"taxonomy_term": ("taxonomy_term", "taxonomy_term_id")},
+    "service_capacity": {"unit": ("unit", "unit_id")},
 }
 _HINTS = (
     ("organization", {"services", "organization_identifiers", "year_incorporated",

@@ -3,7 +3,7 @@ repaired and skip (with the reason) what cannot. Nothing here touches the databa
 
 from __future__ import annotations
 
-from resdir.interop.hsds_import import children, contacts, extensions, taxonomy
+from resdir.interop.hsds_import import capacity, children, contacts, extensions, taxonomy
 from resdir.interop.hsds_import.clean import Cleaner, unique
 from resdir.interop.hsds_import.plan import (
     LOC_LIMITS,
@@ -32,6 +32,7 @@ def resolve(dataset: Dataset, report: ImportReport) -> Plan:
         _location(plan, rec, clean)
     for rec in unique(dataset.rows("service"), report):
         _service(plan, rec, clean)
+    capacity.read(plan, unique(dataset.rows("service_capacity"), report), clean)
     _links(plan, unique(dataset.rows("service_at_location"), report), report)
     _owners(plan, report)
     contacts.read(plan, unique(dataset.rows("contact"), report), clean)

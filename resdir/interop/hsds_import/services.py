@@ -13,7 +13,14 @@ from resdir.directory import models as m
 from resdir.extensions import db
 from resdir.interop.hsds_import.plan import Plan
 from resdir.interop.hsds_import.report import ImportReport
-from resdir.interop.hsds_import.store import Bulk, changed_set, count, free_ids, replace
+from resdir.interop.hsds_import.store import (
+    Bulk,
+    changed_set,
+    child_ids,
+    count,
+    free_ids,
+    replace,
+)
 
 LOAD = (
     selectinload(m.Service.service_at_locations), selectinload(m.Service.schedules),
@@ -110,7 +117,8 @@ def services(plan: Plan, report: ImportReport, found: dict, org_ids: dict, loc_i
     for done, (key, item) in enumerate(plan.services.items(), 1):
         source_key = plan.key("service", key)
         service = found.get(source_key)
-        rows = _child_rows(item, loc_ids, term_objs)
+        rows = {attr: child_ids(source_key, attr, found)
+                for attr, found in _child_rows(item, loc_ids, term_objs).items()}
         if service is None:
             sid = key.lower() if key.lower() in free else new_id()
             free.discard(sid)
@@ -119,7 +127,7 @@ def services(plan: Plan, report: ImportReport, found: dict, org_ids: dict, loc_i
             for attr, (model, _) in CHILDREN.items():
                 link = {"link_id": sid} if attr == "attributes" else {"service_id": sid}
                 for row in rows[attr]:
-                    bulk.add(model, id=new_id(), **link, **row)
+                    bulk.add(model, **link, **row)
             rules = _rules(item.eligibility)
             if rules:
                 bulk.add(m.Eligibility, service_id=sid, **rules)

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
+from resdir.directory.bulk import Bulk  # noqa: F401  (the writers import it from here)
 from resdir.extensions import db
 from resdir.interop.hsds_import.report import ImportReport
 
 CHUNK = 5000
+# Key of a child row's own id in the source (a phone's, an hours row's...), kept beside its
+# columns until the writer turns it into the row's id (child_ids).
+SOURCE_ID = "_source_id"
 
 
 def changed_set(obj, **values) -> bool:
@@ -77,30 +81,17 @@ def count(report: ImportReport, table: str, new: bool, changed: bool) -> None:
     target[table] += 1
 
 
-class Bulk:
-    """New rows, written with one multi-row INSERT per table instead of the ORM's unit of
-    work (ten times faster for a big first import). Rows must carry their ids."""
-
-    def __init__(self):
-        self.rows: dict = {}
-
-    def add(self, model, **row) -> None:
-        self.rows.setdefault(model, []).append(row)
-
-    def write(self, *models) -> None:
-        for model in models:
-            rows = self.rows.pop(model, [])
-            table = model.__table__
-            for start in range(0, len(rows), CHUNK):
-                db.session.execute(insert(table), _uniform(table, rows[start:start + CHUNK]))
-
-
-def _uniform(table, rows: list[dict]) -> list[dict]:
-    """Give every row the same keys (a multi-row INSERT needs that): a missing value is the
-    column's scalar default, or NULL."""
-    keys = set().union(*rows)
-    defaults = {}
-    for key in keys:
-        default = table.c[key].default
-        defaults[key] = default.arg if default is not None and default.is_scalar else None
-    return [{k: row[k] if k in row else defaults[k] for k in keys} for row in rows]
+def child_ids(parent_key: str, table: str, rows: list[dict]) -> list[dict]:
+    """The rows with ids that stay the same on every import of the same source (issue 11:
+    re-imports re-minted them): made from the parent's source key and the child's own id in
+    the file, or its position when it has none. Without the SOURCE_ID key."""
+    out, seen = [], set()
+    for n, given in enumerate(rows):
+        row = dict(given)
+        own = row.pop(SOURCE_ID, None)
+        name = f"{parent_key}/{table}/{own}" if own else f"{parent_key}/{table}#{n}"
+        if name in seen:  # one source row placed twice (two locations of one program)
+            name = f"{name}#{n}"
+        seen.add(name)
+        out.append({**row, "id": str(uuid.uuid5(uuid.NAMESPACE_URL, name))})
+    return out

@@ -18,7 +18,7 @@ STORED = (
 # HSDS tables resdir has no place for; they are read, counted and reported, not stored.
 NOT_STORED = (
     "program", "funding", "accessibility", "metadata", "meta_table_description",
-    "organization_identifier", "payment_accepted",
+    "organization_identifier", "payment_accepted", "unit",
 )
 
 # CSV file stem (either spelling) -> table.
@@ -41,6 +41,8 @@ FILE_TABLES = {
     "funding": "funding", "accessibility": "accessibility", "metadata": "metadata",
     "meta_table_descriptions": "meta_table_description",
     "organization_identifiers": "organization_identifier",
+    "service_capacities": "service_capacity", "service_capacity": "service_capacity",
+    "units": "unit", "unit": "unit",
 }
 
 
@@ -54,6 +56,7 @@ class Rec:
     data: dict
     nested: bool = False  # came from inside another JSON object (repeats are expected)
     renamed: dict = field(default_factory=dict)  # our field name -> the file's column name
+    used: set = field(default_factory=set, repr=False)  # fields read (shared by the table)
 
     def column(self, name: str) -> str:
         """The name the file gives a field (for reports)."""
@@ -61,6 +64,7 @@ class Rec:
 
     def get(self, name: str) -> str:
         """The field as stripped text ('' when missing)."""
+        self.used.add(name)
         value = self.data.get(name)
         if value is None:
             return ""
@@ -74,10 +78,27 @@ class Dataset:
     form: str
     source: str
     tables: dict[str, list[Rec]] = field(default_factory=dict)
+    used: dict[str, set] = field(default_factory=dict)  # table -> fields some step read
 
     def add(self, rec: Rec) -> Rec:
         self.tables.setdefault(rec.table, []).append(rec)
+        rec.used = self.used.setdefault(rec.table, set())
         return rec
+
+    def not_kept(self) -> dict[str, tuple[list[str], list[str]]]:
+        """table -> (its files, the fields holding a value in some record that no step of
+        the import read): what the report lists as not kept."""
+        out = {}
+        for table, recs in self.tables.items():
+            if table in NOT_STORED:
+                continue  # reported as a whole table
+            given = {name for rec in recs for name, value in rec.data.items()
+                     if value not in (None, "", [], {}) and not name.startswith("_")
+                     and not isinstance(value, dict | list)}
+            fields = sorted(given - self.used.get(table, set()))
+            if fields:
+                out[table] = (sorted({rec.file for rec in recs}), fields)
+        return out
 
     def rows(self, table: str) -> list[Rec]:
         return self.tables.get(table, [])

@@ -1,0 +1,139 @@
+"""How long a `resdir import` keeps other writers (signed-in pages) waiting on SQLite.
+
+Issue 9, item 4: while an import held SQLite's write lock (35 s for 20k rows), every
+signed-in page that writes failed. This script makes a directory CSV of N programs (the
+seed's rows repeated under new keys), sets up a fresh SQLite database, runs the real
+`flask --app wsgi resdir import FILE` in a subprocess, and meanwhile, every 20 ms, opens a
+write transaction of its own (`BEGIN IMMEDIATE; COMMIT`, what a signed-in page's write
+needs) and records how long it waited. It prints the import's wall time, the longest
+wait, and how many writes waited over 1 s and over 15 s (the app's SQLite busy timeout:
+a page waiting longer fails), with the same loop run beside it with no import running
+(the reference). A second run imports the same file again (all rows unchanged), a third
+the file with every description edited (all rows updated).
+
+    python bench/import_lock.py --n 20000
+    python bench/import_lock.py --n 2000 --hsds ../shared/external/hsds-1.1-open211-miami/data
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "data" / "seed_resources.csv"
+BUSY_TIMEOUT_S = 15  # resdir/__init__.py: SQLite connections wait this long for a lock
+
+
+def make_csv(path: Path, n: int, edit: str = "") -> None:
+    with SEED.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        header, seed = reader.fieldnames, list(reader)
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.DictWriter(out, header)
+        writer.writeheader()
+        for i in range(n):
+            row = dict(seed[i % len(seed)])
+            copy = i // len(seed)
+            for key in ("organization_key", "location_key"):
+                row[key] = f"{row[key]}-{copy}"
+            row["program_key"] = f"p{i}"
+            row["program_description"] += edit
+            writer.writerow(row)
+
+
+def probe(database: Path, stop: threading.Event, waits: list[float]) -> None:
+    """A writer beside the import: how long each write transaction waits for the lock."""
+    while not stop.is_set():
+        conn = sqlite3.connect(database, timeout=600, isolation_level=None)
+        started = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        waits.append(time.perf_counter() - started)
+        conn.execute("COMMIT")
+        conn.close()
+        time.sleep(0.02)
+
+
+def run(env: dict, args: list[str], database: Path) -> tuple[float, list[float], str]:
+    waits: list[float] = []
+    stop = threading.Event()
+    thread = threading.Thread(target=probe, args=(database, stop, waits))
+    thread.start()
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "resdir", *args],
+                          cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    stop.set()
+    thread.join()
+    if done.returncode:
+        sys.exit(f"import failed:\n{done.stdout}\n{done.stderr}")
+    return seconds, waits, done.stdout.strip().splitlines()[-1][:90]
+
+
+def reference(database: Path, seconds: float = 2.0) -> list[float]:
+    waits: list[float] = []
+    stop = threading.Event()
+    thread = threading.Thread(target=probe, args=(database, stop, waits))
+    thread.start()
+    time.sleep(seconds)
+    stop.set()
+    thread.join()
+    return waits
+
+
+def line(name: str, seconds: float | None, waits: list[float]) -> str:
+    over1 = sum(w > 1 for w in waits)
+    over15 = sum(w > BUSY_TIMEOUT_S for w in waits)
+    wall = f"{seconds:8.1f}" if seconds is not None else "       -"
+    return (f"{name:<34} {wall} {len(waits):7d} {statistics.median(waits) * 1000:9.1f} "
+            f"{max(waits) * 1000:9.0f} {over1:6d} {over15:6d}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=20000, help="programs in the CSV")
+    parser.add_argument("--hsds", help="also import this HSDS file or folder")
+    parser.add_argument("--workdir", help="keep the database and files here")
+    args = parser.parse_args(argv)
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="resdir-import-lock-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    database = workdir / "resdir.sqlite3"
+    database.unlink(missing_ok=True)
+    env = {**os.environ, "RESDIR_DATABASE_URL": f"sqlite:///{database}",
+           "RESDIR_INDEX_DIR": str(workdir / "index"), "RESDIR_SEED_FILE": str(workdir / "none"),
+           "RESDIR_INDEX_POLL_SECONDS": "0"}
+    shutil.rmtree(workdir / "index", ignore_errors=True)
+    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "resdir", "init-db"],
+                   cwd=ROOT, env=env, check=True, capture_output=True)
+    first, edited = workdir / "directory.csv", workdir / "edited.csv"
+    make_csv(first, args.n)
+    make_csv(edited, args.n, edit=" Edited.")
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"{'run':<34} {'import s':>8} {'writes':>7} {'p50 ms':>9} {'max ms':>9} "
+          f"{'>1 s':>6} {'>15 s':>6}")
+    print(line("reference: no import running", None, reference(database)))
+    for name, file in ((f"CSV, {args.n} new programs", first),
+                       ("same CSV again (unchanged)", first),
+                       ("CSV with every program edited", edited)):
+        seconds, waits, _ = run(env, ["import", str(file)], database)
+        print(line(name, seconds, waits))
+    if args.hsds:
+        seconds, waits, _ = run(env, ["import", args.hsds], database)
+        print(line(f"HSDS {Path(args.hsds).parent.name}"[:34], seconds, waits))
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if not args.workdir:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

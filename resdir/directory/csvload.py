@@ -1,0 +1,266 @@
+"""Writing a checked directory CSV (rows from csvimport.read) in two steps, so that SQLite's
+single write lock is held only for the short second one (issue 9, item 4):
+
+1. Staging (reads only): existing records are loaded by source key and changed in the
+   session with autoflush off, so nothing reaches the database; new organizations,
+   locations and programs (with every child row and their index change-log rows) become
+   plain rows with their ids given.
+2. Writing: one transaction of multi-row INSERTs for the new rows and one flush for the
+   changed records, then commit. A program changed by someone else meanwhile fails the
+   flush (its version no longer matches) and the whole import rolls back.
+
+Bad input never gets here (csvimport.read refused it), so all or nothing still holds: the
+write either commits everything or nothing. Re-running updates instead of duplicating.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from resdir.directory import csvimport
+from resdir.directory import models as m
+from resdir.directory.bulk import Bulk
+from resdir.directory.documents import LOAD_ALL
+from resdir.extensions import db
+
+# New rows are inserted parents first.
+NEW_PARENTS = (m.Organization, m.Location, m.Address)
+NEW_CHILDREN = (m.Service, m.ServiceAtLocation, m.Schedule, m.Phone, m.Language,
+                m.RequiredDocument, m.Attribute, m.ServiceArea, m.Eligibility, m.IndexChange)
+
+
+@dataclass
+class ImportSummary:
+    organizations: int = 0
+    locations: int = 0
+    created: int = 0
+    updated: int = 0
+    new_ids: set[str] = field(default_factory=set)  # programs created (for the index)
+
+
+@dataclass
+class Staged:
+    summary: ImportSummary
+    bulk: Bulk
+
+
+def stage(rows: list[csvimport.Row], terms: dict[str, m.TaxonomyTerm],
+          progress=None) -> Staged:
+    """Step 1: everything the import will write, with no write to the database.
+    `progress(stage, done, total)`, if given, is called every 500 programs."""
+    summary, bulk = ImportSummary(), Bulk()
+    with db.session.no_autoflush:
+        orgs = _by_key(m.Organization, {_key(r, "organization_key") for r in rows})
+        locs = _by_key(m.Location, {_key(r, "location_key") for r in rows},
+                       selectinload(m.Location.addresses))
+        services = _by_key(m.Service, {_key(r, "program_key") for r in rows}, *LOAD_ALL,
+                           selectinload(m.Service.eligibility), selectinload(m.Service.phones),
+                           selectinload(m.Service.service_areas),
+                           selectinload(m.Service.required_documents),
+                           selectinload(m.Service.cost_options))
+        org_ids: dict[str, str] = {k: o.id for k, o in orgs.items()}
+        loc_ids: dict[str, str] = {k: loc.id for k, loc in locs.items()}
+        for done, row in enumerate(rows, 1):
+            if progress and (done % 500 == 0 or done == len(rows)):
+                progress("staging programs", done, len(rows))
+            v = row.values
+            org_key, loc_key = _key(row, "organization_key"), _key(row, "location_key")
+            if org_key not in org_ids:
+                org_ids[org_key] = m.new_id()
+                bulk.add(m.Organization, id=org_ids[org_key], source_key=org_key,
+                         last_modified=m.utcnow(), **_org_values(v))
+                summary.organizations += 1
+            elif org_key in orgs:
+                _set(orgs.pop(org_key), **_org_values(v))
+                summary.organizations += 1
+            if loc_key not in loc_ids:
+                loc_ids[loc_key] = m.new_id()
+                bulk.add(m.Location, id=loc_ids[loc_key], source_key=loc_key,
+                         organization_id=org_ids[org_key], **_location_values(v))
+                bulk.add(m.Address, id=m.new_id(), location_id=loc_ids[loc_key],
+                         **_address_values(v))
+                summary.locations += 1
+            elif loc_key in locs:
+                _update_location(locs.pop(loc_key), org_ids[org_key], v)
+                summary.locations += 1
+            service = services.get(_key(row, "program_key"))
+            if service is None:
+                _new_service(bulk, _key(row, "program_key"), org_ids[org_key],
+                             loc_ids[loc_key], v, terms, summary)
+            else:
+                _update_service(service, org_ids[org_key], loc_ids[loc_key], v, terms)
+                summary.updated += 1
+    bulk.prepare()
+    return Staged(summary, bulk)
+
+
+def write(staged: Staged) -> None:
+    """Step 2: the new rows and the changed records, in the caller's transaction."""
+    staged.bulk.write(*NEW_PARENTS)
+    db.session.flush()  # changed records (they may point at the new parents)
+    staged.bulk.write(*NEW_CHILDREN)
+
+
+def _key(row: csvimport.Row, column: str) -> str:
+    return "csv:" + str(row.values[column])
+
+
+def _by_key(model, keys: set[str], *options) -> dict[str, object]:
+    keys_list, out = sorted(keys), {}
+    for start in range(0, len(keys_list), 5000):
+        query = select(model).where(model.source_key.in_(keys_list[start:start + 5000]))
+        out.update((o.source_key, o) for o in db.session.scalars(query.options(*options)))
+    return out
+
+
+def _set(obj, **values) -> None:
+    """Assign only what changed, so unchanged rows are not rewritten (or re-versioned)."""
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+
+
+def _org_values(v: dict) -> dict:
+    return dict(name=v["organization_name"], description=v["organization_description"] or None,
+                website=v["organization_url"] or None, email=v["organization_email"] or None)
+
+
+def _location_values(v: dict) -> dict:
+    return dict(name=v["location_name"] or None, latitude=v["latitude"],
+                longitude=v["longitude"], timezone=v["timezone"], confidential=v["confidential"])
+
+
+def _address_values(v: dict) -> dict:
+    return dict(address_1=v["address_1"], city=v["city"], state_province=v["state"].upper(),
+                postal_code=v["postal_code"], country="US", address_type="physical")
+
+
+def _update_location(loc: m.Location, org_id: str, v: dict) -> None:
+    _set(loc, organization_id=org_id, **_location_values(v))
+    address = loc.address
+    if address is None:
+        address = m.Address(id=m.new_id(), address_1="", city="", state_province="",
+                            postal_code="")
+        loc.addresses.append(address)
+    _set(address, **_address_values(v))
+
+
+def _service_values(v: dict) -> dict:
+    return dict(
+        name=v["program_name"], description=v["program_description"] or None,
+        status=v["status"], url=v["program_url"] or None, email=v["program_email"] or None,
+        application_process=v["application_process"] or None,
+        fees_description=v["fees"] or None,
+        eligibility_description=v["eligibility_description"] or None,
+        minimum_age=v["min_age"], maximum_age=v["max_age"], assured_date=v["assured_date"],
+        capacity_status=v["capacity_status"], capacity_available=v["capacity_available"],
+        capacity_maximum=v["capacity_maximum"],
+    )
+
+
+def _children(v: dict, terms) -> dict[str, list[dict]]:
+    """A row's child records as column values, by the Service relationship holding them."""
+    spans = [dict(freq="WEEKLY", byday=m.WEEKDAYS[s.day], opens_at=s.opens, closes_at=s.closes,
+                  closed=False, position=i, valid_from=None, valid_to=None, description=None)
+             for i, s in enumerate(v["hours"])]
+    spans += [dict(freq=None, byday=None, opens_at=None, closes_at=None, closed=True,
+                   valid_from=d, valid_to=d, description="Closed", position=100 + i)
+              for i, d in enumerate(v["holiday_closures"])]
+    return {
+        "schedules": spans,
+        "phones": [dict(number=v["phone"], type="voice")] if v["phone"] else [],
+        "languages": [dict(code=c) for c in v["languages"]],
+        "required_documents": [dict(document=d) for d in v["required_documents"]],
+        "attributes": [dict(link_entity="service", link_type="category",
+                            taxonomy_term_id=terms[c].id) for c in v["categories"]],
+        "service_areas": _areas(v),
+    }
+
+
+# relationship -> (model, what tells two rows apart when comparing)
+CHILDREN = {
+    "schedules": (m.Schedule, ("byday", "opens_at", "closes_at", "closed", "valid_from")),
+    "phones": (m.Phone, ("number",)),
+    "languages": (m.Language, ("code",)),
+    "required_documents": (m.RequiredDocument, ("document",)),
+    "attributes": (m.Attribute, ("taxonomy_term_id",)),
+    "service_areas": (m.ServiceArea, ("kind", "extent", "radius_mi")),
+}
+
+
+def _new_service(bulk: Bulk, source_key: str, org_id: str, loc_id: str, v: dict, terms,
+                 summary: ImportSummary) -> None:
+    sid = m.new_id()
+    now = m.utcnow()
+    bulk.add(m.Service, id=sid, source_key=source_key, organization_id=org_id, version=1,
+             last_modified=now, **_service_values(v))
+    bulk.add(m.ServiceAtLocation, id=m.new_id(), service_id=sid, location_id=loc_id)
+    for attr, rows in _children(v, terms).items():
+        model = CHILDREN[attr][0]
+        link = {"link_id": sid} if attr == "attributes" else {"service_id": sid}
+        for child in rows:
+            bulk.add(model, id=m.new_id(), **link, **child)
+    rules = _rules(v)
+    if rules is not None:
+        bulk.add(m.Eligibility, service_id=sid, **rules)
+    bulk.add(m.IndexChange, service_id=sid, created_at=now)
+    summary.created += 1
+    summary.new_ids.add(sid)
+
+
+def _update_service(service: m.Service, org_id: str, loc_id: str, v: dict, terms) -> None:
+    _set(service, organization_id=org_id, **_service_values(v))
+    links = service.service_at_locations
+    if not (len(links) == 1 and links[0].location_id == loc_id):
+        service.service_at_locations = [m.ServiceAtLocation(location_id=loc_id)]
+    for attr, rows in _children(v, terms).items():
+        model, columns = CHILDREN[attr]
+
+        def same(values, cs=columns):
+            return tuple(values.get(c) for c in cs)
+
+        old = [{c: getattr(o, c) for c in columns} for o in getattr(service, attr)]
+        if sorted(map(same, old), key=repr) != sorted(map(same, rows), key=repr):
+            setattr(service, attr, [model(**child) for child in rows])
+    rules = _rules(v)
+    if rules is None:
+        if service.eligibility is not None:
+            service.eligibility = None
+        return
+    if service.eligibility is None:
+        service.eligibility = m.Eligibility()
+    _set(service.eligibility, **rules)
+
+
+def _areas(v: dict) -> list[dict]:
+    areas = []
+    if v["service_area_zips"]:
+        areas.append(dict(kind="postal_codes", extent=";".join(v["service_area_zips"]),
+                          name="ZIP codes served", radius_mi=None))
+    for county in v["service_area_counties"]:
+        areas.append(dict(kind="county", extent=county, name=county, radius_mi=None))
+    if v["service_area_radius_mi"]:
+        areas.append(dict(
+            kind="radius", radius_mi=v["service_area_radius_mi"], name="Nearby residents",
+            extent=f"{v['service_area_radius_mi']:g} miles", center_latitude=v["latitude"],
+            center_longitude=v["longitude"]))
+    if v["service_area_geojson"]:
+        areas.append(dict(kind="polygon", extent=v["service_area_geojson"],
+                          extent_type="geojson", name="Neighborhood served", radius_mi=None))
+    return areas
+
+
+def _rules(v: dict) -> dict | None:
+    """Structured eligibility, or None when the row states no rule."""
+    wanted = dict(
+        income_limit_fpl=v["income_limit_fpl"], household_size_min=v["household_size_min"],
+        household_size_max=v["household_size_max"], veteran_required=v["veteran"],
+        insurance=";".join(v["insurance"]) or None, gender=v["gender"],
+        pregnancy_required=v["pregnant"], disability_required=v["disability"],
+        languages=";".join(v["eligible_languages"]) or None,
+        residency_required=bool(_areas(v)),
+    )
+    return wanted if any(wanted.values()) else None
