@@ -23,7 +23,7 @@ DEFAULT = "en"
 COOKIE = "resdir_language"
 COOKIE_DAYS = 365
 TRANSLATED_ENDPOINTS = frozenset({"directory.search", "directory.program",
-                                  "referrals.handout"})
+                                  "referrals.handout", "picks.handout_page"})
 
 babel = Babel()
 
@@ -47,6 +47,15 @@ WORDS = (
     N_("phone"), N_("email"), N_("text"), N_("in-person"),
 )
 bp = Blueprint("i18n", __name__)
+
+
+def language_for(codes) -> str:
+    """The language to write to a person in: the first of theirs we have (a client's
+    languages, ISO 639-1), else the language of this page."""
+    for code in codes or ():
+        if code in LANGUAGES:
+            return code
+    return current_language()
 
 
 def translated_page() -> bool:

@@ -31,9 +31,9 @@ class Journey:
         self.clicks += 1
         locator.check()
 
-    def choose(self, locator, value):
+    def choose(self, locator, value=None, *, label=None):
         self.clicks += 1
-        locator.select_option(value)
+        locator.select_option(value, label=label)
 
     def sign_in(self, email: str, totp: str | None = None):
         """Sign in from the header's link (a second factor for accounts that have one)."""

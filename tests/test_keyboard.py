@@ -1,6 +1,6 @@
-"""A coordinator who uses only the keyboard signs in, finds help for a client and refers
-them: every step is reached with Tab and used with Enter or Space, and every stop on the way
-shows where the focus is (issue 10, accessibility)."""
+"""A coordinator who uses only the keyboard signs in, searches, picks a program from the
+results and refers a client to it: every step is reached with Tab and used with Enter, Space
+or typing, and every stop on the way shows where the focus is (issue 10, accessibility)."""
 
 import re
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 FOCUSED = """() => {
   const e = document.activeElement, style = getComputedStyle(e);
   const label = e.labels && e.labels.length ? e.labels[0].innerText
-              : (e.getAttribute('aria-label') || e.innerText || e.value || '');
+              : (e.getAttribute('aria-label') || e.textContent || e.value || '');
   return {tag: e.tagName.toLowerCase(), name: label.trim().replace(/\\s+/g, ' '),
           outline: style.outlineStyle, width: parseFloat(style.outlineWidth) || 0};
 }"""
@@ -55,35 +55,41 @@ def client_id(app, people):
 
 def test_keyboard_only_search_to_referral(live_server, people, client_id, page):
     keys = Keyboard(page)
-    press = page.keyboard.press
+    press, type_ = page.keyboard.press, page.keyboard.type
     page.goto(live_server + "/login")
     keys.tab_to("^E-mail")
-    page.keyboard.type(people.emails["coord_a"])
+    type_(people.emails["coord_a"])
     keys.tab_to("^Password")
-    page.keyboard.type(PASSWORD)
+    type_(PASSWORD)
     press("Enter")
     page.wait_for_url(re.compile(r"/$"))
 
-    keys.tab_to("^Clients$")
+    # Search, and pick a program from the results.
+    keys.tab_to("^What do you need")
+    type_("pantry")
     press("Enter")
-    page.wait_for_url(re.compile(r"/clients$"))
-    keys.tab_to("Bartholomew Nakashima")
+    page.wait_for_url(re.compile(r"q=pantry"))
+    picked = keys.tab_to("^Pick for referral: Hilltop Food Pantry")
+    assert picked["tag"] == "button"
+    with page.expect_navigation():  # back to the same results, now with the pick
+        press("Enter")
+    keys.tab_to(r"^Picked \(1\)")
     press("Enter")
-    page.wait_for_url(re.compile(r"/clients/[0-9a-f-]+$"))
+    page.wait_for_url(re.compile(r"/picks$"))
 
-    keys.tab_to("^Add words")
-    page.keyboard.type("pantry")
-    press("Enter")
-    page.wait_for_url(re.compile(r"words=pantry"))
-    picked = keys.tab_to("^Pick Hilltop Food Pantry")
-    assert picked["tag"] == "input"
-    press("Space")
+    # Refer the client to the picked program, with consent.
+    keys.tab_to("^Client$")
+    type_("Bartholomew")  # a closed drop-down picks by typing, as people do
+    keys.tab_to("^Need$")
+    type_("Food")
     keys.tab_to("^The client consents")
     press("Space")
-    keys.tab_to("^Refer$")
+    keys.tab_to("^Refer to all picked programs")
     press("Enter")
-    page.wait_for_url(re.compile(r"/referrals$"))
+    page.wait_for_url(re.compile(r"/picks\?client="))
 
     assert "1 referral made." in page.get_by_role("status").first.inner_text()
-    assert "Hilltop Food Pantry" in page.locator("table.list").inner_text()
+    page.goto(live_server + "/referrals")
+    row = page.locator("table.list tbody tr", has_text="Hilltop Food Pantry")
+    assert "Bartholomew Nakashima" in row.inner_text()
     assert keys.unseen == [], "focus not visible at: " + "; ".join(keys.unseen)

@@ -146,6 +146,37 @@ def test_committed_catalogs_are_compiled_from_their_po_files():
         assert untranslated == [], f"{po_path}: untranslated"
     in_code = {message for _file, _line, message, _comments, _context
                in extract_from_dir(ROOT, method_map=[("resdir/**.py", "python"),
-                                                     ("templates/**.html", "jinja2")])}
+                                                     ("templates/**.html", "jinja2"),
+                                                     ("templates/**.txt", "jinja2")])}
     missing = sorted(str(m) for m in in_code if m and _key(m) not in po)
     assert missing == [], "catalog behind the code: run `make translations`"
+
+
+def test_picked_programs_handout_in_spanish_printed_and_emailed(app, people, api, csrf_token,
+                                                               mailbox):
+    """The one hand-out for all picked programs: printed in the page's language, e-mailed
+    in the client's own language (Spanish for a Spanish speaker, whatever the page)."""
+    coord = people.login(app.test_client(), "coord_a")
+    csrf = csrf_token(coord, "/picks")
+    coord.post("/picks", data={"csrf_token": csrf, "next": "/",
+                               "service_id": program_id(app, "Hilltop Food Pantry")})
+    printed = text_of(coord.get("/picks/handout", headers=SPANISH))
+    assert '<html lang="es">' in printed
+    for spanish in ("Programas que su equipo de atención encontró para usted", "Dónde:",
+                    "Hoy:", "Cómo solicitarlo", "¿Preguntas?", "Sábado"):
+        assert spanish in printed, spanish
+    assert "Hilltop Food Pantry" in printed and "Hilltop Community Pantry" in printed
+    assert re.search(r"\d{1,2} de [a-z]+ de \d{4}", printed)  # the date, in Spanish
+
+    for name, languages in (("Rosalía Etxeberria", ["es", "en"]), ("Maren Lindqvist", ["en"])):
+        found = api("POST", "/api/v1/clients", json={
+            "name": name, "zip": "15219", "languages": languages,
+            "email": "client@example.org", "email_ok": True}).get_json()["id"]
+        sent = coord.post("/picks/handout/email", data={"csrf_token": csrf, "client_id": found})
+        assert sent.status_code == 303
+    spanish, english = mailbox.messages
+    assert spanish["Subject"] == "Programas que su equipo de atención encontró para usted"
+    assert "Cómo solicitarlo:" in spanish.get_content()
+    assert "Hilltop Food Pantry" in spanish.get_content()
+    assert english["Subject"] == "Programs your care team found for you"
+    assert "How to apply:" in english.get_content()

@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import current_app, g, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from resdir.audit.operations import record_now
 from resdir.auth.models import CareOrganization
@@ -19,11 +21,12 @@ from resdir.directory import models as dm
 from resdir.directory import present
 from resdir.errors import BadParameter
 from resdir.extensions import db
+from resdir.i18n import N_, language_for
 from resdir.matching import operations as clients
 from resdir.matching.contact import can_email
 from resdir.referrals import notify
 
-SUBJECT = "Programs your care team found for you"
+SUBJECT = N_("Programs your care team found for you")
 
 
 def program_entry(service: dm.Service, now: datetime | None = None) -> dict:
@@ -31,7 +34,7 @@ def program_entry(service: dm.Service, now: datetime | None = None) -> dict:
     places = []
     for loc in service.locations:
         if loc.confidential:
-            places.append("The address is given by phone.")
+            places.append(_("The address is given by phone."))
         elif loc.address is not None:
             places.append(loc.address.one_line())
     return {
@@ -43,7 +46,7 @@ def program_entry(service: dm.Service, now: datetime | None = None) -> dict:
         "phones": [p.number for p in service.phones],
         "bring": [d.document for d in service.required_documents],
         "apply": service.application_process
-        or "Call the program to make an appointment. Say that your care team referred you.",
+        or _("Call the program to make an appointment. Say that your care team referred you."),
         "url": service.url,
     }
 
@@ -82,8 +85,10 @@ def email_to_client(user, client_id: str, services: list[dm.Service]) -> str:
         raise BadParameter("E-mail is turned off on this server. Print the hand-out.",
                            "email")
     record_now("client.handout_email", "client", client.id, user=user)
-    sent = notify.send([client.contact["email"]], SUBJECT, text(build(user, services)),
-                       client.id)
+    # In the client's language when we have it (the hand-out is for them), else the page's.
+    with force_locale(language_for((client.facts or {}).get("languages"))):
+        subject, body = _(SUBJECT), text(build(user, services))
+    sent = notify.send([client.contact["email"]], subject, body, client.id)
     if not sent:
         g.pop("undelivered_mail", None)  # said below, in this action's own words
         raise BadParameter("The hand-out could not be sent: the mail server did not answer. "
