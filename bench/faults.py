@@ -279,7 +279,8 @@ def fault_database_down(run: Run, server: Gunicorn, ids, token) -> None:
                f"{acked} acknowledged; " + ("; ".join(problems) or "all there"), not problems)
     finish(run, server, name)
     log = run.log.read_text()[len(before_log):]
-    gone, back = log.count("database is not answering"), log.count("database answers again")
+    gone = log.count("index sync: the database is not answering")
+    back = log.count("index sync: the database answers again")
     tracebacks = log.count("Traceback")
     run.record(name, "log: 'not answering' / 'answers again' lines, tracebacks",
                f"{gone} / {back}, {tracebacks}",
@@ -304,6 +305,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--import-rows", type=int, default=2000, help="programs imported")
     parser.add_argument("--recover-within", type=float, default=300,
                         help="seconds allowed for the node to catch up after a fault")
+    parser.add_argument("--faults", default="worker,import,reindex,database",
+                        help="which faults (database: PostgreSQL only)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the workdir")
     args = parser.parse_args(argv)
@@ -325,9 +328,10 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{args.n} programs loaded and indexed in {time.perf_counter() - started:.0f} s",
               flush=True)
         run = Run(args, workdir, url, pg)
-        faults = [fault_worker_kill, fault_import_kill, fault_reindex_kill]
-        if pg is not None:
-            faults.append(fault_database_down)
+        chosen = {"worker": fault_worker_kill, "import": fault_import_kill,
+                  "reindex": fault_reindex_kill, "database": fault_database_down}
+        faults = [chosen[name] for name in args.faults.split(",")
+                  if name != "database" or pg is not None]
         with Gunicorn(run.env, workers=args.workers, log=run.log) as server:
             for fault in faults:
                 print(f"{fault.__name__} ...", flush=True)

@@ -140,11 +140,24 @@ def apply_own(ids: set[str], seqs: set[int]) -> int:
                     position.advance(ahead, max(seqs))
                     index.set_position(position.as_dict())
         return count
-    except Exception:
-        db.session.rollback()
-        # The log keeps the change: this node's sync thread applies it on its next pass.
-        log.exception("search index update failed; the background sync will retry")
+    except Exception as error:
+        _failed(error, "search index update failed; the background sync will retry")
         return 0
+
+
+def _failed(error: Exception, what: str) -> None:
+    """The log keeps the change (the sync thread applies it on a later pass). The database
+    going away right after a commit is one line; anything else gets its traceback."""
+    from resdir.errors import database_unavailable, error_kind
+
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone
+        db.session.remove()
+    if database_unavailable(error):
+        log.warning("%s: the database is not answering (%s)", what, error_kind(error))
+    else:
+        log.exception(what)
 
 
 def _write(ids: list[str]) -> int:
@@ -214,9 +227,8 @@ def apply_pending() -> int:
     search_index().clean_orphans()
     try:
         return catch_up()[1]
-    except Exception:
-        db.session.rollback()
-        log.exception("search index update failed; the changes stay in the log")
+    except Exception as error:
+        _failed(error, "search index update failed; the changes stay in the log")
         return 0
 
 

@@ -90,6 +90,7 @@ def preferred_contact(client) -> str:
 
 def refer(user, client_id: str, picks: list[tuple[str, str]], form) -> tuple[int, int, list]:
     """Refer the client to each (need, service id): (made, drafts, problems by program)."""
+    policy.require_role(user, "coordinator")  # 403 for others, before any client lookup
     client = clients.get_client(user, client_id, audit=False)
     consent = {"given": form.get("consent") == "yes",
                "method": form.get("consent_method") or None,
