@@ -56,7 +56,7 @@ MIX = {"search": 50, "program page": 25, "sign-in": 5, "referral change": 10,
 # After "requested": accept, start, then hold and restart for ever (on-hold needs a reason).
 NEXT_STATUS = {"requested": "accepted", "accepted": "in-progress", "in-progress": "on-hold",
                "on-hold": "in-progress"}
-CAPACITIES = ["accepting", "waitlist", "additional-assessment-required"]
+CAPACITIES = ["capacity", "waitlist", "no-capacity", "additional-assessment-required"]
 
 
 # -- set-up ------------------------------------------------------------------------------
