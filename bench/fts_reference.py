@@ -39,8 +39,10 @@ def build(db: str, zips: dict) -> None:
         CREATE VIRTUAL TABLE f USING fts5(name, body, content='', tokenize='porter unicode61');
         CREATE INDEX pt_ll ON pt(lat, lon);""")
     con.execute("ATTACH ? AS r", (db,))
-    for rid, sid, status, lat, lon, postal, secret, cats, name, body in con.execute(POINTS):
-        lat, lon = zips.get(postal, (lat, lon)) if secret else (lat, lon)
+    for rid, sid, status, given_lat, given_lon, postal, secret, cats, name, body in \
+            con.execute(POINTS):
+        lat, lon = (zips.get(postal, (given_lat, given_lon)) if secret
+                    else (given_lat, given_lon))
         con.execute("INSERT INTO pt VALUES (?,?,?,?,?,?)", (rid, sid, status, lat, lon, cats))
         con.execute("INSERT INTO f(rowid, name, body) VALUES (?,?,?)", (rid, name, body))
     con.commit()
@@ -65,7 +67,7 @@ def create(db: str) -> Flask:
         words = " ".join(f'"{w}"' for w in "".join(
             c if c.isalnum() else " " for c in a.get("q", "")).split())
         found, facets = [], {}
-        for sid, plat, plon, cats, rank in con.execute(
+        for sid, plat, plon, cat_text, rank in con.execute(
             "SELECT sid, lat, lon, cats, bm25(f, 2.0, 1.0) FROM f JOIN pt ON pt.id = f.rowid"
             " WHERE f MATCH ? AND status = 'active' AND lat BETWEEN ? AND ? AND lon BETWEEN"
             " ? AND ?", (words, lat - dlat, lat + dlat, lon - dlon, lon + dlon)):
@@ -73,7 +75,7 @@ def create(db: str) -> Flask:
             h = (math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2)
                  * math.sin(math.radians(plon - lon) / 2) ** 2)
             d = 2 * MI * math.asin(min(1.0, math.sqrt(h)))
-            cats = (cats or "").split()
+            cats = (cat_text or "").split()
             if d <= radius:
                 for c in cats:
                     facets[c] = facets.get(c, 0) + 1

@@ -73,10 +73,10 @@ def load(app, n: int, seed: int, postgres: bool) -> None:
         for row in directory.tables["attribute"]:
             row["taxonomy_term_id"] = term_ids[row["taxonomy_term_id"]]
         with db.engine.begin() as conn:
-            for name, rows in directory.tables.items():
+            for name, given in directory.tables.items():
                 table = db.metadata.tables[name]
-                keys = {k for row in rows for k in row}
-                rows = [{k: row.get(k) for k in keys} for row in rows]
+                keys = {k for row in given for k in row}
+                rows = [{k: row.get(k) for k in keys} for row in given]
                 for start in range(0, len(rows), 5000):
                     conn.execute(insert(table), rows[start:start + 5000])
         db.session.remove()

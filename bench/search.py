@@ -337,10 +337,10 @@ def load_database(app, directory: Directory) -> None:
             row["taxonomy_term_id"] = term_ids[row["taxonomy_term_id"]]
         with db.engine.begin() as conn:
             conn.exec_driver_sql("PRAGMA synchronous=OFF")
-            for name, rows in directory.tables.items():
+            for name, given in directory.tables.items():
                 table = db.metadata.tables[name]
-                keys = {k for row in rows for k in row}  # executemany needs the same keys
-                rows = [{k: row.get(k) for k in keys} for row in rows]
+                keys = {k for row in given for k in row}  # executemany needs the same keys
+                rows = [{k: row.get(k) for k in keys} for row in given]
                 for start in range(0, len(rows), 20000):
                     conn.execute(insert(table), rows[start : start + 20000])
             conn.exec_driver_sql("ANALYZE")  # as `resdir import` does on SQLite
@@ -557,7 +557,7 @@ def bounding_box(lat: float, lon: float, radius_mi: float) -> tuple[float, ...]:
 def fts_search(con, q: dict, limit: int = 20):
     """Top `limit` ids by bm25 (then distance) and every eligible id, for one query."""
     point = (q["lat"], q["lon"])
-    words = [w for w in "".join(c if c.isalnum() else " " for c in q["q"].lower()).split()]
+    words = "".join(c if c.isalnum() else " " for c in q["q"].lower()).split()
     match = " ".join(f'"{w}"' for w in words)
     min_lat, min_lon, max_lat, max_lon = bounding_box(point[0], point[1], q["radius_mi"])
     found = []

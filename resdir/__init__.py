@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import event
 
 from resdir import config
-from resdir.extensions import db, migrate
+from resdir.extensions import csrf, db, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,14 +33,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app))
 
     db.init_app(app)
-    from resdir import versioning
+    # The features (and versioning, which reads their models) are imported here, not at the
+    # top: each of them imports this package first, so a top-level import would be a cycle.
+    from resdir import versioning  # noqa: PLC0415
 
     versioning.install()  # a change to any row of a listing, client or referral bumps its version
     with app.app_context():
         _tune_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "resdir" / "migrations"))
 
-    from resdir import (
+    from resdir import (  # noqa: PLC0415
         agencies,
         auth,
         categorize,
@@ -50,11 +52,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         health,
         i18n,
         interop,
+        mail,
         matching,
         referrals,
         values,
     )
-    from resdir.cli import register_cli
+    from resdir.cli import register_cli  # noqa: PLC0415
 
     auth.init_app(app)
     directory.init_app(app)
@@ -63,6 +66,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     matching.init_app(app)
     categorize.init_app(app)
     referrals.init_app(app)
+    app.after_request(mail.warn_about_undelivered_mail)  # any feature's mail
     interop.init_app(app)
     health.init_app(app)
     i18n.init_app(app)
@@ -75,8 +79,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _exempt_api_from_csrf(app: Flask) -> None:
     """API requests carry a bearer token, never a cookie, so CSRF cannot ride on them."""
-    from resdir.extensions import csrf
-
     for blueprint in app.blueprints.values():
         if (blueprint.url_prefix or "").startswith(("/api", "/fhir", "/hsds")):
             csrf.exempt(blueprint)

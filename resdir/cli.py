@@ -6,15 +6,25 @@ import sys
 import time
 
 import click
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from resdir.directory import csvimport, indexing, operations
+from resdir.agencies import operations as agencies
+from resdir.auth import cli as auth_cli
+from resdir.categorize.operations import ensure_crosswalk as ensure_taxonomy_crosswalk
+from resdir.directory import changelog, csvimport, indexing, operations
 from resdir.directory.csvimport import CsvImportError
 from resdir.directory.models import Service
 from resdir.extensions import db
+from resdir.interop import cli as interop_cli
+from resdir.interop.hsds_import import import_path
+from resdir.jobs.operations import holder_name, tick
+from resdir.matching.operations import ensure_crosswalk
+from resdir.referrals import deadlines
 
 resdir_cli = AppGroup("resdir", help="Set up and look after the directory.")
 
@@ -24,9 +34,6 @@ def init_db() -> None:
     """Create or upgrade the database tables (Alembic migrations) and categories."""
     upgrade(directory=current_app.extensions["migrate"].directory)
     operations.ensure_categories()
-    from resdir.categorize.operations import ensure_crosswalk as ensure_taxonomy_crosswalk
-    from resdir.matching.operations import ensure_crosswalk
-
     ensure_crosswalk()
     ensure_taxonomy_crosswalk()
     db.session.commit()
@@ -48,8 +55,6 @@ def import_command(path: str, dry_run: bool = False, source: str | None = None,
     if csvimport.is_seed_csv(path):
         _import_seed(path, dry_run)
         return
-    from resdir.interop.hsds_import import import_path
-
     bars = _ProgressBars() if sys.stdout.isatty() else None
     try:
         report = import_path(path, dry_run=dry_run, organization_id=organization_id,
@@ -77,9 +82,6 @@ def refresh_statistics() -> None:
 def require_set_up() -> None:
     """Stop with a plain message when the database lacks tables or migrations. Importing
     does not migrate by itself: changing a production schema is a deliberate step."""
-    from alembic.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
     config = current_app.extensions["migrate"].migrate.get_config()
     with db.engine.connect() as connection:
         current = set(MigrationContext.configure(connection).get_current_heads())
@@ -151,8 +153,6 @@ def reindex(procs: int) -> None:
 @resdir_cli.command("sync-index")
 def sync_index() -> None:
     """Bring this node's index up to the change log (and prune old log rows)."""
-    from resdir.directory import changelog
-
     count = indexing.apply_pending()
     left = indexing.pending_count()
     pruned = changelog.prune()
@@ -197,17 +197,13 @@ def setup() -> None:
 @resdir_cli.command("send-reminders")
 def send_reminders() -> None:
     """E-mail agencies about overdue referrals (once per referral and day; cron-friendly)."""
-    from resdir.referrals.operations import send_reminders as send
-
-    click.echo(f"sent {send()} reminder(s)")
+    click.echo(f"sent {deadlines.send_reminders()} reminder(s)")
 
 
 @resdir_cli.command("send-verification-requests")
 def send_verification_requests() -> None:
     """E-mail agencies whose active listings are stale (once per agency and week)."""
-    from resdir.agencies.operations import send_verification_requests as send
-
-    count = send(current_app.config["RESDIR_STALE_AFTER_DAYS"])
+    count = agencies.send_verification_requests(current_app.config["RESDIR_STALE_AFTER_DAYS"])
     click.echo(f"sent {count} verification request(s)")
 
 
@@ -217,8 +213,6 @@ def worker(once: bool) -> None:
     """Run the scheduled jobs (reminders, verification requests, housekeeping) every
     RESDIR_WORKER_INTERVAL_SECONDS; any number of nodes may run it, a database lease lets
     one at a time do each job."""
-    from resdir.jobs.operations import holder_name, tick
-
     holder = holder_name()
     while True:
         for line in tick(holder):
@@ -230,9 +224,6 @@ def worker(once: bool) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from resdir.auth import cli as auth_cli
-    from resdir.interop import cli as interop_cli
-
     auth_cli.register(resdir_cli)
     interop_cli.register(resdir_cli)
     app.cli.add_command(resdir_cli)

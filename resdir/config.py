@@ -172,6 +172,13 @@ SETTINGS: list[Setting] = [
         int,
     ),
     Setting(
+        "INDEX_REBUILD_BACKLOG",
+        5000,
+        "A node more than this many change-log rows behind rebuilds its index instead of "
+        "catching up row by row (slower per program than a rebuild); 0: never.",
+        int,
+    ),
+    Setting(
         "MAP_TILE_URL",
         "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         "Map tiles beside search results (Leaflet URL template; its origin is allowed in "

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import traceback
 from collections.abc import Iterable
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, make_response, render_template, request
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, StatementError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from resdir.extensions import db
@@ -102,13 +105,17 @@ def _render(status: int, title: str, message: str, field: str | None = None,
     return render_template("error.html", status=status, title=title, message=message), status
 
 
+def error_kind(error: BaseException) -> str:
+    """The error's class and its driver error's class: never the message."""
+    orig = getattr(error, "orig", None)
+    return type(error).__name__ + (f" ({type(orig).__name__})" if orig is not None else "")
+
+
 def describe_unexpected(error: BaseException) -> str:
     """An unexpected error for the log: its type, the SQL statement if any, and where it
     happened; never its message or arguments. A database error's message can carry client
     data (PostgreSQL's "Failing row contains (...)", a key's value), and so can a message
     built from input, so none is logged."""
-    from sqlalchemy.exc import StatementError
-
     kind = type(error).__name__
     if isinstance(error, StatementError):
         orig = type(error.orig).__name__ if error.orig is not None else "-"
@@ -118,7 +125,45 @@ def describe_unexpected(error: BaseException) -> str:
     return kind + where
 
 
+def database_unavailable(error: BaseException) -> bool:
+    """The database did not answer: down, restarting, unreachable, or too busy (SQLite's
+    lock wait ran out; PostgreSQL refused connections or ended this one). Errors of the
+    request itself (a constraint, bad SQL) are not this; they stay 500s."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, InterfaceError | PoolTimeout):
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    if type(error.orig).__module__ == "sqlite3":  # also "no such table" and the like
+        return str(error.orig).startswith(_SQLITE_AWAY)
+    return True  # PostgreSQL: connection, shutdown, resources, deadlock, timeout classes
+
+
+_SQLITE_AWAY = ("database is locked", "database is busy", "unable to open database",
+                "disk I/O error")
+
+
+# Seconds a client is asked to wait before trying again while the database is away.
+RETRY_AFTER_SECONDS = 10
+
+
 def register_error_handlers(app: Flask) -> None:
+    @app.teardown_appcontext
+    def end_session(_exc) -> None:
+        # Runs before Flask-SQLAlchemy's own session.remove() (teardowns run in reverse
+        # order). Ending the transaction on a connection the database has just cut (a
+        # restart, a failover) raises, and from a teardown that replaces the answer already
+        # made by gunicorn's bare 500 page: drop the connection instead of rolling it back.
+        try:
+            db.session.remove()
+        except Exception as error:
+            log.warning("database connection lost at the end of a request: %s",
+                        error_kind(error))
+            with contextlib.suppress(Exception):  # nothing left to close
+                db.session.invalidate()
+            db.session.registry.clear()
+
     @app.errorhandler(ResdirError)
     def handle_resdir_error(error: ResdirError):
         return _render(error.status, error.title, error.message, error.field,
@@ -131,7 +176,6 @@ def register_error_handlers(app: Flask) -> None:
             return _render(429, "Too many attempts", "Too many attempts. Wait a minute and "
                            "try again.")
         if error.code == 413:
-            from flask import current_app
 
             limit = current_app.config["RESDIR_MAX_UPLOAD_MB"]
             return _render(413, "Upload too large", f"The request is larger than the "
@@ -145,7 +189,21 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except Exception:  # the connection is gone: drop it, the pool opens a new one
+            db.session.remove()
+        if database_unavailable(error):
+            # An outage is not a bug: one line per request, no frames (the operator sees
+            # the outage in /healthz and in the index sync's "not answering" line).
+            log.warning("database unavailable on %s %s: %s", request.method, request.path,
+                        error_kind(error))
+            response = make_response(_render(
+                503, "Temporarily unavailable",
+                "The database is not answering right now. Try again in a minute; if you "
+                "were saving a change, reload first to see whether it was saved."))
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
         log.error("unhandled error on %s %s: %s", request.method, request.path,
                   describe_unexpected(error))
         return _render(

@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import zipcodes
 
 DATA_FILE = Path(__file__).with_name("zips.tsv.gz")
 COLUMNS = ("zip", "lat", "long", "city", "county", "state", "timezone")
@@ -89,8 +90,6 @@ def load(path: Path = DATA_FILE) -> Gazetteer:
 def rows_from_zipcodes() -> list[list[str]]:
     """The rows `zipcodes` gives, without ZIPs that have no place: those without
     coordinates, and APO/FPO and others it stores at (0, 0)."""
-    import zipcodes
-
     rows = []
     for row in zipcodes.list_all():
         if not row.get("lat") or not row.get("long"):

@@ -98,8 +98,9 @@ def geocode(address: str, geocoder: str = "gazetteer", user_agent: str = "resdir
 
 @lru_cache(maxsize=4)
 def _online_geocoder(name: str, user_agent: str):
-    from geopy.extra.rate_limiter import RateLimiter
-    from geopy.geocoders import get_geocoder_for_service
+    # Only a node configured for online geocoding loads geopy's geocoders (start-up time).
+    from geopy.extra.rate_limiter import RateLimiter  # noqa: PLC0415
+    from geopy.geocoders import get_geocoder_for_service  # noqa: PLC0415
 
     service = get_geocoder_for_service(name)(user_agent=user_agent)
     return RateLimiter(service.geocode, min_delay_seconds=1.0)

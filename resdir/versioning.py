@@ -27,7 +27,10 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from resdir.directory.models import utcnow
+from resdir.basics import utcnow
+from resdir.directory import models as dm
+from resdir.matching import models as mm
+from resdir.referrals import models as rm
 
 LOCATION = "location"  # a key kind: the services at this location
 _CHUNK = 500
@@ -36,10 +39,6 @@ _CHUNK = 500
 @cache
 def _tables():
     """(versioned parent classes with their time stamp attribute, child -> parent keys)."""
-    from resdir.directory import models as dm
-    from resdir.matching import models as mm
-    from resdir.referrals import models as rm
-
     stamps = {dm.Service: "last_modified", mm.Client: "updated_at", rm.Referral: "updated_at"}
 
     def service(obj):

@@ -31,7 +31,10 @@ def _free_port() -> int:
 class PgServer:
     """initdb + pg_ctl start in a temporary folder; stop() removes everything."""
 
-    def __init__(self) -> None:
+    def __init__(self, durable: bool = False) -> None:
+        # Tests trade durability for speed; durable=True keeps fsync and synchronous commit
+        # (bench/faults.py crashes the server and checks every acknowledged write).
+        self.durable = durable
         self.root = Path(tempfile.mkdtemp(prefix="resdir-pg-"))
         self.data = self.root / "data"
         self.port = _free_port()
@@ -46,11 +49,21 @@ class PgServer:
 
     def start(self) -> None:
         self._run(_tool("initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust",
-                  "-E", "UTF8", "--no-sync")
-        options = f"-k {self.root} -p {self.port} -c listen_addresses='' -c fsync=off"
-        options += " -c synchronous_commit=off -c full_page_writes=off"
+                  "-E", "UTF8", *([] if self.durable else ["--no-sync"]))
+        self.resume()
+
+    def resume(self) -> None:
+        """Start the server (again, after halt()) on the same folder, port and socket."""
+        options = f"-k {self.root} -p {self.port} -c listen_addresses=''"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(_tool("pg_ctl"), "-D", str(self.data), "-o", options, "-w", "-l",
                   str(self.root / "log"), "start")
+
+    def halt(self, mode: str = "fast") -> None:
+        """Stop the server as an outage would (connections cut), keeping its data;
+        mode "immediate" is a crash (recovery from the WAL at the next start)."""
+        self._run(_tool("pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
 
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://postgres@/{database}?host={self.root}&port={self.port}"

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import event
 
 from resdir.directory import models as m
-from resdir.matching import eligibility
+from resdir.matching import areas, eligibility
 from resdir.matching.eligibility import evaluate
 from resdir.matching.facts import parse_facts
 from resdir.matching.poverty import percent_of_poverty
@@ -271,10 +271,10 @@ def test_polygons_are_parsed_once():
     extent = json.dumps({**SQUARE, "bbox": [-80.0, 40.4, -79.9, 40.5]})
     service = program(areas=[{**POLYGON, "extent": extent}], residency_required=True)
     facts = parse_facts({"lat": 40.45, "lon": -79.95}, TODAY)
-    before = eligibility._polygon.cache_info()
+    before = areas._polygon.cache_info()
     for _ in range(3):
         assert evaluate(service, facts, percent_of_poverty, TODAY).status == "eligible"
-    after = eligibility._polygon.cache_info()
+    after = areas._polygon.cache_info()
     assert (after.misses - before.misses, after.hits - before.hits) == (1, 2)
 
 

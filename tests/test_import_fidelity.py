@@ -55,7 +55,7 @@ def test_language_cells_are_split_and_interpreter_notes_kept(app, tmp_path):
         assert {lang.code for lang in service.languages} == {"en", "es", "fr", "he", "de", "ht"}
         assert "Interpreters available as needed" in service.interpretation_services
         assert "Language line available" in service.interpretation_services
-        assert not [r for r in entries(report, "skipped", "language")]
+        assert not list(entries(report, "skipped", "language"))
         assert any("kept as rows of their own" in r for r in entries(report, "repaired", "id"))
 
 

@@ -38,15 +38,14 @@ def test_a_database_refusal_of_a_client_write_logs_no_client_data(app, people, a
     failing disk or a bad migration would), then create one: the answer is a plain 500 and
     neither the statement's parameters nor PostgreSQL's "Failing row contains (...)" detail
     reaches the log."""
-    with app.app_context():
-        with db.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.exec_driver_sql(
-                    "ALTER TABLE client ADD CONSTRAINT refuse_all CHECK (false) NOT VALID")
-            else:
-                connection.exec_driver_sql(
-                    "CREATE TRIGGER refuse_all BEFORE INSERT ON client "
-                    "BEGIN SELECT RAISE(ABORT, 'refused by test'); END")
+    with app.app_context(), db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(
+                "ALTER TABLE client ADD CONSTRAINT refuse_all CHECK (false) NOT VALID")
+        else:
+            connection.exec_driver_sql(
+                "CREATE TRIGGER refuse_all BEFORE INSERT ON client "
+                "BEGIN SELECT RAISE(ABORT, 'refused by test'); END")
     api = app.test_client()
     response = api.post("/api/v1/clients", headers=people.bearer("coord_a"), json={
         "name": NAME, "birth_date": BORN, "zip": "15213"})

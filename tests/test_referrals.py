@@ -66,6 +66,19 @@ def test_without_consent_it_stays_a_draft_the_agency_cannot_see(api, ids):
     assert sent.get_json()["status"] == "requested"
 
 
+def test_a_draft_cancelled_before_sending_never_reaches_the_agency(api, ids):
+    """Cancelled is not draft, but the agency was never sent it: not in its inbox, its
+    FHIR Task search, or by id (issue 14: one policy rule for every list)."""
+    draft = refer(api, ids, consent={"given": False}).get_json()
+    cancelled = patch(api, draft, "coord_a", status="cancelled", reason="client-declined")
+    assert cancelled.status_code == 200, cancelled.get_json()
+    assert api("GET", f"/api/v1/referrals/{draft['id']}", who="agency_a").status_code == 404
+    assert api("GET", "/api/v1/referrals", who="agency_a").get_json()["total"] == 0
+    tasks = api("GET", "/fhir/Task", who="agency_a").get_json()
+    assert tasks["total"] == 0, tasks
+    assert api("GET", "/api/v1/referrals", who="coord_a").get_json()["total"] == 1
+
+
 def test_the_whole_loop_to_completed(api, ids, mailbox):
     referral = refer(api, ids).get_json()
     referral = patch(api, referral, "agency_a", status="accepted").get_json()

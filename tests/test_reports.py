@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from resdir.directory import models as m
 from resdir.extensions import db
 from resdir.matching.models import Client
-from resdir.referrals import reports
+from resdir.referrals import report_charts, reports
 from resdir.referrals.models import Referral
 
 EVIL = "=cmd|' /C calc'!A0"
@@ -211,7 +211,7 @@ def test_empty_report(app):
         report = reports.summary({})
     assert report.total == 0 and report.closure_rate is None and report.months == []
     assert all(c.count == 0 for c in report.by_status)
-    assert reports.charts(report) == {}
+    assert report_charts.charts(report) == {}
     assert reports.to_csv(report).splitlines()[0] == ",".join(reports.CSV_COLUMNS)
 
 
@@ -263,7 +263,7 @@ def test_csv_is_formula_injection_safe(app, seeded, people):
 def test_charts_are_deterministic_svg_with_series_labels(app, seeded):
     with app.app_context():
         report = reports.summary({})
-    drawn = reports.charts(report)
+    drawn = report_charts.charts(report)
     assert set(drawn) == {"by_month", "rejections_by_need"}
     for svg in drawn.values():
         assert svg.lstrip().startswith("<?xml") and "<svg" in svg
@@ -278,12 +278,12 @@ def test_charts_are_deterministic_svg_with_series_labels(app, seeded):
                   "Other"):
         assert label in gaps, label
     assert "Stress" not in gaps
-    assert reports.charts(report) == drawn  # same report, same bytes
+    assert report_charts.charts(report) == drawn  # same report, same bytes
 
 
 def test_chart_data_uri_round_trips():
     svg = '<svg xmlns="http://www.w3.org/2000/svg"><text>Café</text></svg>'
-    uri = reports.chart_data_uri(svg)
+    uri = report_charts.chart_data_uri(svg)
     assert uri.startswith("data:image/svg+xml;base64,")
     assert base64.b64decode(uri.split(",", 1)[1]).decode("utf-8") == svg
 
@@ -302,7 +302,8 @@ def test_template_renders_tables_charts_and_csv_link(app, seeded, people):
     args = MultiDict({"since": "2025-01-01"})
     with app.test_request_context("/reports/referrals?since=2025-01-01"):
         report = reports.summary({}, since=date(2025, 1, 1))
-        charts = {k: reports.chart_data_uri(v) for k, v in reports.charts(report).items()}
+        charts = {k: report_charts.chart_data_uri(v)
+                  for k, v in report_charts.charts(report).items()}
         html = render_template("referrals/report.html", report=report, charts=charts,
                                args=args)
     assert "<script" not in html and "style=" not in html

@@ -34,7 +34,7 @@ def test_failing_browser_test_leaves_a_screenshot(tmp_path):
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--rootdir",
          str(tmp_path), str(tmp_path)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert "1 failed, 1 passed" in run.stdout, run.stdout + run.stderr
     shots = sorted(p.name for p in (tmp_path / "test-artifacts").iterdir())
     assert shots == ["test_inner.py_test_page_shows_the_wrong_heading.png"]

@@ -23,11 +23,11 @@ def zip_bomb(tmp_path_factory) -> bytes:
     """A real zip bomb: one CSV of ~200 MB of repeated rows, about half a megabyte packed."""
     path = tmp_path_factory.mktemp("bomb") / "bomb.zip"
     block = ROW * (1024 * 1024 // len(ROW))
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        with archive.open("services.csv", "w", force_zip64=True) as member:
-            member.write(b"id,organization_id,name,description\n")
-            for _ in range(200):
-                member.write(block)
+    with (zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive,
+          archive.open("services.csv", "w", force_zip64=True) as member):
+        member.write(b"id,organization_id,name,description\n")
+        for _ in range(200):
+            member.write(block)
     return path.read_bytes()
 
 

@@ -6,7 +6,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from resdir.agencies import api, models, views  # noqa: F401  (models: migrations)
+    # Pages and APIs load when the app is built, not with the package: models import the
+    # package (Alembic, other features' models) and must not pull in every feature's views.
+    from resdir.agencies import api, models, views  # noqa: F401, PLC0415  (models: migrations)
 
     app.register_blueprint(views.bp)
     app.register_blueprint(views.suggestions)

@@ -15,6 +15,7 @@ from resdir.directory import hours
 from resdir.directory import models as m
 from resdir.directory.csvimport import COLUMNS
 from resdir.directory.documents import spans_of
+from resdir.errors import BadParameter
 
 # What agency staff may change, in the order the form shows it.
 EDITABLE = [
@@ -131,8 +132,6 @@ def fingerprint(text) -> str:
 
 def cell_text(field: str, value) -> str:
     """A JSON value of a PATCH as the form's text for `field` (lists joined with ";")."""
-    from resdir.errors import BadParameter
-
     if value is None:
         return ""
     if isinstance(value, bool):

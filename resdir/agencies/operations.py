@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from resdir import mail
 from resdir.agencies import patch
 from resdir.agencies.listing import EDITABLE, cell_text, listing_form, normalize
 from resdir.agencies.models import ChangeRecord, Suggestion, VerificationRequest
@@ -19,7 +20,6 @@ from resdir.directory import indexing
 from resdir.directory import models as m
 from resdir.errors import BadParameter, Conflict, NotFound
 from resdir.extensions import db
-from resdir.referrals import notify
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +148,6 @@ def confirm_all_listings(user) -> int:
 
 
 def history(user, service: m.Service) -> list:
-
     policy.require_edit_service(user, service)
     return list(db.session.scalars(select(ChangeRecord).where(
         ChangeRecord.resource_id == service.id).order_by(ChangeRecord.id.desc())))
@@ -156,7 +155,6 @@ def history(user, service: m.Service) -> list:
 
 def revert(user, change_id: int) -> None:
     """Admins put one field back to its value before the change (a new change itself)."""
-
     policy.require_admin(user)
     change = db.session.get(ChangeRecord, change_id)
     if change is None:
@@ -174,7 +172,7 @@ def stale_services(user, days: int) -> list[m.Service]:
     query = select(m.Service).where(
         m.Service.status == "active",
         (m.Service.assured_date.is_(None)) | (m.Service.assured_date < limit))
-    if user.role != "admin":
+    if not policy.lists_every_organization(user):
         query = query.where(m.Service.organization_id == user.organization_id)
     return list(db.session.scalars(query.order_by(m.Service.assured_date.nullsfirst())))
 
@@ -196,7 +194,7 @@ def suggest(user, service: m.Service, kind: str, text: str | None):
 
 def open_suggestions(user) -> list:
     query = select(Suggestion).where(Suggestion.status == "open")
-    if user.role != "admin":
+    if not policy.lists_every_organization(user):
         query = query.join(m.Service, m.Service.id == Suggestion.service_id).where(
             m.Service.organization_id == user.organization_id)
     return list(db.session.scalars(query.order_by(Suggestion.created_at)))
@@ -217,7 +215,6 @@ def send_verification_requests(days: int, most: int | None = None) -> int:
     """E-mail each agency with stale active listings; once per organization and ISO week
     (the request row is committed before the mail goes, so two runs never both send).
     `most` bounds the mails of one run (`resdir worker` sends the rest on its next tick)."""
-
     year, week, _ = date.today().isocalendar()
     label = f"{year}-W{week:02d}"
     limit = date.today() - timedelta(days=days)
@@ -248,7 +245,7 @@ def send_verification_requests(days: int, most: int | None = None) -> int:
         body = ('Please check that these listings are still correct, then press "Confirm '
                 'this listing is correct" (or edit them):\n\n'
                 + "\n".join(f"- {n}" for n in sorted(names)) + "\n\n"
-                + notify.url("/agency/") + "\n")
-        notify.send(emails, "resdir: please verify your listings", body, org_id)
+                + mail.url("/agency/") + "\n")
+        mail.send(emails, "resdir: please verify your listings", body, org_id)
         sent += 1
     return sent

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
-from resdir.agencies import operations
+from resdir.agencies import editor, operations
+from resdir.agencies.listing import EDITABLE, FLAGS, LABELS, fingerprint, listing_form
 from resdir.auth import operations as auth
 from resdir.auth import policy
 from resdir.auth.forms import ConfirmForm, require_valid_form
 from resdir.directory import models as m
+from resdir.directory.operations import get_service
+from resdir.directory.present import is_stale
 from resdir.errors import BadParameter, Conflict
 from resdir.extensions import db
+from resdir.interop.uploads import import_upload
 
 bp = Blueprint("agency", __name__, url_prefix="/agency")
 
@@ -23,10 +27,6 @@ def agency_staff_only():
 @bp.get("/")
 def home():
     """The agency's own programs, with their capacity."""
-    from flask import current_app
-
-    from resdir.directory.present import is_stale
-
     days = current_app.config["RESDIR_STALE_AFTER_DAYS"]
     return render_template("agency/home.html", services=operations.services_of(g.user),
                            form=ConfirmForm(), statuses=m.CAPACITY_STATUSES, is_stale=is_stale,
@@ -60,9 +60,6 @@ def edit(service_id: str):
     showing the current listing, at the current version, so saving again applies exactly
     this user's changes and undoes nobody else's.
     """
-    from resdir.agencies import editor
-    from resdir.agencies.listing import EDITABLE, FLAGS, LABELS, fingerprint, listing_form
-
     service = operations.editable_service(g.user, service_id)
     form = ConfirmForm()
     error = None
@@ -92,7 +89,7 @@ def edit(service_id: str):
         else:
             flash(f"Saved {len(saved)} change{'' if len(saved) == 1 else 's'} to "
                   f"{service.name}. Search shows them now.")
-            if g.user.role == "admin":  # admins edit from the directory: back to it
+            if policy.is_admin(g.user):  # admins edit from the directory: back to it
                 return redirect(url_for("curation.organization",
                                         organization_id=service.organization_id), 303)
             return redirect(url_for("agency.home"), 303)
@@ -164,8 +161,6 @@ suggestions = Blueprint("suggestions", __name__)
 @suggestions.post("/programs/<service_id>/suggest")
 def suggest(service_id: str):
     """Suggest an edit or report a problem on any program (signed-in people)."""
-    from resdir.directory.operations import get_service
-
     policy.require_login(g.user)
     require_valid_form()
     service = get_service(service_id)
@@ -181,8 +176,6 @@ def suggest(service_id: str):
 @bp.post("/upload")
 def upload():
     """Load an HSDS file about the agency's own organization (others are refused)."""
-    from resdir.interop.uploads import import_upload
-
     require_valid_form()
     if g.user.organization_id is None:
         raise BadParameter("Only agency staff upload their organization's file.")

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from resdir.auth.forms import ConfirmForm
 from resdir.extensions import csrf, limiter
 
 
 def init_app(app: Flask) -> None:
-    from resdir.auth import admin, api, headers, sessions, throttle, views
+    # Pages and APIs load when the app is built, not with the package: models import the
+    # package (Alembic, other features' models) and must not pull in every feature's views.
+    from resdir.auth import admin, api, headers, sessions, throttle, views  # noqa: PLC0415
 
     assert throttle.DatabaseStorage  # registers the database:// scheme before init_app
 
@@ -27,8 +30,4 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def current_user():
-        from flask import g
-
-        from resdir.auth.forms import ConfirmForm
-
         return {"current_user": g.get("user"), "logout_form": ConfirmForm}

@@ -9,11 +9,12 @@ from sqlalchemy import func, select
 
 from resdir.audit import operations as audit
 from resdir.auth import operations, policy
-from resdir.auth.forms import ConfirmForm, InviteForm, RoleForm
+from resdir.auth.forms import ConfirmForm, InviteForm, RoleForm, require_valid_form
 from resdir.auth.models import CareOrganization, User
 from resdir.directory.models import Organization, Service
 from resdir.errors import BadParameter
 from resdir.extensions import db
+from resdir.interop.uploads import import_upload
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -157,9 +158,6 @@ def audit_csv():
 @bp.route("/import", methods=["GET", "POST"])
 def import_directory():
     """Upload a directory file (HSDS or Ohana) and see the import report."""
-    from resdir.auth.forms import require_valid_form
-    from resdir.interop.uploads import import_upload
-
     if request.method == "GET":
         return render_template("interop/import.html", form=ConfirmForm())
     require_valid_form()

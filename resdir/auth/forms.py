@@ -7,6 +7,7 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from resdir.auth.models import ROLES
+from resdir.errors import BadParameter
 
 
 class LoginForm(FlaskForm):
@@ -42,7 +43,5 @@ class ConfirmForm(FlaskForm):
 
 def require_valid_form() -> None:
     """Stop a post whose CSRF token is missing or stale, with a message that says what to do."""
-    from resdir.errors import BadParameter
-
     if not ConfirmForm().validate_on_submit():
         raise BadParameter("The form expired; reload the page and try again.")

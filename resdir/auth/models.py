@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from resdir.directory.models import Organization, new_id, utcnow
+from resdir.basics import new_id, utcnow
+from resdir.directory.models import Organization
 from resdir.extensions import db
 
 ROLES = ("admin", "coordinator", "agency")
@@ -59,10 +60,6 @@ class User(db.Model):
     def organization_key(self) -> str | None:
         """The organization this user acts for (care or directory), for audit rows."""
         return self.care_organization_id or self.organization_id
-
-    @property
-    def needs_second_factor(self) -> bool:
-        return self.role == "admin" or bool(self.totp_secret)
 
 
 class UserSession(db.Model):

@@ -10,7 +10,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 import pyotp
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import func, select, update
 
 from resdir.audit.operations import record
@@ -216,8 +216,6 @@ def pass_second_factor(user: User, code: str, secret: str | None = None) -> bool
         user.totp_secret = secret
         record("user.enrol_second_factor", "user", user.id, user=user)
     user.second_factor_failures = 0
-    from flask import g
-
     row = g.get("session_row")
     if row is not None:
         row.second_factor_at = datetime.now(UTC)

@@ -15,6 +15,7 @@ from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
+from resdir.auth import policy
 from resdir.auth.models import ApiToken, UserSession
 from resdir.auth.secrets import new_token, token_hash
 from resdir.errors import Unauthorized
@@ -61,7 +62,7 @@ def load_user() -> None:
     _touch(UserSession, row.id, "last_seen_at", row.last_seen_at)
     g.session_row = row
     user = row.user
-    if user.needs_second_factor and (row.second_factor_at is None or not user.totp_secret):
+    if policy.needs_second_factor(user) and (row.second_factor_at is None or not user.totp_secret):
         g.pending = user
     else:
         g.user, g.via = user, "session"

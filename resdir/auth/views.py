@@ -18,7 +18,7 @@ from flask import (
     url_for,
 )
 
-from resdir.auth import operations
+from resdir.auth import operations, policy
 from resdir.auth.forms import CodeForm, ConfirmForm, LoginForm, PasswordForm
 from resdir.errors import BadParameter
 from resdir.extensions import limiter
@@ -64,7 +64,7 @@ def login():
             return render_template("auth/login.html", form=form, error=REFUSED,
                                    next=next_url), 401
         operations.sign_in(user)
-        if user.needs_second_factor:
+        if policy.needs_second_factor(user):
             session["after_login"] = next_url
             return redirect(url_for("auth.second_factor"))
         return redirect(next_url)
@@ -92,10 +92,7 @@ def second_factor():
         return redirect(url_for("auth.login"))
     form = CodeForm()
     enrolling = not user.totp_secret
-    if enrolling:
-        secret = session.setdefault("totp_enrol", pyotp.random_base32())
-    else:
-        secret = None
+    secret = session.setdefault("totp_enrol", pyotp.random_base32()) if enrolling else None
     if form.validate_on_submit():
         if operations.pass_second_factor(user, form.code.data, secret=secret):
             session.pop("totp_enrol", None)
@@ -143,8 +140,6 @@ def set_password(token: str):
 @bp.route("/account/second-factor", methods=["GET", "POST"])
 def enrol_second_factor():
     """Add an authenticator app (optional for coordinators and agency staff)."""
-    from resdir.auth import policy
-
     policy.require_login(g.user)
     form = CodeForm()
     secret = session.setdefault("totp_enrol", pyotp.random_base32())

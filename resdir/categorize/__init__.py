@@ -8,7 +8,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from resdir.categorize import (
+    # Pages and APIs load when the app is built, not with the package: models import the
+    # package (Alembic, other features' models) and must not pull in every feature's views.
+    from resdir.categorize import (  # noqa: PLC0415
         models,  # noqa: F401  (tables known to Alembic)
         views,
     )

@@ -111,7 +111,7 @@ class Crosswalk:
 
 def airs_prefixes(code: str) -> list[str]:
     """`BD-1800.2000-100` -> [BD-1800.2000-100, BD-1800.2000, BD-1800, BD, B]: longest first."""
-    code = code.split("*")[0].strip()
+    code = code.split("*", maxsplit=1)[0].strip()
     out = [code]
     while True:
         cut = max(code.rfind("."), code.rfind("-"))

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, Float, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from resdir.directory.models import utcnow
+from resdir.basics import utcnow
 from resdir.extensions import db
 
 

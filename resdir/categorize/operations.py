@@ -9,6 +9,7 @@ from resdir.audit.operations import record
 from resdir.auth import policy
 from resdir.categorize.crosswalk import NONE, SCHEMES, Rule, key, read_file
 from resdir.categorize.models import CrosswalkRule
+from resdir.directory.operations import category_slugs
 from resdir.errors import BadParameter, NotFound
 from resdir.extensions import db
 
@@ -45,8 +46,6 @@ def listing(scheme: str | None = None, text: str | None = None) -> list[Crosswal
 def set_rule(user, scheme: str, match: str, category: str, note: str = "") -> CrosswalkRule:
     """Add or change the rule for (scheme, match); category `-` means no category."""
     policy.require_admin(user)
-    from resdir.directory.operations import category_slugs
-
     if scheme not in SCHEMES:
         raise BadParameter(f"scheme must be one of {', '.join(SCHEMES)}.", "scheme")
     match = key(scheme, match or "")

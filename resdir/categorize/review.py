@@ -12,9 +12,11 @@ from sqlalchemy import select
 
 from resdir.audit.operations import record
 from resdir.auth import policy
+from resdir.basics import utcnow
 from resdir.categorize.models import CategoryReview
 from resdir.directory import indexing
 from resdir.directory import models as m
+from resdir.directory.operations import category_slugs, ensure_categories
 from resdir.errors import BadParameter, NotFound
 from resdir.extensions import db
 
@@ -80,8 +82,6 @@ def accept(user, service_id: str) -> None:
 
 def correct(user, service_id: str, chosen: list[str]) -> None:
     policy.require_admin(user)
-    from resdir.directory.operations import category_slugs
-
     chosen = list(dict.fromkeys(c for c in chosen if c))
     if not chosen:
         raise BadParameter("Choose at least one category.", "category")
@@ -97,7 +97,7 @@ def _decide(user, row: CategoryReview, status: str, slugs: list[str]) -> None:
         raise NotFound("That program no longer exists.")
     set_categories(service, slugs)
     row.status, row.decided = status, ";".join(slugs)
-    row.decided_by, row.decided_at = user.id, m.utcnow()
+    row.decided_by, row.decided_at = user.id, utcnow()
     record(f"category_review.{status[:-2] if status == 'accepted' else 'correct'}",
            "service", service.id, user=user)
     indexing.commit()
@@ -105,8 +105,6 @@ def _decide(user, row: CategoryReview, status: str, slugs: list[str]) -> None:
 
 def set_categories(service: m.Service, slugs: list[str]) -> None:
     """Replace the program's category attributes with these (other terms stay)."""
-    from resdir.directory.operations import ensure_categories
-
     terms = ensure_categories()
     keep = [a for a in service.attributes if a.taxonomy_term is None
             or a.taxonomy_term.taxonomy_id != m.CATEGORY_TAXONOMY_ID]
@@ -114,4 +112,4 @@ def set_categories(service: m.Service, slugs: list[str]) -> None:
         m.Attribute(link_entity="service", link_type="category", taxonomy_term_id=terms[s].id)
         for s in slugs]
     service.version = (service.version or 0) + 1
-    service.last_modified = m.utcnow()
+    service.last_modified = utcnow()

@@ -16,8 +16,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from resdir.agencies.models import ChangeRecord, VerificationRequest
 from resdir.audit.operations import record
-from resdir.auth import policy
+from resdir.auth import policy, sessions
 from resdir.auth.models import User
+from resdir.auth.operations import normalize_email
 from resdir.directory import indexing
 from resdir.directory import models as m
 from resdir.errors import BadParameter, Conflict, NotFound
@@ -178,9 +179,6 @@ def create_organization(user, name: str | None, website: str | None = None,
 
 def link_user(user, organization: m.Organization, email: str | None) -> User:
     """Make an agency user keep this organization's listings (moving them from another)."""
-    from resdir.auth import sessions
-    from resdir.auth.operations import normalize_email
-
     policy.require_admin(user)
     email = (email or "").strip()
     if not email:

@@ -6,7 +6,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from resdir.directory import api, indexing, views
+    # Pages and APIs load when the app is built, not with the package: models import the
+    # package (Alembic, other features' models) and must not pull in every feature's views.
+    from resdir.directory import api, indexing, views  # noqa: PLC0415
 
     indexing.init_app(app)
     app.register_blueprint(views.bp)

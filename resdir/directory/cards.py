@@ -57,10 +57,11 @@ def open_state(spans: list[hours.Span], closures: list[tuple[date, date]],
         return OpenState(True, _("Open 24 hours"), _today(today_text))
     ranges = sorted(r for s in spans for r in s.minutes())
     now_min = local.weekday() * 1440 + local.hour * 60 + local.minute
-    for start, end in ranges:
-        if start <= now_min < end:
+    for start, span_end in ranges:
+        if start <= now_min < span_end:
             # Back-to-back spans (9-12 and 12-5, or a span split where the week wraps)
             # close at the end of the last one.
+            end = span_end
             starts = dict(ranges)
             for _hop in range(len(ranges)):
                 if end % hours.WEEK_MIN not in starts:
@@ -154,7 +155,8 @@ def client_context(user, client_id: str | None):
     client_id = (client_id or "").strip()
     if not client_id:
         return None, None
-    from resdir.matching import operations as matching
+    # resdir.matching imports the directory: importing it at the top would be a cycle.
+    from resdir.matching import operations as matching  # noqa: PLC0415
 
     client = matching.get_client(user, client_id[:36])
     return client, matching.facts_of(client)
@@ -165,8 +167,9 @@ def eligibility_hints(ids: list[str], facts) -> dict[str, dict]:
     one line), by id; nothing without a client."""
     if facts is None or not ids:
         return {}
-    from resdir.matching.eligibility import LOAD_OPTIONS, evaluate
-    from resdir.matching.poverty import percent_of_poverty
+    # resdir.matching imports the directory: importing it at the top would be a cycle.
+    from resdir.matching.eligibility import LOAD_OPTIONS, evaluate  # noqa: PLC0415
+    from resdir.matching.poverty import percent_of_poverty  # noqa: PLC0415
 
     today = date.today()
     out = {}

@@ -21,6 +21,7 @@ from flask import current_app
 from sqlalchemy import and_, delete, func, or_, select, update
 
 from resdir.directory import models as m
+from resdir.errors import database_unavailable, error_kind
 from resdir.extensions import db
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,16 @@ def unseen_rows(position: Position, limit: int) -> list:
     return rows
 
 
+def backlog_beyond(position: Position, rows: int) -> bool:
+    """More than `rows` log rows after the position? (One indexed look-up, not a count.)"""
+    if rows <= 0:
+        return False
+    beyond = db.session.scalar(
+        select(m.IndexChange.seq).where(m.IndexChange.seq > position.seq)
+        .order_by(m.IndexChange.seq).offset(rows).limit(1))
+    return beyond is not None
+
+
 def lag(position: Position) -> tuple[int, float | None]:
     """How many log rows this position has not applied, and when the oldest was written."""
     count, oldest = db.session.execute(
@@ -162,7 +173,8 @@ _start_lock = threading.Lock()
 
 def start(app, tick, startup=None) -> bool:
     """Start this process's sync thread (once per process, also after a fork); `tick()`
-    runs one bounded pass inside an app context and says whether more work waits."""
+    runs one bounded pass inside an app context and says whether more work waits.
+    :func:`stop` ends it."""
     interval = app.config["RESDIR_INDEX_POLL_SECONDS"]
     if interval <= 0:
         return False
@@ -170,13 +182,70 @@ def start(app, tick, startup=None) -> bool:
         if app.extensions.get("resdir_sync_pid") == os.getpid():
             return False
         app.extensions["resdir_sync_pid"] = os.getpid()
-    thread = threading.Thread(target=_run, args=(app, tick, interval, startup), daemon=True,
-                              name="resdir-index-sync")
+        stopping = app.extensions["resdir_sync_stop"] = threading.Event()
+    thread = threading.Thread(target=_run, args=(app, tick, interval, startup, stopping),
+                              daemon=True, name="resdir-index-sync")
     thread.start()
+    app.extensions["resdir_sync_thread"] = thread
     return True
 
 
-def _run(app, tick, interval: float, startup) -> None:
+def stop(app, timeout: float = 10) -> None:
+    """End this process's sync thread after its current pass (tests, shutdown)."""
+    stopping = app.extensions.get("resdir_sync_stop")
+    thread = app.extensions.get("resdir_sync_thread")
+    if stopping is not None:
+        stopping.set()
+    if thread is not None:
+        thread.join(timeout)
+
+
+class _Failures:
+    """What the sync thread logs when passes fail: one line when the database stops
+    answering and one when it answers again (not a traceback a second for the whole
+    outage), and another error's traceback once, then a count a minute while it repeats."""
+
+    REPEAT_EVERY_SECONDS = 60
+
+    def __init__(self, interval: float):
+        self.interval = interval
+        self.down_since: float | None = None
+        self.last_kind: str | None = None
+        self.repeats = 0
+        self.last_logged = 0.0
+
+    def failed(self, error: Exception) -> None:
+        now = time.monotonic()
+        if database_unavailable(error):
+            if self.down_since is None:
+                self.down_since = now
+                log.warning("index sync: the database is not answering (%s); trying again "
+                            "every %.1fs, quietly until it answers", error_kind(error),
+                            self.interval)
+            return
+        kind = error_kind(error)
+        if kind != self.last_kind:
+            self.last_kind, self.repeats, self.last_logged = kind, 0, now
+            log.exception("index sync pass failed; next try in %.1fs", self.interval)
+            return
+        self.repeats += 1
+        if now - self.last_logged >= self.REPEAT_EVERY_SECONDS:
+            self.last_logged = now
+            log.error("index sync pass still failing (%s, %d more time(s))", kind,
+                      self.repeats)
+            self.repeats = 0
+
+    def succeeded(self) -> None:
+        if self.down_since is not None:
+            log.warning("index sync: the database answers again after %.0fs; catching up",
+                        time.monotonic() - self.down_since)
+            self.down_since = None
+        if self.last_kind is not None:
+            log.info("index sync pass succeeded again")
+            self.last_kind = None
+
+
+def _run(app, tick, interval: float, startup, stopping: threading.Event) -> None:
     if startup is not None:
         try:
             with app.app_context():
@@ -184,7 +253,8 @@ def _run(app, tick, interval: float, startup) -> None:
         except Exception:
             log.exception("index sync start-up failed")
     next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
-    while True:
+    failures = _Failures(interval)
+    while not stopping.is_set():
         more = False
         try:
             with app.app_context():
@@ -192,6 +262,8 @@ def _run(app, tick, interval: float, startup) -> None:
                 if time.monotonic() >= next_prune:
                     next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
                     prune()
-        except Exception:  # the database may be down: try again on the next tick
-            log.exception("index sync pass failed; next try in %.1fs", interval)
-        time.sleep(0.02 if more else interval)
+        except Exception as exc:  # the database may be down: try again on the next tick
+            failures.failed(exc)
+        else:
+            failures.succeeded()
+        stopping.wait(0.02 if more else interval)

@@ -8,6 +8,7 @@ file again updates records instead of duplicating them.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -181,10 +182,8 @@ class _Checker:
                 self.bad("postal_code", f"{exc}; give latitude and longitude")
         v["timezone"] = None
         if zip_code:
-            try:
+            with contextlib.suppress(UnknownZip):
                 v["timezone"] = lookup_zip(zip_code).timezone
-            except UnknownZip:
-                pass
         v["confidential"] = self.flag(raw, "confidential", "yes")
         try:
             v["hours"] = hours.parse(raw["hours"])
@@ -259,7 +258,7 @@ class _Checker:
         text = raw["service_area_geojson"]
         if not text:
             return None
-        from shapely.geometry import shape
+        from shapely.geometry import shape  # noqa: PLC0415  (start-up time)
 
         try:
             geometry = shape(json.loads(text))
@@ -364,6 +363,7 @@ def is_seed_csv(path: str | Path) -> bool:
     with open(path, newline="", encoding="utf-8-sig", errors="replace") as handle:
         if "program_key" in [h.strip() for h in next(csv.reader(handle), [])]:
             return True
-    from resdir.interop.hsds_import.detect import is_table_file
+    # resdir.interop reads the directory's models and operations: a top-level import is a cycle.
+    from resdir.interop.hsds_import.detect import is_table_file  # noqa: PLC0415
 
     return not is_table_file(path)

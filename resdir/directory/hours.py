@@ -51,14 +51,14 @@ ALWAYS = [Span(d, time(0, 0), time(0, 0)) for d in range(7)]
 
 def _parse_days(text: str) -> list[int]:
     days: list[int] = []
-    for part in text.split(","):
-        part = part.strip()
+    for raw in text.split(","):
+        part = raw.strip()
         if "-" in part:
             first, _, last = part.partition("-")
             if first not in DAY_CODES or last not in DAY_CODES:
                 raise HoursError(f"unknown day range {part!r} (use Mo, Tu, We, Th, Fr, Sa, Su)")
             a, b = DAY_CODES.index(first), DAY_CODES.index(last)
-            days.extend(range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)])
+            days.extend(range(a, b + 1) if a <= b else [*range(a, 7), *range(b + 1)])
         elif part in DAY_CODES:
             days.append(DAY_CODES.index(part))
         else:

@@ -12,6 +12,7 @@ write fails, the position stays and the next pass applies the change again.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime
 
 from flask import current_app
@@ -21,6 +22,7 @@ from resdir.directory import changelog
 from resdir.directory import models as m
 from resdir.directory.changelog import BATCH, Position
 from resdir.directory.documents import documents
+from resdir.errors import database_unavailable, error_kind
 from resdir.extensions import db
 from resdir.search import SearchIndex
 
@@ -139,11 +141,22 @@ def apply_own(ids: set[str], seqs: set[int]) -> int:
                     position.advance(ahead, max(seqs))
                     index.set_position(position.as_dict())
         return count
-    except Exception:
-        db.session.rollback()
-        # The log keeps the change: this node's sync thread applies it on its next pass.
-        log.exception("search index update failed; the background sync will retry")
+    except Exception as error:
+        _failed(error, "search index update failed; the background sync will retry")
         return 0
+
+
+def _failed(error: Exception, what: str) -> None:
+    """The log keeps the change (the sync thread applies it on a later pass). The database
+    going away right after a commit is one line; anything else gets its traceback."""
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone
+        db.session.remove()
+    if database_unavailable(error):
+        log.warning("%s: the database is not answering (%s)", what, error_kind(error))
+    else:
+        log.exception(what)
 
 
 def _write(ids: list[str]) -> int:
@@ -164,6 +177,14 @@ def needs_rebuild() -> bool:
     pruned = changelog.pruned_through()
     db.session.rollback()
     return Position.of(stored).seq < pruned
+
+
+def too_far_behind() -> bool:
+    """More log rows waiting than RESDIR_INDEX_REBUILD_BACKLOG: rebuilding is faster."""
+    limit = current_app.config["RESDIR_INDEX_REBUILD_BACKLOG"]
+    behind = changelog.backlog_beyond(Position.of(search_index().position()), limit)
+    db.session.rollback()
+    return behind
 
 
 def catch_up(batches: int | None = None, blocking: bool = True) -> tuple[int, int]:
@@ -200,28 +221,41 @@ def catch_up(batches: int | None = None, blocking: bool = True) -> tuple[int, in
 def apply_pending() -> int:
     """Bring this node's index up to the log (rebuilding if it fell behind past the
     retention period); return how many programs were rewritten."""
-    if needs_rebuild():
+    if needs_rebuild() or too_far_behind():
         return reindex()
     search_index().clean_orphans()
     try:
         return catch_up()[1]
-    except Exception:
-        db.session.rollback()
-        log.exception("search index update failed; the changes stay in the log")
+    except Exception as error:
+        _failed(error, "search index update failed; the changes stay in the log")
         return 0
 
 
 def tick() -> bool:
     """One bounded pass of the sync thread; True when more may be waiting."""
     if needs_rebuild():
-        log.warning("search index missing or behind the pruned change log: rebuilding")
-        reindex(wait=False)
+        _rebuild_instead("it was missing or behind the pruned change log")
+        return False
+    if too_far_behind():
+        limit = current_app.config["RESDIR_INDEX_REBUILD_BACKLOG"]
+        _rebuild_instead(f"more than {limit} change-log rows were waiting "
+                         "(RESDIR_INDEX_REBUILD_BACKLOG)")
         return False
     rows, _ = catch_up(batches=1, blocking=False)
     # Another process of this node may have written the index: open and warm the new
     # searcher here, so this process's next search does not pay for it.
     search_index().refresh(opened_only=True)
     return rows >= BATCH
+
+
+def _rebuild_instead(why: str) -> None:
+    """Rebuild unless another process of this node is already building (then its swap
+    brings this node up to date, and the next pass finds little or nothing waiting)."""
+    started = time.perf_counter()
+    count = _reindex(wait=False)
+    if count is not None:
+        log.warning("search index rebuilt (%d programs in %.1fs) because %s", count,
+                    time.perf_counter() - started, why)
 
 
 def start_sync(app) -> bool:
@@ -262,13 +296,18 @@ def reindex(procs: int = 1, wait: bool = True) -> int:
     """Build a new index from the whole database beside the old one, swap it in, then apply
     the changes committed while it was built (the new generation starts at the log position
     taken before reading the database). wait=False: skip if another build is running."""
+    return _reindex(procs, wait) or 0
+
+
+def _reindex(procs: int = 1, wait: bool = True) -> int | None:
+    """:func:`reindex`; None when skipped because another build is running."""
     search_index().clean_orphans()
     position = changelog.start_position()
     tz = current_app.config["RESDIR_DEFAULT_TIMEZONE"]
     count = search_index().rebuild(documents(None, tz), procs=procs,
                                    position=position.as_dict(), wait=wait)
     if count is None:
-        return 0
+        return None
     catch_up()
     return count
 

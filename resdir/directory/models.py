@@ -7,8 +7,7 @@ locations, typed service areas, holiday closures and source keys for idempotent 
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 
 from sqlalchemy import (
     BigInteger,
@@ -27,20 +26,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
+from resdir.basics import new_id, utcnow
 from resdir.extensions import db
 
 SERVICE_STATUSES = ("active", "inactive", "defunct", "temporarily closed")
 CAPACITY_STATUSES = ("capacity", "waitlist", "no-capacity", "additional-assessment-required")
 INSURANCE_TYPES = ("medicaid", "medicare", "private", "uninsured")
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def _id() -> Mapped[str]:

@@ -61,13 +61,52 @@ def parse(args: MultiDict, now: datetime | None = None) -> Query:
     """Check request parameters; raise BadParameter naming the first bad one."""
     cfg = current_app.config
     now = now or datetime.now(UTC)
+    cats = _categories(args)
+    text = (args.get("q") or "")[:10000]
+    point, radius, place, zip_code = _where(args, cfg)
+    sort = _sort(args, text, point)
+    languages = _languages(args)
+    capacities = _checked(_values(args, "capacity"), "capacity",
+                          (*m.CAPACITY_STATUSES, "unknown"))
+    statuses = _values(args, "status") or ["active"]
+    if statuses == ["any"]:
+        statuses = []
+    _checked(statuses, "status", m.SERVICE_STATUSES, "any or ")
+    per_page = (params.integer(args, "per_page", 1, cfg["RESDIR_MAX_PER_PAGE"])
+                or cfg["RESDIR_PER_PAGE"])
+    request = SearchRequest(
+        text=text,
+        categories=cats,
+        point=point,
+        radius_mi=radius,
+        languages=languages,
+        open_at=_open_at(args, now),
+        age=params.integer(args, "age", 0, 120),
+        statuses=statuses,
+        capacities=capacities,
+        sort=sort,
+        page=params.integer(args, "page", 1, 10000) or 1,
+        per_page=per_page,
+        # Listings not verified within RESDIR_STALE_AFTER_DAYS rank a little lower (the
+        # same rule that flags them "may be out of date"; see resdir/search/relevance.py).
+        fresh_since=now.date() - timedelta(days=cfg["RESDIR_STALE_AFTER_DAYS"]),
+    )
+    return Query(request=request, zip=zip_code, place=place)
+
+
+def _categories(args: MultiDict) -> list[str]:
     known = operations.category_slugs()
     cats = [c.strip() for c in args.getlist("category") if c.strip()]
     for c in cats:
         if c not in known:
             raise BadParameter(f"category {c[:40]!r} is not one of: {', '.join(sorted(known))}.",
                                "category")
-    text = (args.get("q") or "")[:10000]
+    return cats
+
+
+def _where(args: MultiDict, cfg) -> tuple[tuple[float, float] | None, float | None,
+                                          str | None, str | None]:
+    """(point, radius in miles, place name, ZIP) from zip, or lat and lon, and radius_mi."""
     zip_text = (args.get("zip") or "").strip()
     lat = params.number(args, "lat", -90, 90)
     lon = params.number(args, "lon", -180, 180)
@@ -89,49 +128,39 @@ def parse(args: MultiDict, now: datetime | None = None) -> Query:
         radius = cfg["RESDIR_DEFAULT_RADIUS_MI"]
     if point is None and radius is not None:
         raise BadParameter("radius_mi needs a zip or lat and lon.", "radius_mi")
+    return point, radius, place, zip_code
+
+
+def _sort(args: MultiDict, text: str, point) -> str:
     sort = (args.get("sort") or "").strip() or ("relevance" if text.strip() or point is None
                                                  else "distance")
     if sort not in ("relevance", "distance"):
         raise BadParameter("sort must be relevance or distance.", "sort")
     if sort == "distance" and point is None:
         raise BadParameter("sort=distance needs a zip or lat and lon.", "sort")
+    return sort
+
+
+def _languages(args: MultiDict) -> list[str]:
     languages = [x.strip().lower() for x in args.getlist("language") if x.strip()]
     for code in languages:
         if len(code) != 2 or not code.isalpha():
             raise BadParameter("language must be a two-letter ISO 639-1 code, like es.",
                                "language")
-    capacities = [x.strip() for x in args.getlist("capacity") if x.strip()]
-    for c in capacities:
-        if c not in (*m.CAPACITY_STATUSES, "unknown"):
-            raise BadParameter("capacity must be one of: "
-                               + ", ".join((*m.CAPACITY_STATUSES, "unknown")) + ".", "capacity")
-    statuses = [x.strip() for x in args.getlist("status") if x.strip()] or ["active"]
-    if statuses == ["any"]:
-        statuses = []
-    for s in statuses:
-        if s not in m.SERVICE_STATUSES:
-            raise BadParameter("status must be any or one of: "
-                               + ", ".join(m.SERVICE_STATUSES) + ".", "status")
-    per_page = (params.integer(args, "per_page", 1, cfg["RESDIR_MAX_PER_PAGE"])
-                or cfg["RESDIR_PER_PAGE"])
-    request = SearchRequest(
-        text=text,
-        categories=cats,
-        point=point,
-        radius_mi=radius,
-        languages=languages,
-        open_at=_open_at(args, now),
-        age=params.integer(args, "age", 0, 120),
-        statuses=statuses,
-        capacities=capacities,
-        sort=sort,
-        page=params.integer(args, "page", 1, 10000) or 1,
-        per_page=per_page,
-        # Listings not verified within RESDIR_STALE_AFTER_DAYS rank a little lower (the
-        # same rule that flags them "may be out of date"; see resdir/search/relevance.py).
-        fresh_since=now.date() - timedelta(days=cfg["RESDIR_STALE_AFTER_DAYS"]),
-    )
-    return Query(request=request, zip=zip_code, place=place)
+    return languages
+
+
+def _values(args: MultiDict, name: str) -> list[str]:
+    return [x.strip() for x in args.getlist(name) if x.strip()]
+
+
+def _checked(values: list[str], name: str, allowed: tuple[str, ...], also: str = "") -> list[str]:
+    """`values`, when each is one of `allowed` (`also`: other words the message offers)."""
+    for value in values:
+        if value not in allowed:
+            raise BadParameter(f"{name} must be {also}one of: " + ", ".join(allowed) + ".",
+                               name)
+    return values
 
 
 def run(query: Query) -> tuple[SearchResult, list[ResultProgram]]:

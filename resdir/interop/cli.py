@@ -6,6 +6,8 @@ import time
 
 import click
 
+from resdir.interop.hsds_export_tables import export
+
 
 def register(group) -> None:
     @group.command("export-hsds")
@@ -14,8 +16,6 @@ def register(group) -> None:
         """Write the directory as HSDS 3.0: services.json and the CSV datapackage.
 
         Confidential locations go out without address or coordinates."""
-        from resdir.interop.hsds_export_tables import export
-
         started = time.perf_counter()
         counts = export(directory)
         click.echo(f"exported {counts['services']} services, {counts['organization']} "

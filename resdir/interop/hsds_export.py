@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from resdir.agencies.models import ChangeRecord
+from resdir.auth.models import User
 from resdir.directory import models as m
 from resdir.directory.documents import LOAD_ALL
 from resdir.directory.present import language_name
@@ -103,8 +105,6 @@ class Context:
         ids = [s.id for s in services]
         self.contacts = self._contacts(orgs, ids, locs)
         if ids:
-            from resdir.agencies.models import ChangeRecord
-            from resdir.auth.models import User
 
             rows = self._group(ChangeRecord, ChangeRecord.resource_id, ids, order=ChangeRecord.id)
             self.changes = rows
@@ -119,10 +119,10 @@ class Context:
         naming neither, ("organization", id)."""
         out: dict[tuple[str, str], list[m.Contact]] = {}
         seen: set[str] = set()
-        for column, keys in ((m.Contact.service_id, services),
-                             (m.Contact.location_id, locations),
-                             (m.Contact.organization_id, orgs)):
-            keys = sorted(k for k in keys if k)
+        for column, given in ((m.Contact.service_id, services),
+                              (m.Contact.location_id, locations),
+                              (m.Contact.organization_id, orgs)):
+            keys = sorted(k for k in given if k)
             for start in range(0, len(keys), 500):
                 for contact in db.session.scalars(
                         select(m.Contact).where(column.in_(keys[start:start + 500]))

@@ -116,9 +116,10 @@ def flatten(table: str, obj: dict, rows: dict[str, dict[str, dict]]) -> None:
                 row.setdefault(key, value)
             continue
         for item in value if isinstance(value, list) else [value]:
+            linked = item
             if isinstance(value, list) and child not in ("attribute", "metadata"):
-                item = {f"{table}_id": obj["id"], **item}
-            flatten(child, item, rows)
+                linked = {f"{table}_id": obj["id"], **item}
+            flatten(child, linked, rows)
 
 
 def export(directory: str | Path) -> dict[str, int]:

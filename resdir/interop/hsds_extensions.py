@@ -90,7 +90,7 @@ def extension_taxonomy(name: str) -> dict:
 
 
 def extension_term(code: str) -> dict:
-    taxonomy = extension_taxonomy(code.split(":")[0])
+    taxonomy = extension_taxonomy(code.split(":", maxsplit=1)[0])
     return {"id": stable_id("term", code), "code": code, "name": code.split(":")[1],
             "description": EXTENSION_TERMS[code], "taxonomy": taxonomy["name"],
             "taxonomy_id": taxonomy["id"], "taxonomy_detail": taxonomy}
@@ -99,7 +99,7 @@ def extension_term(code: str) -> dict:
 def extension_attribute(entity: str, link_id: str, code: str, value) -> dict:
     value = text(value)
     return {"id": stable_id("attribute", entity, link_id, code, value or ""), "link_id": link_id,
-            "link_type": code.split(":")[0], "link_entity": entity,
+            "link_type": code.split(":", maxsplit=1)[0], "link_entity": entity,
             "taxonomy_term_id": stable_id("term", code), "value": value,
             "taxonomy_term": extension_term(code)}
 

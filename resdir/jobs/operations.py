@@ -21,8 +21,11 @@ from flask import current_app
 from sqlalchemy import or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from resdir.agencies.operations import send_verification_requests
+from resdir.auth.throttle import prune
 from resdir.extensions import db
 from resdir.jobs.models import JobLease
+from resdir.referrals.deadlines import send_reminders
 
 log = logging.getLogger(__name__)
 TABLE = JobLease.__table__
@@ -39,21 +42,15 @@ class Job:
 
 
 def _reminders(limit: int) -> int:
-    from resdir.referrals.operations import send_reminders
-
     return send_reminders(most=limit)
 
 
 def _verification(limit: int) -> int:
-    from resdir.agencies.operations import send_verification_requests
-
     return send_verification_requests(current_app.config["RESDIR_STALE_AFTER_DAYS"],
                                       most=limit)
 
 
 def _prune(limit: int) -> int:
-    from resdir.auth.throttle import prune
-
     return prune()
 
 

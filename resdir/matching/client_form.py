@@ -17,8 +17,11 @@ from flask import g
 
 from resdir.matching.contact import CONTACT_FIELDS
 from resdir.matching.models import Client
-from resdir.matching.views import FACT_FLAGS, FACT_INPUTS
 
+# The facts the form asks for: text inputs, then yes/no/unknown choices.
+FACT_INPUTS = ("zip", "state", "age", "birth_date", "household_size", "annual_income",
+               "languages", "insurance", "gender")
+FACT_FLAGS = ("veteran", "pregnant", "disability")
 FIELDS = ("name", *FACT_INPUTS, *FACT_FLAGS, *CONTACT_FIELDS, "needs")
 
 

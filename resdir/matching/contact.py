@@ -2,7 +2,7 @@
 
 Minimum necessary and all optional. Kept in `Client.contact`, apart from the facts, so
 matching never reads it; an agency sees it on a referral only when the consent recorded on
-that referral covers contact (resdir.referrals.operations.shared_client). Phone numbers and
+that referral covers contact (resdir.referrals.present.shared_client). Phone numbers and
 e-mail addresses are checked by well-kept libraries (phonenumbers, email-validator) and
 stored in one spelling, so the same number typed twice is the same value.
 """

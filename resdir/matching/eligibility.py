@@ -6,25 +6,19 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 
-import shapely
-from shapely.errors import GEOSException
-from shapely.geometry import Point, shape
 from sqlalchemy.orm import selectinload
 
 from resdir.directory import models as m
 from resdir.directory.present import INSURANCE_NAMES, area_text, language_name
-from resdir.geo import distance_mi, normalize_zip
+from resdir.matching.areas import FAIL, PASS, UNKNOWN, area_check
 from resdir.matching.facts import ClientFacts
 from resdir.matching.poverty import PovertyResult, percent_text
 
 PovertyFn = Callable[[float, int, str | None, date], PovertyResult]
-PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
 LOAD_OPTIONS = (selectinload(m.Service.eligibility), selectinload(m.Service.service_areas))
 RULE_LABELS = {"household_size": "household size"}
 GENDER_GROUPS = {"female": "women", "male": "men"}
@@ -223,94 +217,6 @@ def _language(wanted: str | None, spoken: tuple[str, ...] | None) -> Rule | None
     return Rule("language", PASS if shared else FAIL, f"Speaks {says}; {group}")
 
 
-@lru_cache(maxsize=8192)
-def _zip_set(extent: str) -> frozenset[str]:
-    return frozenset(z for z in (normalize_zip(t) for t in extent.split(";")) if z)
-
-
-def county_key(name: str) -> str:
-    return " ".join(name.lower().replace(".", "").split()).removesuffix(" county")
-
-
-@lru_cache(maxsize=8192)
-def _county(extent: str) -> tuple[str, str | None]:
-    name, comma, state = extent.rpartition(",")
-    if not comma:
-        return county_key(extent), None
-    return county_key(name), state.strip().upper() or None
-
-
-@lru_cache(maxsize=8192)
-def _polygon(extent: str) -> shapely.Geometry | None:
-    """The prepared geometry of a GeoJSON extent (geometry, Feature or FeatureCollection)."""
-    try:
-        data = json.loads(extent)
-        if data.get("type") == "Feature":
-            geometry = shape(data["geometry"])
-        elif data.get("type") == "FeatureCollection":
-            geometry = shapely.union_all([shape(f["geometry"]) for f in data["features"]])
-        else:
-            geometry = shape(data)
-    except (ValueError, TypeError, KeyError, AttributeError, GEOSException):
-        return None
-    shapely.prepare(geometry)
-    return geometry
-
-
-@lru_cache(maxsize=256)
-def _point(lat: float, lon: float) -> Point:
-    return Point(lon, lat)
-
-
-def _area(area: m.ServiceArea, facts: ClientFacts, who: str) -> tuple[str, str]:
-    label = area.name or "the area served"
-    if area.kind == "postal_codes":
-        zips = _zip_set(area.extent or "")
-        if facts.zip is None:
-            return UNKNOWN, "ZIP not given"
-        if facts.zip in zips:
-            return PASS, f"ZIP {facts.zip} is in {label}"
-        shown = sorted(zips)[:6]
-        more = f" and {len(zips) - 6} more" if len(zips) > 6 else ""
-        return FAIL, f"ZIP {facts.zip} is not among {', '.join(shown)}{more}"
-    if area.kind == "county":
-        name, state = _county(area.extent or "")
-        if facts.county is None:
-            return UNKNOWN, (f"County of ZIP {facts.zip} not known" if facts.zip
-                             else "County not known (ZIP not given)")
-        lives = f"{facts.county}, {facts.state}"
-        if county_key(facts.county) == name and state in (None, facts.state):
-            return PASS, f"Lives in {lives}"
-        return FAIL, f"Lives in {lives}, not {area.extent}"
-    if area.kind == "radius":
-        if area.center_latitude is None or area.center_longitude is None or not area.radius_mi:
-            return UNKNOWN, f"The radius of {label} is not mapped; check with the program"
-        if facts.point is None:
-            return UNKNOWN, "ZIP or address not given"
-        miles = distance_mi(facts.point, (area.center_latitude, area.center_longitude))
-        inside = miles <= area.radius_mi
-        return (PASS if inside else FAIL), (
-            f"{who} is {miles:.1f} miles from the program, "
-            f"{'within' if inside else 'beyond'} {area.radius_mi:g} miles")
-    if area.kind == "polygon":
-        geometry = _polygon(area.extent or "")
-        if geometry is None:
-            return UNKNOWN, f"The map of {label} could not be read; check with the program"
-        if facts.point is None:
-            return UNKNOWN, "ZIP or address not given"
-        # `covers`, not `contains`: a point on the boundary is inside the area.
-        inside = geometry.covers(_point(*facts.point))
-        return (PASS if inside else FAIL), f"{who} is {'inside' if inside else 'outside'} {label}"
-    return UNKNOWN, f"Serves {area.extent or label}: check with the program"
-
-
-def area_result(area: m.ServiceArea, facts: ClientFacts) -> str:
-    """PASS, FAIL or UNKNOWN: whether one service area takes in the client's place (the
-    residency rule fails only when every area fails). `area` may be any object with the
-    ServiceArea columns, such as a row of them."""
-    return _area(area, facts, "")[0]
-
-
 def _residency(areas: list[m.ServiceArea], facts: ClientFacts) -> Rule:
     if not areas:
         return Rule("residency", UNKNOWN,
@@ -322,7 +228,7 @@ def _residency(areas: list[m.ServiceArea], facts: ClientFacts) -> Rule:
     who = "The address" if facts.point_source == "address" else f"ZIP {facts.zip} (center)"
     outcomes = []
     for area in areas:
-        result, detail = _area(area, facts, who)
+        result, detail = area_check(area, facts, who)
         if result == PASS:
             return Rule("residency", PASS, detail)
         outcomes.append((result, detail))

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from resdir.directory.models import new_id, utcnow
+from resdir.basics import new_id, utcnow
 from resdir.extensions import db
 
 

@@ -17,9 +17,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from resdir.audit.operations import record, record_now
 from resdir.auth import policy
 from resdir.auth.models import CareOrganization
+from resdir.basics import new_id
 from resdir.directory import indexing
 from resdir.directory import models as dm
-from resdir.directory.models import new_id
+from resdir.directory.operations import category_slugs
 from resdir.errors import BadParameter, Conflict, NotFound
 from resdir.extensions import db
 from resdir.matching import contact as contacts
@@ -57,8 +58,6 @@ def crosswalk() -> dict[str, list[str]]:
 
 def set_crosswalk(user, code: str, categories: list[str]) -> None:
     policy.require_admin(user)
-    from resdir.directory.operations import category_slugs
-
     if code not in load_needs():
         raise NotFound(f"No need has the code {code!r}.")
     unknown = set(categories) - category_slugs()
@@ -110,7 +109,7 @@ def create_client(user, data: dict) -> Client:
     facts_raw, data = _split_body(data)
     facts = parse_facts(facts_raw, date.today())
     care_id = user.care_organization_id
-    if user.role == "admin":
+    if policy.chooses_care_organization(user):
         care_id = data.get("care_organization_id")
         if not care_id:
             raise BadParameter("An admin must name care_organization_id.",
@@ -149,7 +148,7 @@ def get_client(user, client_id: str, *, audit: bool = True) -> Client:
 def clients_of(user) -> list[Client]:
     policy.require_role(user, "coordinator", "admin")
     query = select(Client).order_by(Client.created_at.desc())
-    if user.role != "admin":
+    if not policy.lists_every_organization(user):
         query = query.where(Client.care_organization_id == user.care_organization_id)
     found = list(db.session.scalars(query.limit(200)))
     record_now("client.list", "care_organization", user.care_organization_id, user=user)

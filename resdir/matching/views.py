@@ -6,19 +6,19 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from resdir.auth import policy
 from resdir.auth.forms import ConfirmForm, require_valid_form
+from resdir.directory.cards import cards_for
 from resdir.directory.operations import categories
 from resdir.errors import BadParameter, Conflict
-from resdir.interop.hsds_import.parse import language_code
-from resdir.matching import operations
+from resdir.extensions import db
+from resdir.languages import language_code
+from resdir.matching import client_form, operations
+from resdir.matching.client_form import FACT_FLAGS, FACT_INPUTS
 from resdir.matching.contact import CONTACT_FIELDS, METHODS
 from resdir.matching.needs import load_needs
 from resdir.matching.screening import DOMAIN_NAMES
 
 bp = Blueprint("matching", __name__)
 
-FACT_INPUTS = ("zip", "state", "age", "birth_date", "household_size", "annual_income",
-               "languages", "insurance", "gender")
-FACT_FLAGS = ("veteran", "pregnant", "disability")
 SCREEN_CHOICES = ("living_situation", "food_worry", "food_didnt_last", "utilities")
 # Ticked on the client form; any other language is written by name in the box beside them.
 COMMON_LANGUAGES = ("en", "es", "ar", "zh", "fr", "ne", "ru", "so", "sw", "uk", "vi")
@@ -104,7 +104,7 @@ def new_client():
         try:
             data.update(_facts_from_form(request.form))
             data.update(_contact_from_form(request.form))
-            if g.user.role == "admin":
+            if policy.chooses_care_organization(g.user):
                 data["care_organization_id"] = request.form.get("care_organization_id")
             client = operations.create_client(g.user, data)
         except BadParameter as exc:
@@ -118,8 +118,6 @@ def new_client():
 
 def _cards(result) -> dict:
     """Open now, today's hours, languages and capacity counts of every program shown."""
-    from resdir.directory.cards import cards_for
-
     if result is None:
         return {}
     ids = {r["service_id"] for need in result["needs"] for r in need["results"]}
@@ -144,9 +142,6 @@ def client(client_id: str):
 def update_client(client_id: str):
     """Save the facts and needs the user changed (resdir.matching.client_form). A stale
     version is 409 and bad input 400, both on the page with the user's input kept."""
-    from resdir.extensions import db
-    from resdir.matching import client_form
-
     found = operations.get_client(g.user, client_id, audit=False)
     require_valid_form()
     mine: dict = {}

@@ -6,7 +6,11 @@ from flask import Blueprint, g, jsonify, request
 
 from resdir import params
 from resdir.errors import BadParameter, json_body
-from resdir.referrals import operations
+from resdir.interop.fhir import context
+from resdir.interop.fhir import referral as fhir_referral
+from resdir.interop.fhir.common import server_base
+from resdir.interop.fhir.outcome import fhir_json
+from resdir.referrals import operations, present
 from resdir.referrals.states import STATUSES
 
 bp = Blueprint("referrals_api", __name__, url_prefix="/api/v1")
@@ -16,7 +20,7 @@ bp = Blueprint("referrals_api", __name__, url_prefix="/api/v1")
 def create():
     """Refer a client to a program; 201 with the referral."""
     referral = operations.create_referral(g.user, json_body(operations.CREATE_FIELDS))
-    return jsonify(operations.referral_json(referral, g.user)), 201
+    return jsonify(present.referral_json(referral, g.user)), 201
 
 
 @bp.get("/referrals")
@@ -28,13 +32,13 @@ def index():
     found = operations.visible(g.user, status=status, need=request.args.get("need") or None,
                                overdue_only=params.flag(request.args, "overdue"))
     return jsonify({"total": len(found),
-                    "results": [operations.referral_json(r, g.user) for r in found]})
+                    "results": [present.referral_json(r, g.user) for r in found]})
 
 
 @bp.get("/referrals/<referral_id>")
 def show(referral_id: str):
     """One referral with its status, version and timeline."""
-    return jsonify(operations.referral_json(operations.get_referral(g.user, referral_id),
+    return jsonify(present.referral_json(operations.get_referral(g.user, referral_id),
                                             g.user))
 
 
@@ -51,7 +55,7 @@ def change(referral_id: str):
             raise BadParameter("outcome.procedures is set over FHIR (Task.output "
                                "resulting-activity), not here.", "outcome.procedures")
         referral = operations.change_status(g.user, referral, body)
-    return jsonify(operations.referral_json(referral, g.user))
+    return jsonify(present.referral_json(referral, g.user))
 
 
 @bp.post("/referrals/<referral_id>/notes")
@@ -59,16 +63,11 @@ def note(referral_id: str):
     """Add a note to the referral's timeline."""
     referral = operations.get_referral(g.user, referral_id, audit=False)
     operations.add_note(g.user, referral, json_body({"note"}).get("note"))
-    return jsonify(operations.referral_json(referral, g.user)), 201
+    return jsonify(present.referral_json(referral, g.user)), 201
 
 
 @bp.get("/referrals/<referral_id>/fhir")
 def fhir_bundle(referral_id: str):
     """The referral as a FHIR R4 Bundle (SDOHCC ServiceRequest, Task, Patient, ...)."""
-    from resdir.interop.fhir import context
-    from resdir.interop.fhir import referral as fhir_referral
-    from resdir.interop.fhir.common import server_base
-    from resdir.interop.fhir.outcome import fhir_json
-
     found = operations.get_referral(g.user, referral_id)
     return fhir_json(fhir_referral.bundle(context.load(found, g.user), server_base()))

@@ -15,6 +15,7 @@ from flask import current_app, g, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from resdir import mail
 from resdir.audit.operations import record_now
 from resdir.auth.models import CareOrganization
 from resdir.directory import models as dm
@@ -24,7 +25,6 @@ from resdir.extensions import db
 from resdir.i18n import N_, language_for
 from resdir.matching import operations as clients
 from resdir.matching.contact import can_email
-from resdir.referrals import notify
 
 SUBJECT = N_("Programs your care team found for you")
 
@@ -88,7 +88,7 @@ def email_to_client(user, client_id: str, services: list[dm.Service]) -> str:
     # In the client's language when we have it (the hand-out is for them), else the page's.
     with force_locale(language_for((client.facts or {}).get("languages"))):
         subject, body = _(SUBJECT), text(build(user, services))
-    sent = notify.send([client.contact["email"]], subject, body, client.id)
+    sent = mail.send([client.contact["email"]], subject, body, client.id)
     if not sent:
         g.pop("undelivered_mail", None)  # said below, in this action's own words
         raise BadParameter("The hand-out could not be sent: the mail server did not answer. "

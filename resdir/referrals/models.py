@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from resdir.directory.models import new_id, utcnow
+from resdir.basics import new_id, utcnow
 from resdir.extensions import db
 
 PRIORITIES = ("routine", "urgent")

@@ -1,84 +1,41 @@
-"""E-mail notifications. They carry a link and at most the client's first initial: the
-details stay behind the sign-in."""
+"""Referral e-mails: a link and at most the client's first initial; the details stay behind
+the sign-in. Sent after the commit, through resdir.mail."""
 
 from __future__ import annotations
 
-import email.utils
-import logging
-import smtplib
-import uuid
-from datetime import UTC, datetime
-from email.message import EmailMessage
-from pathlib import Path
+from sqlalchemy import select
 
-from flask import current_app, flash, g, has_request_context, request
-
-log = logging.getLogger(__name__)
-
-
-def send(recipients: list[str], subject: str, body: str, record_id: str) -> bool:
-    """Send one message; a failure is logged (by record id), noted for the page, never raised.
-
-    The person whose action sent the mail must learn it did not go (they may need to phone
-    instead), so each failure is kept on `g` and shown as a warning on their next page.
-    """
-    cfg = current_app.config
-    if not cfg["RESDIR_MAIL_ENABLED"] or not recipients:
-        return False
-    message = EmailMessage()
-    message["From"] = cfg["RESDIR_MAIL_SENDER"]
-    message["To"] = ", ".join(recipients)
-    message["Subject"] = subject
-    message["Date"] = email.utils.formatdate(localtime=False)
-    message["Message-ID"] = email.utils.make_msgid(domain="resdir.invalid")
-    message.set_content(body)
-    try:
-        if cfg["RESDIR_MAIL_FOLDER"]:
-            _write(Path(cfg["RESDIR_MAIL_FOLDER"]), message)
-        else:
-            _smtp(cfg, message)
-    except (OSError, smtplib.SMTPException) as exc:
-        log.warning("mail about %s not sent: %s", record_id, type(exc).__name__)
-        if has_request_context():
-            g.setdefault("undelivered_mail", []).append(subject)
-        return False
-    return True
-
-
-def _smtp(cfg, message: EmailMessage) -> None:
-    with smtplib.SMTP(cfg["RESDIR_SMTP_HOST"], cfg["RESDIR_SMTP_PORT"], timeout=10) as smtp:
-        if cfg["RESDIR_SMTP_STARTTLS"]:
-            smtp.starttls()
-        if cfg["RESDIR_SMTP_USER"]:
-            smtp.login(cfg["RESDIR_SMTP_USER"], cfg["RESDIR_SMTP_PASSWORD"])
-        smtp.send_message(message)
-
-
-def _write(folder: Path, message: EmailMessage) -> None:
-    """A development mailbox: one .eml file per message, named so they sort by time."""
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-    (folder / f"{stamp}-{uuid.uuid4().hex[:8]}.eml").write_bytes(message.as_bytes())
-
-
-def warn_about_undelivered_mail(response):
-    """after_request: tell the person who acted that their action's e-mail did not go."""
-    failed = g.pop("undelivered_mail", None)
-    if failed and not request.path.startswith(("/api/", "/fhir/", "/hsds/")):
-        flash("The e-mail about this (" + "; ".join(dict.fromkeys(failed)) + ") could not be "
-              "sent: the mail server did not answer. Tell the people concerned another way, "
-              "for example by phone.", "warning")
-    return response
-
-
-def url(path: str) -> str:
-    return current_app.config["RESDIR_BASE_URL"].rstrip("/") + path
+from resdir import mail
+from resdir.auth.models import User
+from resdir.extensions import db
+from resdir.matching.models import Client
+from resdir.referrals.models import Referral
 
 
 def link(referral_id: str) -> str:
-    return url(f"/referrals/{referral_id}")
+    return mail.url(f"/referrals/{referral_id}")
 
 
 def initial(client) -> str:
     name = (client.name or "").strip()
     return f"client {name[0].upper()}." if name else "a client"
+
+
+def tell_agency(referral: Referral, subject: str) -> None:
+    """Every active account of the receiving agency."""
+    emails = list(db.session.scalars(select(User.email).where(
+        User.organization_id == referral.agency_organization_id, User.active.is_(True))))
+    _send(emails, referral, subject)
+
+
+def tell_referrer(referral: Referral, subject: str) -> None:
+    """The person who made the referral, while their account is active."""
+    referrer = db.session.get(User, referral.referrer_id)
+    _send([referrer.email] if referrer and referrer.active else [], referral, subject)
+
+
+def _send(emails: list[str], referral: Referral, subject: str) -> None:
+    client = db.session.get(Client, referral.client_id)
+    mail.send(emails, f"resdir: {subject}",
+              f"{subject} for {initial(client)}.\n\nOpen it (sign-in needed): "
+              f"{link(referral.id)}\n", referral.id)

@@ -1,31 +1,29 @@
-"""Referrals: create with consent, move through the status machine, list, remind.
+"""Referrals: create with consent, move through the status machine, list.
 
 Each function checks the policy itself, writes an event on the referral's timeline and an
-audit row in the same transaction, and notifies by e-mail after the commit.
+audit row in the same transaction, and notifies by e-mail after the commit. Deadlines and
+reminders are in deadlines.py, what pages and the API show of a referral in present.py.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from resdir.audit.operations import record, record_now
 from resdir.auth import policy
-from resdir.auth.models import User
+from resdir.basics import utcnow
 from resdir.directory import models as dm
 from resdir.errors import BadParameter, Conflict, Forbidden, NotFound
 from resdir.extensions import db
 from resdir.matching import operations as clients
 from resdir.matching.needs import load_needs
 from resdir.referrals import notify, states
+from resdir.referrals.deadlines import aware, overdue
 from resdir.referrals.models import CONTACT, PRIORITIES, Consent, Referral, ReferralEvent
-from resdir.referrals.models import ReminderSent as Reminder
-from resdir.referrals.sharing import contact_shared
 from resdir.values import column_length
 
 log = logging.getLogger(__name__)
@@ -36,36 +34,10 @@ CREATE_FIELDS = ("client_id", "service_id", "need", "consent", "note", "priority
 CHANGE_FIELDS = ("status", "reason", "reason_text", "outcome", "version", "note", "consent")
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
-
-
-def side_of(user, referral: Referral) -> str | None:
-    if user is None or not user.active:
-        return None
-    if user.role == "coordinator" and user.care_organization_id == referral.care_organization_id:
-        return states.REFERRER
-    if user.role == "agency" and user.organization_id == referral.agency_organization_id:
-        return states.AGENCY
-    return None
-
-
-def can_see(user, referral: Referral) -> bool:
-    if policy.can_see_care_record(user, referral.care_organization_id):
-        return True
-    # Agencies never see drafts: nothing was sent to them yet.
-    return referral.status != "draft" and policy.can_see_agency_record(
-        user, referral.agency_organization_id)
-
-
 def get_referral(user, referral_id: str, *, audit: bool = True) -> Referral:
     policy.require_login(user)
     referral = db.session.get(Referral, referral_id)
-    if referral is None or not can_see(user, referral):
+    if referral is None or not policy.can_see_referral(user, referral):
         # Refused reads are audited too (ASVS 16.3.2); see matching.operations.get_client.
         record_now("referral.read", "referral", referral and referral.id, user=user,
                    outcome="refused" if referral else "not-found")
@@ -158,7 +130,7 @@ def create_referral(user, data: dict) -> Referral:
     db.session.commit()
     log.info("referral %s created by user %s (%s)", referral.id, user.id, referral.status)
     if referral.status == "requested":
-        _notify_agency(referral, "New referral")
+        notify.tell_agency(referral, "New referral")
     return referral
 
 
@@ -172,7 +144,7 @@ def _move(referral: Referral, user, side: str, status: str, reason=None, reason_
           outcome=None, note=None) -> None:
     before = referral.status
     referral.status = status
-    now = _now()
+    now = utcnow()
     if status == "requested":
         referral.requested_at = now
     if status in ("accepted", "rejected") and referral.responded_at is None:
@@ -192,7 +164,7 @@ def change_status(user, referral: Referral, data: dict) -> Referral:
     """Apply {status, reason, reason_text, outcome, version, note} with every rule."""
     if not isinstance(data, dict):
         raise BadParameter("Send a JSON object.", "body")
-    side = side_of(user, referral)
+    side = policy.referral_side(user, referral)
     if side is None:
         raise Forbidden("Only the referring organization or the receiving agency may change "
                         "this referral.")
@@ -213,9 +185,9 @@ def change_status(user, referral: Referral, data: dict) -> Referral:
     _commit(referral)
     log.info("referral %s now %s (user %s)", referral.id, status, user.id)
     if side == states.AGENCY:
-        _notify_referrer(referral, f"Referral {status}")
+        notify.tell_referrer(referral, f"Referral {status}")
     elif status == "requested":
-        _notify_agency(referral, "New referral")
+        notify.tell_agency(referral, "New referral")
     return referral
 
 
@@ -230,7 +202,7 @@ def _check_version(referral: Referral, version) -> None:
 
 def give_consent(user, referral: Referral, data, version=None) -> Referral:
     """Record consent on a draft; with `version`, only if the draft is still that version."""
-    if side_of(user, referral) != states.REFERRER or referral.status != "draft":
+    if policy.referral_side(user, referral) != states.REFERRER or referral.status != "draft":
         raise Forbidden("Consent is recorded by the referring organization on a draft.")
     if version is not None:
         _check_version(referral, version)
@@ -239,7 +211,7 @@ def give_consent(user, referral: Referral, data, version=None) -> Referral:
     referral.consent.method, referral.consent.scope = consent.get("method"), _text(consent,
                                                                                    "scope")
     referral.consent.contact = consent.get("contact") is True
-    referral.consent.recorded_by, referral.consent.recorded_at = user.id, _now()
+    referral.consent.recorded_by, referral.consent.recorded_at = user.id, utcnow()
     _event(referral, user, states.REFERRER, None, None, note="Consent recorded")
     record("referral.consent", "referral", referral.id, user=user)
     _commit(referral)
@@ -248,7 +220,7 @@ def give_consent(user, referral: Referral, data, version=None) -> Referral:
 
 def send_draft(user, referral: Referral, consent_data, version: int | None) -> Referral:
     """Record consent on a draft and request it from the agency, in one transaction."""
-    if side_of(user, referral) != states.REFERRER or referral.status != "draft":
+    if policy.referral_side(user, referral) != states.REFERRER or referral.status != "draft":
         raise Forbidden("Only the referring organization sends its own drafts.")
     if version != referral.version:
         raise Conflict("This referral was changed by someone else. Review it and try again.")
@@ -260,19 +232,19 @@ def send_draft(user, referral: Referral, consent_data, version: int | None) -> R
     referral.consent.method, referral.consent.scope = consent.get("method"), _text(consent,
                                                                                    "scope")
     referral.consent.contact = consent.get("contact") is True
-    referral.consent.recorded_by, referral.consent.recorded_at = user.id, _now()
+    referral.consent.recorded_by, referral.consent.recorded_at = user.id, utcnow()
     _event(referral, user, states.REFERRER, None, None, note="Consent recorded")
     _move(referral, user, states.REFERRER, "requested")
     record("referral.consent", "referral", referral.id, user=user)
     record("referral.status", "referral", referral.id, user=user)
     _commit()
     log.info("referral %s sent by user %s", referral.id, user.id)
-    _notify_agency(referral, "New referral")
+    notify.tell_agency(referral, "New referral")
     return referral
 
 
 def add_note(user, referral: Referral, note: str | None) -> None:
-    side = side_of(user, referral)
+    side = policy.referral_side(user, referral)
     if side is None:
         raise Forbidden("Only the two sides of a referral may add notes.")
     text = _text({"note": note}, "note")
@@ -293,43 +265,11 @@ def _commit(referral: Referral | None = None) -> None:
                        version=referral.version if referral is not None else None) from None
 
 
-def add_business_days(start: datetime, days: int) -> datetime:
-    moment = start
-    while days > 0:
-        moment += timedelta(days=1)
-        if moment.weekday() < 5:
-            days -= 1
-    return moment
-
-
-def due(referral: Referral) -> datetime | None:
-    """When the next step is due: the agency's answer (RESPOND_WITHIN_BUSINESS_DAYS after
-    sending), then closing (CLOSE_WITHIN_DAYS after sending); None for drafts and closed."""
-    cfg = current_app.config
-    requested = _aware(referral.requested_at)
-    if requested is None or referral.status in states.TERMINAL:
-        return None
-    if referral.status == "requested":
-        return add_business_days(requested, cfg["RESDIR_RESPOND_WITHIN_BUSINESS_DAYS"])
-    return requested + timedelta(days=cfg["RESDIR_CLOSE_WITHIN_DAYS"])
-
-
-def overdue(referral: Referral, now: datetime | None = None) -> bool:
-    """Not answered within RESPOND_WITHIN_BUSINESS_DAYS, or open past CLOSE_WITHIN_DAYS."""
-    deadline = due(referral)
-    return deadline is not None and (now or _now()) > deadline
-
-
 def visible(user, status=None, need=None, overdue_only=False, agency=None,
             client=None) -> list[Referral]:
     policy.require_login(user)
-    query = select(Referral)
-    if user.role == "coordinator":
-        query = query.where(Referral.care_organization_id == user.care_organization_id)
-    elif user.role == "agency":
-        query = query.where(Referral.agency_organization_id == user.organization_id,
-                            Referral.status != "draft")
-    elif user.role != "admin":
+    query = scoped(select(Referral), policy.referral_scope(user))
+    if query is None:
         return []
     if status:
         query = query.where(Referral.status == status)
@@ -346,133 +286,19 @@ def visible(user, status=None, need=None, overdue_only=False, agency=None,
     if overdue_only:
         found = [r for r in found if overdue(r)]
     # Overdue first, then newest (the agency inbox order).
-    found.sort(key=lambda r: (not overdue(r), -(_aware(r.created_at).timestamp())))
+    found.sort(key=lambda r: (not overdue(r), -(aware(r.created_at).timestamp())))
     record_now("referral.list", None, None, user=user)
     return found
 
 
-def _agency_emails(referral: Referral) -> list[str]:
-    return list(db.session.scalars(select(User.email).where(
-        User.organization_id == referral.agency_organization_id, User.active.is_(True))))
+def scoped(query, scope: dict | None):
+    """`query` cut to a scope from policy.referral_scope (None: the user may list none)."""
+    if scope is None:
+        return None
+    for key, value in scope.items():
+        query = query.where(getattr(Referral, key) == value)
+    if policy.sent_only(scope):
+        query = query.where(Referral.requested_at.is_not(None), Referral.status != "draft")
+    return query
 
 
-def _notify_agency(referral: Referral, subject: str) -> None:
-    client = db.session.get(clients.Client, referral.client_id)
-    notify.send(_agency_emails(referral), f"resdir: {subject}",
-                f"{subject} for {notify.initial(client)}.\n\nOpen it (sign-in needed): "
-                f"{notify.link(referral.id)}\n", referral.id)
-
-
-def _notify_referrer(referral: Referral, subject: str) -> None:
-    referrer = db.session.get(User, referral.referrer_id)
-    client = db.session.get(clients.Client, referral.client_id)
-    notify.send([referrer.email] if referrer and referrer.active else [], f"resdir: {subject}",
-                f"{subject} for {notify.initial(client)}.\n\nOpen it (sign-in needed): "
-                f"{notify.link(referral.id)}\n", referral.id)
-
-
-def send_reminders(today: date | None = None, most: int | None = None) -> int:
-    """E-mail agencies about overdue referrals; at most once per referral and day (the
-    reminder row is committed before the mail goes, so two runs never both send).
-    `most` bounds the mails of one run (`resdir worker` sends the rest on its next tick)."""
-    now = _now()
-    today = today or now.date()
-    sent = 0
-    reminded = select(Reminder.id).where(Reminder.referral_id == Referral.id,
-                                         Reminder.day == today).exists()
-    for referral in db.session.scalars(select(Referral).where(
-            Referral.status.in_(states.OPEN), Referral.status != "draft", ~reminded)):
-        if most is not None and sent >= most:
-            break
-        if not overdue(referral, now):
-            continue
-        db.session.add(Reminder(referral_id=referral.id, day=today))
-        try:
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()  # already reminded today (maybe by another run)
-            continue
-        _notify_agency(referral, "Overdue referral reminder")
-        sent += 1
-    return sent
-
-
-def shared_client(referral: Referral, user) -> dict:
-    """What the agency may know of the client: the minimum to reach and serve them."""
-    client = db.session.get(clients.Client, referral.client_id)
-    facts = client.facts or {}
-    shared = {"name": client.name, "age": facts.get("age"), "zip": facts.get("zip"),
-              "languages": facts.get("languages")}
-    contact = contact_shared(referral, client)  # only when consent covers contact
-    if contact:
-        shared["contact"] = contact
-    if side_of(user, referral) == states.REFERRER or (user and user.role == "admin"):
-        shared["id"] = client.id
-    return shared
-
-
-def referral_json(referral: Referral, user) -> dict:
-    service = db.session.get(dm.Service, referral.service_id)
-    agency = db.session.get(dm.Organization, referral.agency_organization_id)
-    consent = referral.consent
-    return {
-        "id": referral.id,
-        "status": referral.status,
-        "version": referral.version,
-        "need": referral.need_code,
-        "priority": referral.priority,
-        "contact_preference": referral.contact_preference,
-        "do_not_contact": referral.contact_preference == "do-not-contact",
-        "service": {"id": service.id, "name": service.name},
-        "agency": {"id": agency.id, "name": agency.name},
-        "care_organization_id": referral.care_organization_id,
-        "client": shared_client(referral, user),
-        "note": referral.note,
-        "consent": {"given": consent.given, "method": consent.method, "scope": consent.scope,
-                    "given_by": consent.given_by, "contact": consent.contact,
-                    "recorded_at": _aware(consent.recorded_at).isoformat()} if consent else None,
-        "reason": referral.status_reason,
-        "reason_text": referral.reason_text,
-        "outcome": {"enrollment": referral.outcome_enrollment,
-                    "provided": referral.outcome_provided}
-        if referral.outcome_enrollment or referral.outcome_provided
-        else None,
-        "created_at": _aware(referral.created_at).isoformat(),
-        "requested_at": _iso(referral.requested_at),
-        "responded_at": _iso(referral.responded_at),
-        "closed_at": _iso(referral.closed_at),
-        "overdue": overdue(referral),
-        "next": states.next_statuses(referral.status, side_of(user, referral) or ""),
-        "timeline": [{"at": _aware(e.at).isoformat(), "user_id": e.user_id, "side": e.side,
-                      "from": e.from_status, "to": e.to_status, "reason": e.reason,
-                      "note": e.note} for e in referral.events],
-    }
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return _aware(moment).isoformat() if moment else None
-
-
-def list_rows(user, found: list[Referral]) -> list[dict]:
-    """What a referral list shows of each: the client as this side may see them, the
-    program, both organizations, the referring person, when the next step is due."""
-    from resdir.auth.models import CareOrganization
-
-    def names(model, ids, column="name"):
-        ids = {i for i in ids if i}
-        return {row.id: getattr(row, column) for row in db.session.scalars(
-            select(model).where(model.id.in_(ids)))} if ids else {}
-
-    services = names(dm.Service, {r.service_id for r in found})
-    agencies = names(dm.Organization, {r.agency_organization_id for r in found})
-    cares = names(CareOrganization, {r.care_organization_id for r in found})
-    people = names(User, {r.referrer_id for r in found}, "email")
-    clients_by_id = names(clients.Client, {r.client_id for r in found})
-    return [{"referral": r, "client": clients_by_id.get(r.client_id) or "Unnamed client",
-             "client_id": r.client_id if side_of(user, r) != states.AGENCY else None,
-             "service": services.get(r.service_id, ""),
-             "agency": agencies.get(r.agency_organization_id, ""),
-             "referred_by": cares.get(r.care_organization_id, ""),
-             "referrer": people.get(r.referrer_id, ""), "due": due(r),
-             "overdue": overdue(r), "changed": _aware(r.updated_at or r.created_at)}
-            for r in found]

@@ -37,7 +37,7 @@ def picked() -> list[str]:
     """The picked program ids, in the order picked (empty for anyone but a coordinator
     signed in through the browser)."""
     user = g.get("user")
-    if user is None or user.role != "coordinator" or g.get("session_row") is None:
+    if not policy.is_coordinator(user) or g.get("session_row") is None:
         return []
     return list(g.session_row.picks or [])
 
@@ -90,6 +90,7 @@ def preferred_contact(client) -> str:
 
 def refer(user, client_id: str, picks: list[tuple[str, str]], form) -> tuple[int, int, list]:
     """Refer the client to each (need, service id): (made, drafts, problems by program)."""
+    policy.require_role(user, "coordinator")  # 403 for others, before any client lookup
     client = clients.get_client(user, client_id, audit=False)
     consent = {"given": form.get("consent") == "yes",
                "method": form.get("consent_method") or None,

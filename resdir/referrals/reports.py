@@ -1,9 +1,8 @@
 """The referrals report: counts, loop closure, response times and service gaps.
 
 `summary(scope, since)` builds a `Report` for what one organization (or an admin) may see;
-`to_csv` writes it as one formula-injection-safe CSV with a `section` column; `charts` draws
-the parts people would rather look at than read as SVG (matplotlib, Agg backend), and
-`chart_data_uri` makes an SVG embeddable as `<img src="data:...">` under our CSP.
+`to_csv` writes it as one formula-injection-safe CSV with a `section` column; report_charts.py
+draws the parts people would rather look at than read.
 
 Definitions (also in the `Report` docstring):
 
@@ -24,17 +23,13 @@ Definitions (also in the `Report` docstring):
 
 from __future__ import annotations
 
-import base64
 import csv
 import io
 import statistics
-import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
-import matplotlib
-from matplotlib.figure import Figure
 from sqlalchemy import func, select
 
 from resdir.audit.operations import safe_cell
@@ -45,8 +40,6 @@ from resdir.matching.needs import load_needs
 from resdir.referrals.models import Referral
 from resdir.referrals.states import REASONS, STATUSES
 
-matplotlib.use("Agg")  # no GUI: charts are rendered to SVG text on the server
-
 SCOPE_KEYS = ("care_organization_id", "agency_organization_id")
 CLOSED = ("completed", "rejected", "cancelled", "failed")
 EXCLUDED = "entered-in-error"
@@ -54,14 +47,6 @@ STATUS_LABELS = {s: s.replace("-", " ").capitalize() for s in STATUSES}
 NO_ZIP = ""
 NO_REASON = ""
 CSV_COLUMNS = ("section", "key", "label", "subkey", "sublabel", "value")
-# Colour-blind-safe categorical palette (Okabe-Ito) plus greys, one per status.
-STATUS_COLOURS = dict(zip(STATUSES, (
-    "#bbbbbb", "#56b4e9", "#0072b2", "#d55e00", "#999999", "#009e73",
-    "#f0e442", "#cc79a7", "#117733", "#444444"), strict=True))
-REASON_COLOURS = dict(zip((*REASONS, NO_REASON), (
-    "#0072b2", "#d55e00", "#e69f00", "#cc79a7", "#009e73", "#999999", "#444444"), strict=True))
-
-
 @dataclass(frozen=True)
 class Count:
     key: str
@@ -195,7 +180,7 @@ def _months_between(first: str, last: str) -> list[str]:
     return out
 
 
-def _reason_label(code: str) -> str:
+def reason_label(code: str) -> str:
     return REASONS.get(code, code) if code else "No reason recorded"
 
 
@@ -207,27 +192,34 @@ def summary(scope: dict, since: date | None = None) -> Report:
     key is refused with ValueError. Definitions are in the `Report` docstring.
     """
     report = Report(scope=dict(scope), since=since)
-    needs = load_needs()
+    needs = {code: need.display for code, need in load_needs().items()}
+    _count_statuses(report, scope, since)
+    _count_needs_and_agencies(report, scope, since, needs)
+    _time_the_loop(report, scope, since)
+    _count_rejections_by_need(report, scope, since, needs)
+    _count_rejections_by_zip(report, scope, since)
+    return report
 
-    def need_label(code: str) -> str:
-        need = needs.get(code)
-        return need.display if need else code
 
-    def grouped(*columns):
-        return db.session.execute(
-            _scoped(select(*columns, func.count(Referral.id)), scope, since)
-            .group_by(*columns)).all()
+def _grouped(scope: dict, since: date | None, *columns):
+    return db.session.execute(
+        _scoped(select(*columns, func.count(Referral.id)), scope, since)
+        .group_by(*columns)).all()
 
-    statuses = dict(grouped(Referral.status))
+
+def _count_statuses(report: Report, scope: dict, since: date | None) -> None:
+    statuses = dict(_grouped(scope, since, Referral.status))
     report.total = sum(statuses.values())
     report.by_status = [Count(s, STATUS_LABELS[s], statuses.get(s, 0)) for s in STATUSES]
     report.by_status += [Count(s, s, n) for s, n in sorted(statuses.items())
                          if s not in STATUS_LABELS]
 
-    report.by_need = sorted((Count(code, need_label(code), n)
-                             for code, n in grouped(Referral.need_code)),
-                            key=lambda c: (-c.count, c.label))
 
+def _count_needs_and_agencies(report: Report, scope: dict, since: date | None,
+                              needs: dict[str, str]) -> None:
+    report.by_need = sorted((Count(code, needs.get(code, code), n)
+                             for code, n in _grouped(scope, since, Referral.need_code)),
+                            key=lambda c: (-c.count, c.label))
     agencies = db.session.execute(
         _scoped(select(Organization.id, Organization.name, func.count(Referral.id))
                 .join(Organization, Organization.id == Referral.agency_organization_id),
@@ -236,6 +228,9 @@ def summary(scope: dict, since: date | None = None) -> Report:
     report.by_agency = sorted((Count(key, name, n) for key, name, n in agencies),
                               key=lambda c: (-c.count, c.label))
 
+
+def _time_the_loop(report: Report, scope: dict, since: date | None) -> None:
+    """Months, the closure rate and the median times to response and to close."""
     # Months and durations in Python: month expressions and interval arithmetic differ
     # between SQLite and PostgreSQL, and medians are not portable SQL either.
     rows = db.session.execute(_scoped(
@@ -265,16 +260,21 @@ def summary(scope: dict, since: date | None = None) -> Report:
     report.responded, report.median_hours_to_response = len(to_response), _median(to_response)
     report.closed_timed, report.median_hours_to_close = len(to_close), _median(to_close)
 
+
+def _count_rejections_by_need(report: Report, scope: dict, since: date | None,
+                              needs: dict[str, str]) -> None:
     rejected = _scoped(select(Referral.need_code, Referral.status_reason,
                               func.count(Referral.id)), scope, since)
     rejected = rejected.where(Referral.status == "rejected")
     report.rejections_by_need = sorted(
-        (ReasonCount(code, need_label(code), reason or NO_REASON,
-                     _reason_label(reason or NO_REASON), n)
+        (ReasonCount(code, needs.get(code, code), reason or NO_REASON,
+                     reason_label(reason or NO_REASON), n)
          for code, reason, n in db.session.execute(
              rejected.group_by(Referral.need_code, Referral.status_reason))),
         key=lambda r: (r.label, -r.count, r.reason))
 
+
+def _count_rejections_by_zip(report: Report, scope: dict, since: date | None) -> None:
     # ZIP lives in the client's JSON facts; reading it in SQL is not portable, so count here.
     by_zip: Counter = Counter()
     facts_rows = db.session.execute(
@@ -285,10 +285,9 @@ def summary(scope: dict, since: date | None = None) -> Report:
         zip_code = (facts or {}).get("zip") or NO_ZIP
         by_zip[(str(zip_code), reason or NO_REASON)] += 1
     report.rejections_by_zip = sorted(
-        (ReasonCount(z, z or "No ZIP recorded", reason, _reason_label(reason), n)
+        (ReasonCount(z, z or "No ZIP recorded", reason, reason_label(reason), n)
          for (z, reason), n in by_zip.items()),
         key=lambda r: (r.key == NO_ZIP, r.key, -r.count, r.reason))
-    return report
 
 
 def to_csv(report: Report) -> str:
@@ -340,86 +339,3 @@ def to_csv(report: Report) -> str:
     for row in rows:
         writer.writerow([safe_cell(cell) for cell in row])
     return out.getvalue()
-
-
-RC = {
-    "svg.hashsalt": "resdir",  # stable ids: the same report draws the same bytes
-    "svg.fonttype": "none",  # text as text: small, and readable in the file
-    "font.family": "sans-serif",
-    "font.size": 9,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-}
-
-
-# rc_context changes matplotlib's global settings: one chart at a time per process.
-_RC_LOCK = threading.Lock()
-
-
-def _svg(fig: Figure) -> str:
-    out = io.StringIO()
-    fig.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
-    fig.clear()  # a Figure made without pyplot is not registered anywhere; free it now
-    return out.getvalue()
-
-
-def _month_chart(report: Report) -> str:
-    months = [m.month for m in report.months]
-    present = [s for s in STATUSES if any(m.by_status.get(s) for m in report.months)]
-    fig = Figure(figsize=(7, 3.2), layout="constrained")
-    ax = fig.add_subplot()
-    bottom = [0] * len(months)
-    for status in present:
-        values = [m.by_status.get(status, 0) for m in report.months]
-        ax.bar(months, values, bottom=bottom, label=STATUS_LABELS[status],
-               color=STATUS_COLOURS[status], edgecolor="white", linewidth=0.5)
-        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
-    ax.set_title("Referrals by month, by current status")
-    ax.set_ylabel("Referrals")
-    ax.yaxis.get_major_locator().set_params(integer=True)
-    if len(months) > 12:
-        ax.tick_params(axis="x", labelrotation=45)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
-    return _svg(fig)
-
-
-def _rejection_chart(report: Report) -> str:
-    totals: Counter = Counter()
-    for r in report.rejections_by_need:
-        totals[r.label] += r.count
-    # most rejected need on top (barh draws the first bar at the bottom)
-    needs = sorted(totals, key=lambda label: (-totals[label], label))[::-1]
-    reasons = [code for code in (*REASONS, NO_REASON)
-               if any(r.reason == code for r in report.rejections_by_need)]
-    counts = {(r.label, r.reason): r.count for r in report.rejections_by_need}
-    fig = Figure(figsize=(7, 0.9 + 0.45 * len(needs)), layout="constrained")
-    ax = fig.add_subplot()
-    left = [0] * len(needs)
-    for code in reasons:
-        values = [counts.get((need, code), 0) for need in needs]
-        ax.barh(needs, values, left=left, label=_reason_label(code),
-                color=REASON_COLOURS.get(code, "#444444"), edgecolor="white", linewidth=0.5)
-        left = [a + v for a, v in zip(left, values, strict=True)]
-    ax.set_title("Rejected referrals by need and reason")
-    ax.set_xlabel("Rejected referrals")
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
-    return _svg(fig)
-
-
-def charts(report: Report) -> dict[str, str]:
-    """SVG text per chart name (`by_month`, `rejections_by_need`); a chart with no data to
-    show is left out. Deterministic: the same report gives the same bytes."""
-    drawn = {}
-    with _RC_LOCK, matplotlib.rc_context(RC):
-        if report.months:
-            drawn["by_month"] = _month_chart(report)
-        if report.rejections_by_need:
-            drawn["rejections_by_need"] = _rejection_chart(report)
-    return drawn
-
-
-def chart_data_uri(svg: str) -> str:
-    """An SVG as a data: URI for `<img src>` (our CSP allows `img-src data:`, not inline
-    script or style, and an SVG in an <img> runs no script)."""
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")

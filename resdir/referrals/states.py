@@ -7,7 +7,9 @@ or fails; either side may cancel; only the referrer marks entered-in-error.
 
 from __future__ import annotations
 
-REFERRER, AGENCY = "referrer", "agency"
+from resdir.auth.policy import AGENCY, REFERRER
+
+__all__ = ["AGENCY", "REFERRER"]  # with the status machine
 STATUSES = ("draft", "requested", "accepted", "rejected", "cancelled", "in-progress",
             "on-hold", "failed", "completed", "entered-in-error")
 TERMINAL = ("rejected", "cancelled", "completed", "failed", "entered-in-error")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from datetime import date
+
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 
 from resdir import params
 from resdir.auth import policy
@@ -14,8 +16,9 @@ from resdir.extensions import db
 from resdir.matching.contact import METHODS
 from resdir.matching.needs import load_needs
 from resdir.matching.operations import clients_of
-from resdir.referrals import operations, seen, states
+from resdir.referrals import operations, report_charts, reports, seen, states
 from resdir.referrals import picks as picks_module
+from resdir.referrals import present as shown_as
 from resdir.referrals.models import CONTACT
 
 bp = Blueprint("referrals", __name__)
@@ -39,8 +42,8 @@ def index():
                                client=request.args.get("client") or None)
     # The client filter is a list of the organization's clients by id: a name typed into
     # the address bar would put client data in URLs and logs.
-    their_clients = [] if g.user.role == "agency" else clients_of(g.user)
-    return render_template("referrals/index.html", rows=operations.list_rows(g.user, found),
+    their_clients = clients_of(g.user) if policy.can_list_clients(g.user) else []
+    return render_template("referrals/index.html", rows=shown_as.list_rows(g.user, found),
                            markers=seen.markers(g.user, [r.id for r in found]),
                            needs=load_needs(), args=request.args, statuses=states.STATUSES,
                            labels=states.LABELS, reasons=states.REASONS, form=ConfirmForm(),
@@ -67,7 +70,7 @@ def create():
 def show(referral_id: str):
     """One referral: where it stands, its timeline, and what this side may do next."""
     referral = operations.get_referral(g.user, referral_id)
-    shown = operations.referral_json(referral, g.user)
+    shown = shown_as.referral_json(referral, g.user)
     seen.mark_seen(g.user, referral.id)
     # A draft is sent by recording consent (its own form), not by picking a status.
     choices = [s for s in shown["next"] if not (s == "requested" and shown["status"] == "draft")]
@@ -142,8 +145,7 @@ def note(referral_id: str):
 def handout(referral_id: str):
     """A one-page hand-out for the client: where to go, when, what to bring."""
     referral = operations.get_referral(g.user, referral_id)
-    if operations.side_of(g.user, referral) != states.REFERRER and g.user.role != "admin":
-        raise Forbidden("The hand-out is printed by the referring organization.")
+    policy.require_handout(g.user, referral)
     service = db.session.get(dm.Service, referral.service_id)
     return render_template("referrals/handout.html", service=service, referral=referral,
                            week=present.week_hours(service),
@@ -151,28 +153,23 @@ def handout(referral_id: str):
 
 
 def _report():
-    from datetime import date
-
-    from resdir.referrals import reports
-
-    scope: dict = {}
-    if g.user.role == "coordinator":
-        scope["care_organization_id"] = g.user.care_organization_id
-    elif g.user.role == "agency":
-        scope["agency_organization_id"] = g.user.organization_id
+    scope = policy.referral_scope(g.user)
+    if scope is None:
+        raise Forbidden("Your role does not allow this.")
     text = (request.args.get("since") or "").strip()
     try:
         since = date.fromisoformat(text) if text else None
     except ValueError:
         raise BadParameter("since must be a date like 2026-01-01.", "since") from None
-    return reports, reports.summary(scope, since)
+    return reports.summary(scope, since)
 
 
 @bp.get("/reports/referrals")
 def report():
     """Referral outcomes: volumes, loop closure, response times, service gaps."""
-    reports, summary = _report()
-    charts = {name: reports.chart_data_uri(svg) for name, svg in reports.charts(summary).items()}
+    summary = _report()
+    charts = {name: report_charts.chart_data_uri(svg)
+              for name, svg in report_charts.charts(summary).items()}
     return render_template("referrals/report.html", report=summary, charts=charts,
                            args=request.args)
 
@@ -180,8 +177,6 @@ def report():
 @bp.get("/reports/referrals.csv")
 def report_csv():
     """The same report as CSV (cells cannot start a spreadsheet formula)."""
-    from flask import Response
-
-    reports, summary = _report()
+    summary = _report()
     return Response(reports.to_csv(summary), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=referrals.csv"})

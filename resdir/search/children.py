@@ -31,7 +31,7 @@ _parent_pid = 0
 
 def die_with_parent() -> None:
     """From now on, every multiprocessing child forked by this process dies with it."""
-    global _registered, _parent_pid
+    global _registered, _parent_pid  # noqa: PLW0603  (one registration per process)
     _parent_pid = os.getpid()
     if not _registered:
         multiprocessing.util.register_after_fork(_HOOK, _in_child)

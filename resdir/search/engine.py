@@ -58,6 +58,9 @@ class SearchIndex:
 
     def _usable(self, name: str | None) -> bool:
         """An index of the current schema is in generation `name`."""
+        return _retried(lambda: self._usable_once(name))
+
+    def _usable_once(self, name: str | None) -> bool:
         if not name or not whoosh_index.exists_in(self.root / name):
             return False
         return frozenset(whoosh_index.open_dir(self.root / name).schema.names()) == (
@@ -97,14 +100,25 @@ class SearchIndex:
         return removed
 
     def _open(self):
+        return _retried(self._open_once)
+
+    def _open_once(self):
         name = self._live_name()
         if not self._usable(name):
+            if self._live_name() != name:  # swapped meanwhile: the old one is being removed
+                raise FileNotFoundError(name)
             if name and whoosh_index.exists_in(self.root / name):
                 log.error("search index %s has an older schema: starting an empty one; "
                           "rebuild it (resdir reindex)", name)
             name = self._create_generation()
             self._point_to(name)
         return _open_dir(self.root / name)
+
+    def _open_searcher(self):
+        """The index and a searcher on it (segment files too can vanish under a reader
+        when another process's commit merges them: then both are opened again)."""
+        ix = self._open_once()
+        return ix, ix.searcher()
 
     def _create_generation(self) -> str:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -217,9 +231,9 @@ class SearchIndex:
             # Not searcher.refresh(): it reuses the reader of a segment that has new
             # deletions, so deleted and replaced programs would stay visible (an edited
             # program twice). Unchanged segments' reads are reused through _segments.
-            ix = self._open()
+            ix, searcher = _retried(self._open_searcher)
             name = self._live_name()
-            new = View(ix.searcher(), Path(ix.storage.folder), self._segments)
+            new = View(searcher, Path(ix.storage.folder), self._segments)
             old = self._view
             if warm and old is not None and self._view_gen == name:
                 new.warm_from(old)
@@ -246,7 +260,8 @@ class SearchIndex:
             view = self._view
             self._users[id(view)] = self._users.get(id(view), 0) + 1
         try:
-            yield view
+            with view.reading:
+                yield view
         finally:
             with self._lock:
                 left = self._users.pop(id(view)) - 1
@@ -288,3 +303,21 @@ def _write_documents(writer, docs: Iterable[Document], folder: Path, replace: bo
         count += 1
     words.add_words(folder, found)
     return count
+
+
+OPEN_TRIES = 10
+
+
+def _retried(read):
+    """Run `read()` again when a file vanished under it: another process's commit replaces
+    the table-of-contents file (and a rebuild the generation folder) between Whoosh listing
+    the folder and opening what it found, so FileNotFoundError here means "read again",
+    not "broken" (it made a search a 500 and the sync thread log a traceback)."""
+    for attempt in range(OPEN_TRIES):
+        try:
+            return read()
+        except FileNotFoundError:
+            if attempt + 1 == OPEN_TRIES:
+                raise
+            time.sleep(0.005 * (attempt + 1))
+    return None

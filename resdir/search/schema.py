@@ -138,7 +138,7 @@ def pack_points(points: list[tuple[float, float]]) -> bytes:
 
 
 def unpack_points(data: bytes) -> list[tuple[float, float]]:
-    return [p for p in _POINT.iter_unpack(data)] if data else []
+    return list(_POINT.iter_unpack(data)) if data else []
 
 
 def spell_words(content: str) -> set[str]:

@@ -40,6 +40,11 @@ class View:
         self.folder = folder
         self._leaves = (store or SegmentStore()).leaves(self.reader)
         self._lock = threading.Lock()
+        # Held by whoever reads through this searcher (SearchIndex.using_view): segment
+        # files are read without mmap, by seek-then-read on one file object per segment,
+        # so two threads reading at once get each other's bytes (UnpicklingError, a 500
+        # under gunicorn's two threads; bench/load.py found it).
+        self.reading = threading.Lock()
         self._ids: dict[tuple[str, str], np.ndarray] = {}
         self._masks: dict[tuple, np.ndarray] = {}
         self._lexicons: dict[str, list[str]] = {}

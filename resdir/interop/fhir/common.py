@@ -81,7 +81,7 @@ def ref(kind: str, id_: str, display: str | None = None) -> dict:
 
 def prune(resource: dict) -> dict:
     """FHIR has no nulls and no empty arrays or objects."""
-    return {k: v for k, v in resource.items() if v is not None and v != [] and v != {}}
+    return {k: v for k, v in resource.items() if v is not None and v not in ([], {})}
 
 
 def absent(code: str = "masked") -> dict:

@@ -6,12 +6,14 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from resdir.auth import policy
 from resdir.auth.models import CareOrganization, User
 from resdir.directory import models as dm
 from resdir.extensions import db
+from resdir.interop.fhir.models import ReferralProcedure, TaskState
 from resdir.interop.fhir.patient import AGENCY, CARE
 from resdir.matching.models import Client, Screening
-from resdir.referrals import operations, states
+from resdir.referrals import states
 from resdir.referrals.models import Referral, ReferralEvent
 
 
@@ -38,7 +40,7 @@ class Context:
 
 def reader_of(user, referral: Referral) -> str:
     """The agency side reads the minimum necessary; the referrer and admins read it all."""
-    return AGENCY if operations.side_of(user, referral) == states.AGENCY else CARE
+    return AGENCY if policy.referral_side(user, referral) == states.AGENCY else CARE
 
 
 def screening_for(client: Client, need: str) -> Screening | None:
@@ -50,8 +52,6 @@ def screening_for(client: Client, need: str) -> Screening | None:
 
 
 def load(referral: Referral, user) -> Context:
-    from resdir.interop.fhir.models import ReferralProcedure, TaskState
-
     client = db.session.get(Client, referral.client_id)
     state = db.session.get(TaskState, referral.id)
     return Context(
@@ -65,10 +65,10 @@ def load(referral: Referral, user) -> Context:
         procedures=list(db.session.scalars(
             select(ReferralProcedure).where(ReferralProcedure.referral_id == referral.id)
             .order_by(ReferralProcedure.created_at, ReferralProcedure.id))),
-        notes=[e for e in db.session.scalars(
+        notes=list(db.session.scalars(
             select(ReferralEvent).where(ReferralEvent.referral_id == referral.id,
                                         ReferralEvent.to_status.is_(None),
                                         ReferralEvent.note.is_not(None))
-            .order_by(ReferralEvent.id))],
+            .order_by(ReferralEvent.id))),
         business_status=state.business_status if state else None,
     )

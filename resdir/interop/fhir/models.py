@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from resdir.directory.models import new_id, utcnow
+from resdir.basics import new_id, utcnow
 from resdir.extensions import db
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from resdir.audit.operations import record
+from resdir.auth import policy
 from resdir.errors import BadParameter
 from resdir.extensions import db
 from resdir.interop.fhir.common import PROCEDURE_PROFILE, SOCIAL_SERVICE
 from resdir.interop.fhir.models import ReferralProcedure
 from resdir.interop.fhir.outcome import Unprocessable
 from resdir.interop.fhir.referral import category
-from resdir.referrals import operations, states
+from resdir.referrals import states
 from resdir.referrals.models import Referral
 
 ELEMENTS = {
@@ -56,8 +57,8 @@ def create(user, resource) -> tuple[ReferralProcedure, Referral]:
                            "[{\"reference\": \"ServiceRequest/<id>\"}].", "Procedure.basedOn")
     referral_id = _reference(based[0], "Procedure.basedOn[0]", "ServiceRequest")
     referral = db.session.get(Referral, referral_id)
-    if referral is None or operations.side_of(user, referral) != states.AGENCY \
-            or not operations.can_see(user, referral):
+    if referral is None or policy.referral_side(user, referral) != states.AGENCY \
+            or not policy.can_see_referral(user, referral):
         raise Unprocessable(f"Procedure.basedOn[0]: ServiceRequest/{referral_id} is not a "
                             "referral your agency owns.", "Procedure.basedOn[0]")
     if referral.status not in OPEN_FOR_PROCEDURES:

@@ -48,6 +48,7 @@ from resdir.interop.fhir.common import (
 from resdir.interop.fhir.consent import consent_resource
 from resdir.interop.fhir.patient import CARE, patient
 from resdir.matching.needs import load_needs
+from resdir.referrals.sharing import contact_shared
 from resdir.referrals.states import ENROLLMENT, NEEDS_REASON, REASONS
 
 SERVICE_REQUEST_STATUS = {
@@ -249,8 +250,6 @@ def task(ctx) -> dict:
 
 def patient_of(ctx) -> dict:
     consent = ctx.referral.consent
-    from resdir.referrals.sharing import contact_shared
-
     return patient(ctx.client, ctx.reader, ctx.consent_scopes,
                    shared=bool(consent and consent.given),
                    contact=contact_shared(ctx.referral, ctx.client))

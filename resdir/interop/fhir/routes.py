@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from importlib.metadata import version
 
 from flask import Blueprint, g, request
 
+from resdir.audit.operations import record_now
 from resdir.auth import policy
 from resdir.auth.models import CareOrganization
 from resdir.directory import models as dm
@@ -14,12 +16,15 @@ from resdir.extensions import db
 from resdir.interop.fhir import capability, context, referral, search, task_update
 from resdir.interop.fhir.common import server_base, when
 from resdir.interop.fhir.consent import consent_resource
+from resdir.interop.fhir.models import ReferralProcedure
 from resdir.interop.fhir.outcome import fhir_json
 from resdir.interop.fhir.patient import AGENCY, CARE, patient
 from resdir.interop.fhir.procedures import create as create_procedure
 from resdir.matching import operations as clients
+from resdir.matching.models import Client
 from resdir.referrals import operations
-from resdir.referrals.models import Referral
+from resdir.referrals.models import Consent, Referral
+from resdir.referrals.sharing import contact_shared
 
 bp = Blueprint("fhir", __name__, url_prefix="/fhir")
 
@@ -40,8 +45,6 @@ def _body(kind: str) -> dict:
 @bp.get("/metadata")
 def metadata():
     """The CapabilityStatement; public, as FHIR clients read it before signing in."""
-    from importlib.metadata import version
-
     return fhir_json(capability.capability_statement(
         server_base(), version("resdir"), when(datetime.now(UTC))))
 
@@ -81,8 +84,6 @@ def read_service_request(referral_id: str):
 
 @bp.get("/Consent/<consent_id>")
 def read_consent(consent_id: str):
-    from resdir.referrals.models import Consent
-
     policy.require_login(g.user)
     row = db.session.get(Consent, consent_id)
     if row is None:
@@ -96,8 +97,6 @@ def read_consent(consent_id: str):
 
 @bp.get("/Procedure/<procedure_id>")
 def read_procedure(procedure_id: str):
-    from resdir.interop.fhir.models import ReferralProcedure
-
     policy.require_login(g.user)
     row = db.session.get(ReferralProcedure, procedure_id)
     referral_id = row.referral_id if row else procedure_id  # resdir's own: the referral's id
@@ -123,8 +122,6 @@ def post_procedure():
 def read_patient(patient_id: str):
     """The referrer's coordinators and admins read the client in full; an agency reads
     the minimum necessary, and only a client of a referral it received."""
-    from resdir.matching.models import Client
-
     policy.require_login(g.user)
     person = db.session.get(Client, patient_id)
     if person is not None and policy.can_see_care_record(g.user, person.care_organization_id):
@@ -132,15 +129,11 @@ def read_patient(patient_id: str):
         return fhir_json(patient(person, CARE))
     held = [] if person is None else [
         r for r in db.session.query(Referral).filter_by(client_id=person.id)
-        if operations.can_see(g.user, r)]
+        if policy.can_see_referral(g.user, r)]
     if not held:
         raise NotFound(f"No Patient/{patient_id}.")
-    from resdir.audit.operations import record_now
-
     record_now("client.read", "client", person.id, user=g.user)
     given = [r.consent for r in held if r.consent and r.consent.given]
-    from resdir.referrals.sharing import contact_shared
-
     # Contact details when the consent on any referral it holds covers contact.
     contact = next((c for c in (contact_shared(r, person) for r in held) if c), None)
     return fhir_json(patient(person, AGENCY, [c.scope for c in given if c.scope],
@@ -156,12 +149,11 @@ def read_organization(organization_id: str):
     if org is not None:
         return fhir_json(referral.organization(org, True))
     care = db.session.get(CareOrganization, organization_id)
-    allowed = care is not None and (
-        policy.can_see_care_record(g.user, care.id)
-        or (g.user.role == "agency" and db.session.query(Referral.id).filter(
+    allowed = care is not None and policy.can_see_care_organization(
+        g.user, care.id, lambda agency_id: db.session.query(Referral.id).filter(
             Referral.care_organization_id == care.id,
-            Referral.agency_organization_id == g.user.organization_id,
-            Referral.status != "draft").first() is not None))
+            Referral.agency_organization_id == agency_id,
+            Referral.requested_at.is_not(None), Referral.status != "draft").first())
     if not allowed:
         raise NotFound(f"No Organization/{organization_id}.")
     return fhir_json(referral.organization(care, False))

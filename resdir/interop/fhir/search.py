@@ -15,9 +15,12 @@ from urllib.parse import urlencode
 from flask import current_app
 from sqlalchemy import func, select
 
+from resdir import params
 from resdir.audit.operations import record_now
+from resdir.auth import policy
 from resdir.errors import BadParameter
 from resdir.extensions import db
+from resdir.referrals import operations
 from resdir.referrals.models import Referral
 from resdir.referrals.states import STATUSES
 
@@ -69,10 +72,10 @@ def _last_updated(values: list[str]) -> list:
 
 def _ids(raw: str, kind: str | None, name: str) -> list[str]:
     out = []
-    for part in raw.split(","):
-        part = part.strip()
+    for given in raw.split(","):
+        part = given.strip()
         if kind and part.startswith(kind + "/"):
-            part = part[len(kind) + 1:]
+            part = part.removeprefix(kind + "/")
         elif "/" in part:
             raise BadParameter(f"{name} must be {kind}/<id> or an id.", name)
         if part:
@@ -81,25 +84,13 @@ def _ids(raw: str, kind: str | None, name: str) -> list[str]:
 
 
 def _int(args, name: str, default: int, low: int, high: int) -> int:
-    raw = args.get(name)
-    if raw is None or raw == "":
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise BadParameter(f"{name} must be a whole number from {low} to {high}.", name)
-    return int(raw)
+    value = params.integer(args, name, low, high)
+    return default if value is None else value
 
 
 def visible_query(user):
     """The referrals `user` may see (resdir.auth.policy's rules, as a query)."""
-    query = select(Referral)
-    if user.role == "coordinator":
-        return query.where(Referral.care_organization_id == user.care_organization_id)
-    if user.role == "agency":  # agencies never see drafts: nothing was sent to them yet
-        return query.where(Referral.agency_organization_id == user.organization_id,
-                           Referral.status != "draft")
-    if user.role == "admin":
-        return query
-    return None
+    return operations.scoped(select(Referral), policy.referral_scope(user))
 
 
 def search(user, args) -> tuple[list[Referral], int, dict, int, int]:

@@ -17,6 +17,8 @@ change stale. A new businessStatus does make one.
 from __future__ import annotations
 
 from resdir.audit.operations import record
+from resdir.auth import policy
+from resdir.basics import utcnow
 from resdir.errors import BadParameter, Conflict, Forbidden
 from resdir.extensions import db
 from resdir.interop.fhir import context as contexts
@@ -72,7 +74,7 @@ def _check_move(referral, side, data) -> None:
 
 def apply(user, ctx: contexts.Context, body: dict, if_match: str | None) -> contexts.Context:
     referral = ctx.referral
-    side = operations.side_of(user, referral)
+    side = policy.referral_side(user, referral)
     if side is None:
         raise Forbidden("Only the referring organization or the receiving agency may update "
                         "this Task.", "Task")
@@ -135,7 +137,7 @@ def apply(user, ctx: contexts.Context, body: dict, if_match: str | None) -> cont
             "version": referral.version})
     else:
         if changes_business:  # a state of the Task a second writer could overwrite
-            referral.updated_at = operations._now()  # so: a new version
+            referral.updated_at = utcnow()  # so: a new version
         operations._commit()
     db.session.refresh(referral)
     return contexts.load(referral, user)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import selectinload
 
+from resdir.basics import new_id, utcnow
 from resdir.categorize import importing
 from resdir.directory import models as m
 from resdir.directory import operations
@@ -104,7 +105,7 @@ def _organizations(plan: Plan, report: ImportReport, orgs: dict, bulk: Bulk) -> 
         if org is None:
             out[key] = _claim(key, free)
             bulk.add(m.Organization, id=out[key], source_key=source_key,
-                     last_modified=m.utcnow(), **item.values)
+                     last_modified=utcnow(), **item.values)
             count(report, "organization", True, True)
         else:
             out[key] = org.id
@@ -117,7 +118,7 @@ def _claim(key: str, free: set[str]) -> str:
     if key.lower() in free:
         free.discard(key.lower())
         return key.lower()
-    return m.new_id()
+    return new_id()
 
 
 def _locations(plan: Plan, report: ImportReport, locations: dict, org_ids: dict,

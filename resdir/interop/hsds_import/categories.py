@@ -9,12 +9,11 @@ it offers: they are kept as attributes but give no category.
 from __future__ import annotations
 
 from resdir.categorize.crosswalk import Crosswalk
+from resdir.categorize.operations import rules
 
 
 def load() -> Crosswalk:
     """The crosswalk as it is now (the database's rules, else the shipped file's)."""
-    from resdir.categorize.operations import rules
-
     return Crosswalk(rules())
 
 

@@ -16,10 +16,10 @@ from resdir.directory import models as m
 from resdir.geo import normalize_zip
 from resdir.interop.hsds_import import extensions, schedules
 from resdir.interop.hsds_import.clean import Cleaner, ids, unique
-from resdir.interop.hsds_import.parse import language_code
 from resdir.interop.hsds_import.plan import ADDR_LIMITS, Plan, SvcPlan, limit
 from resdir.interop.hsds_import.store import SOURCE_ID
 from resdir.interop.hsds_import.tables import Dataset, Rec
+from resdir.languages import language_code
 
 _COUNTRIES = {"us", "usa", "u.s.", "u.s.a.", "united states", "united states of america"}
 
@@ -45,6 +45,13 @@ def attach(plan: Plan, dataset: Dataset, clean: Cleaner) -> None:
         found = _languages(rec, clean, plan)
         if found:
             _place(plan, rec, clean, "languages", found)
+    _program_details(plan, dataset, clean)
+    _inherit(plan)
+
+
+def _program_details(plan: Plan, dataset: Dataset, clean: Cleaner) -> None:
+    """Rows that belong to programs only: areas, documents, costs, eligibility."""
+    report = clean.report
     for rec in unique(dataset.rows("service_area"), report):
         for service_id in _targets(rec, "service_id", plan.services, clean):
             service = plan.services[service_id]
@@ -67,7 +74,6 @@ def attach(plan: Plan, dataset: Dataset, clean: Cleaner) -> None:
     for rec in unique(dataset.rows("eligibility"), report):
         for service_id in _targets(rec, "service_id", plan.services, clean):
             _eligibility(plan.services[service_id], rec, clean)
-    _inherit(plan)
 
 
 def _targets(rec: Rec, name: str, known: dict, clean: Cleaner) -> list[str]:
@@ -286,7 +292,8 @@ def _typed_area(rec: Rec, clean: Cleaner, typed: dict) -> list[dict]:
 
 
 def _polygon(text: str) -> bool:
-    from shapely.geometry import shape
+    # Only files with polygons load shapely's geometry (start-up time).
+    from shapely.geometry import shape  # noqa: PLC0415
 
     try:
         geometry = shape(json.loads(text))

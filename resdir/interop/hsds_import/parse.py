@@ -15,11 +15,6 @@ _DAY_NAMES = {
     "fr": 4, "fri": 4, "friday": 4, "sa": 5, "sat": 5, "saturday": 5, "su": 6, "sun": 6,
     "sunday": 6,
 }
-_LANGUAGE_ALIASES = {"mandarin": "zh", "chinese": "zh", "farsi": "fa", "asl": "ase",
-                     "sign language": "ase", "filipino": "tl", "cantonese": "yue",
-                     "creole": "ht", "haitian creole": "ht", "toishanese": "zh"}
-
-
 def boolean(text: str) -> bool | None:
     low = text.strip().lower()
     if low in ("true", "t", "yes", "y", "1", "closed"):
@@ -72,7 +67,7 @@ def parse_days(raw: str) -> list[int] | None:
             return None
         if len(found) == 2:
             a, b = found
-            days.extend(range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)])
+            days.extend(range(a, b + 1) if a <= b else [*range(a, 7), *range(b + 1)])
         else:
             days.append(found[0])
     return sorted(set(days)) or None
@@ -110,36 +105,3 @@ def parse_date(raw: str) -> date | None:
         return None
 
 
-def language_code(text: str) -> str | None:
-    """An ISO 639 code for a language name or code ('Spanish', 'es', 'spa'); None if unknown."""
-    low = " ".join(text.strip().lower().split())
-    if not low:
-        return None
-    names = _language_names()
-    if re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]+)?", low) and low.split("-")[0] in names.values():
-        return low.split("-")[0]
-    if low in _LANGUAGE_ALIASES:
-        return _LANGUAGE_ALIASES[low]
-    if low in names:
-        return names[low]
-    inner = re.match(r"^(.*?)\s*\((.*)\)$", low)  # "Chinese (Mandarin)"
-    if inner:
-        return language_code(inner.group(2)) or language_code(inner.group(1))
-    return None
-
-
-_NAMES: dict[str, str] = {}
-_THREE_LETTER = {"eng": "en", "spa": "es", "fra": "fr", "fre": "fr", "deu": "de", "ger": "de",
-                 "zho": "zh", "chi": "zh", "ara": "ar", "rus": "ru", "vie": "vi", "kor": "ko",
-                 "por": "pt", "urd": "ur", "hin": "hi", "tgl": "tl", "amh": "am", "fas": "fa"}
-
-
-def _language_names() -> dict[str, str]:
-    if not _NAMES:
-        from babel import Locale
-
-        for code, name in Locale("en").languages.items():
-            if "_" not in code:
-                _NAMES.setdefault(name.lower(), code)
-        _NAMES.update(_THREE_LETTER)
-    return _NAMES

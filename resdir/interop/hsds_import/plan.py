@@ -3,6 +3,7 @@ details, keyed by their ids in the source. Built without touching the database."
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from resdir.directory import models as m
@@ -85,7 +86,6 @@ class Plan:
         """The source_key of a record: hsds:<source>:<table>:<id>."""
         key = f"hsds:{self.source}:{table}:{source_id}"
         if len(key) > 200:
-            import hashlib
 
             key = key[:150] + ":" + hashlib.sha1(key.encode()).hexdigest()
         return key

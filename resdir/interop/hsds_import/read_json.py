@@ -175,20 +175,3 @@ def _flatten(table: str, obj: dict, file: str, where: str, links: dict, dataset:
     for field, child, sub in nested_objects:
         _flatten(child, sub, file, f"{where}.{field}", {}, dataset, report, True)
     return rec
-    for field, (child, parent_field) in _LISTS.get(table, {}).items():
-        items = obj.get(field)
-        if not isinstance(items, list):
-            continue
-        sub_links = {parent_field: own_id}
-        if table == "service_at_location":
-            sub_links.update(service_id=data.get("service_id"), location_id=data.get("location_id"))
-        for i, sub in enumerate(items):
-            if isinstance(sub, dict):
-                _flatten(child, sub, file, f"{where}.{field}[{i}]",
-                         {k: v for k, v in sub_links.items() if v}, dataset, report, True)
-    for i, sub in enumerate(obj.get("attributes") or []):
-        if isinstance(sub, dict) and table in ("organization", "service", "location",
-                                               "schedule", "service_area"):
-            _flatten("attribute", sub, file, f"{where}.attributes[{i}]",
-                     {"link_id": own_id, "link_entity": table}, dataset, report, True)
-    return rec

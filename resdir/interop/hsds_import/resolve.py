@@ -157,28 +157,16 @@ def _owners(plan: Plan, report: ImportReport) -> None:
         if loc.org_id in plan.orgs:
             continue
         owners = [s.org_id for s in by_location.get(key, []) if s.org_id in plan.orgs]
-        given = repr(loc.org_id) if loc.org_id else "blank"
-        if owners:
-            report.repaired(loc.rec.file, loc.rec.row, "organization_id",
-                            f"{given} is not an organization here; used the organization of "
-                            "a program at this location")
-            loc.org_id = owners[0]
-        else:
-            report.skipped(loc.rec.file, loc.rec.row, "organization_id",
-                           f"{given} is not an organization here; location skipped")
-            del plan.locations[key]
+        if not _adopt(loc, owners, report, "a program at this location"):
+            _drop(plan.locations, key, report, "location")
     for key, service in list(plan.services.items()):
         service.location_ids = [i for i in service.location_ids if i in plan.locations]
         if service.org_id in plan.orgs:
             continue
         owners = [plan.locations[i].org_id for i in service.location_ids]
-        given = repr(service.org_id) if service.org_id else "blank"
-        if owners:
-            report.repaired(service.rec.file, service.rec.row, "organization_id",
-                            f"{given} is not an organization here; used the organization of "
-                            "its location")
-            service.org_id = owners[0]
-        elif service.rec.renamed.get("organization_id") == "location_id":
+        if _adopt(service, owners, report, "its location"):
+            continue
+        if service.rec.renamed.get("organization_id") == "location_id":
             # Ohana: a program's organization is its location's; name the real cause
             where = service.rec.get("location_id")
             cause = f"{where!r} is not a location here" if where else "is blank"
@@ -187,6 +175,27 @@ def _owners(plan: Plan, report: ImportReport) -> None:
                            "organization; program skipped")
             del plan.services[key]
         else:
-            report.skipped(service.rec.file, service.rec.row, "organization_id",
-                           f"{given} is not an organization here; program skipped")
-            del plan.services[key]
+            _drop(plan.services, key, report, "program")
+
+
+def _given(item: LocPlan | SvcPlan) -> str:
+    return repr(item.org_id) if item.org_id else "blank"
+
+
+def _adopt(item: LocPlan | SvcPlan, owners: list[str], report: ImportReport,
+           whose: str) -> bool:
+    """Give a location or program whose organization dangles the first of `owners` (the
+    organization of `whose`); False when there is none."""
+    if not owners:
+        return False
+    report.repaired(item.rec.file, item.rec.row, "organization_id",
+                    f"{_given(item)} is not an organization here; used the organization of "
+                    f"{whose}")
+    item.org_id = owners[0]
+    return True
+
+
+def _drop(table: dict, key: str, report: ImportReport, what: str) -> None:
+    item = table.pop(key)
+    report.skipped(item.rec.file, item.rec.row, "organization_id",
+                   f"{_given(item)} is not an organization here; {what} skipped")

@@ -8,6 +8,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from resdir.basics import new_id, utcnow
 from resdir.directory import models as m
 from resdir.extensions import db
 from resdir.interop.hsds_import.plan import Plan
@@ -119,10 +120,10 @@ def services(plan: Plan, report: ImportReport, found: dict, org_ids: dict, loc_i
         rows = {attr: child_ids(source_key, attr, found)
                 for attr, found in _child_rows(item, loc_ids, term_objs).items()}
         if service is None:
-            sid = key.lower() if key.lower() in free else m.new_id()
+            sid = key.lower() if key.lower() in free else new_id()
             free.discard(sid)
             bulk.add(m.Service, id=sid, source_key=source_key, organization_id=org_ids[item.org_id],
-                     version=1, last_modified=m.utcnow(), **item.values)
+                     version=1, last_modified=utcnow(), **item.values)
             for attr, (model, _) in CHILDREN.items():
                 link = {"link_id": sid} if attr == "attributes" else {"service_id": sid}
                 for row in rows[attr]:
@@ -130,7 +131,7 @@ def services(plan: Plan, report: ImportReport, found: dict, org_ids: dict, loc_i
             rules = _rules(item.eligibility)
             if rules:
                 bulk.add(m.Eligibility, service_id=sid, **rules)
-            bulk.add(m.IndexOutbox, service_id=sid, created_at=m.utcnow())
+            bulk.add(m.IndexOutbox, service_id=sid, created_at=utcnow())
             count(report, "service", True, True)
             touched.add(sid)
         else:

@@ -86,8 +86,8 @@ def child_ids(parent_key: str, table: str, rows: list[dict]) -> list[dict]:
     re-imports re-minted them): made from the parent's source key and the child's own id in
     the file, or its position when it has none. Without the SOURCE_ID key."""
     out, seen = [], set()
-    for n, row in enumerate(rows):
-        row = dict(row)
+    for n, given in enumerate(rows):
+        row = dict(given)
         own = row.pop(SOURCE_ID, None)
         name = f"{parent_key}/{table}/{own}" if own else f"{parent_key}/{table}#{n}"
         if name in seen:  # one source row placed twice (two locations of one program)

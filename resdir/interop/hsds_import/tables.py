@@ -15,8 +15,6 @@ STORED = (
     "schedule", "service_area", "language", "required_document", "cost_option", "taxonomy",
     "taxonomy_term", "attribute",
 )
-# resdir-internal extra tables produced by the legacy readers.
-EXTRA = ("eligibility",)
 # HSDS tables resdir has no place for; they are read, counted and reported, not stored.
 NOT_STORED = (
     "program", "funding", "accessibility", "metadata", "meta_table_description",
