@@ -155,6 +155,19 @@ def test_writes_leave_no_searchers_open(index):
         gc.enable()
 
 
+def test_writes_after_the_random_module_is_reseeded_keep_every_segment(index):
+    """Whoosh named segments with the shared `random` module: reseeding it (hypothesis does,
+    before every example) repeated a segment's name, the next write truncated that live
+    segment's files, and every later write failed (FileFormatError, then LockError)."""
+    docs = corpus(120)
+    for i in range(3):
+        random.seed(1)
+        docs[i].text += " marmalade"
+        index.update([docs[i]])
+    found = index.search(SearchRequest(text="marmalade", statuses=[]))
+    assert {h.id for h in found.hits} == {"p0", "p1", "p2"}
+
+
 def test_views_agree_with_a_fresh_index_after_updates(index, tmp_path):
     """The cached segments reused across writes give the same answers as a new index (the
     same programs, distances and facets; scores differ a little, as Whoosh's statistics

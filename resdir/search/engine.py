@@ -138,10 +138,11 @@ class SearchIndex:
         # compound=False: a small segment's files are closed with its readers (Whoosh leaves
         # a compound file open until a garbage collection; see segments.close_searcher).
         writer = ix.writer(timeout=30.0, delay=0.05, compound=False)
-        # The searcher the writer keeps for finding replaced documents: its compound files
-        # (the rebuilt segment) are closed below.
-        leaves = [leaf for leaf, _ in writer.searcher().reader().leaf_readers()]
-        try:
+        leaves = []
+        try:  # whatever fails, the writer is cancelled: its lock must not outlive it
+            # The searcher the writer keeps for finding replaced documents: its compound
+            # files (the rebuilt segment) are closed below.
+            leaves = [leaf for leaf, _ in writer.searcher().reader().leaf_readers()]
             count = _write_documents(writer, docs, Path(ix.storage.folder), replace=True)
             for doc_id in delete_ids:
                 writer.delete_by_term("id", doc_id)

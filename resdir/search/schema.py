@@ -12,10 +12,12 @@ from __future__ import annotations
 import json
 import logging
 import math
+import random
 import re
 import struct
 
 from whoosh import columns, fields
+from whoosh import util as whoosh_util
 from whoosh.analysis import STOP_WORDS, StemmingAnalyzer
 from whoosh.codec import whoosh3
 
@@ -214,4 +216,15 @@ def _patch_whoosh_lengths() -> None:
     cls._resdir_patched = True
 
 
+def _unrepeatable_file_names() -> None:
+    """Whoosh names new segments and temporary files with the shared `random` module, so
+    whatever reseeds it (a test framework does, before every example) makes the next names
+    repeat: a write then opens an existing segment's files for writing, truncates them, and
+    the index fails with "Unknown file header b''" and a writer lock left held. Draw names
+    from the operating system's generator instead, which nothing can reseed."""
+    if not isinstance(whoosh_util.random, random.SystemRandom):
+        whoosh_util.random = random.SystemRandom()
+
+
 _patch_whoosh_lengths()
+_unrepeatable_file_names()
