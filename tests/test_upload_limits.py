@@ -47,9 +47,9 @@ def test_a_zip_bomb_is_refused_quickly_in_little_memory(app, people, csrf_token,
     with zipfile.ZipFile(io.BytesIO(zip_bomb)) as archive:
         assert archive.infolist()[0].file_size > 190 * 1024 * 1024
     tracemalloc.start()
-    started = time.monotonic()
+    started = time.thread_time()  # CPU of this thread, where the test client answers:
     response = _admin_upload(people, app, csrf_token, zip_bomb, "directory.zip")
-    elapsed = time.monotonic() - started
+    elapsed = time.thread_time() - started  # what unpacking cost, however busy the machine
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     text = response.get_data(as_text=True)
