@@ -30,15 +30,23 @@ def pytest_addoption(parser):
                      help="database the tests run on")
 
 
+def _postgres_run_only(item) -> bool:
+    """Tests marked `postgres` use PostgreSQL's own features (roles, GRANT). Tests in
+    Chromium check what people see and do on pages, which goes through the same code on
+    either database: they run once, on PostgreSQL (production's database), so `make test`
+    stays within its time."""
+    return bool(item.get_closest_marker("postgres")) or "browser" in item.fixturenames
+
+
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `postgres` use PostgreSQL's own features (roles, GRANT): a SQLite run
-    deselects them (reported as deselected), so no skip can hide a failure."""
+    """A SQLite run deselects the PostgreSQL-run-only tests (reported as deselected, so no
+    skip can hide a failure)."""
     if config.getoption("--db") == "postgres":
         return
-    postgres_only = [item for item in items if item.get_closest_marker("postgres")]
-    if postgres_only:
-        config.hook.pytest_deselected(items=postgres_only)
-        items[:] = [item for item in items if not item.get_closest_marker("postgres")]
+    once = [item for item in items if _postgres_run_only(item)]
+    if once:
+        config.hook.pytest_deselected(items=once)
+        items[:] = [item for item in items if not _postgres_run_only(item)]
 
 
 @pytest.fixture(scope="session")
