@@ -72,6 +72,17 @@ def test_lone_surrogate_in_client_json_is_400_naming_the_field(api, client_id):
     assert error["parameter"] == "needs[0]"
 
 
+@pytest.mark.parametrize("need", [{"nested": "object"}, ["food-insecurity"], 7, None])
+def test_a_referral_need_that_is_not_text_is_400_naming_it(api, app, client_id, need):
+    """A JSON object as the need was looked up in the need table as a key: 500."""
+    with app.app_context():
+        pantry = db.session.query(m.Service.id).filter_by(name="Hilltop Food Pantry").scalar()
+    response = api("POST", "/api/v1/referrals", body={
+        "client_id": client_id, "service_id": pantry, "need": need, "consent": CONSENT})
+    assert response.status_code == 400
+    assert error_of(response)["parameter"] == "need"
+
+
 def test_lone_surrogate_in_referral_notes_is_400(api, app, client_id):
     with app.app_context():
         pantry = db.session.query(m.Service.id).filter_by(name="Hilltop Food Pantry").scalar()

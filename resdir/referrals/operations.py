@@ -91,7 +91,7 @@ def create_referral(user, data: dict) -> Referral:
         raise BadParameter(f"This program is {service.status}; it takes no referrals.",
                            "service_id")
     need = data.get("need")
-    if need not in load_needs():
+    if not isinstance(need, str) or need not in load_needs():
         raise BadParameter("need must be a Gravity SDOH category code.", "need")
     priority = data.get("priority") or "routine"
     if priority not in PRIORITIES:
