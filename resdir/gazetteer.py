@@ -15,6 +15,7 @@ binary search. `tests/test_geo.py` checks the file against `zipcodes`; after upg
 from __future__ import annotations
 
 import gzip
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -112,4 +113,5 @@ def write(path: Path = DATA_FILE) -> int:
 
 
 if __name__ == "__main__":
-    print(f"wrote {write()} ZIPs to {DATA_FILE}")
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger(__name__).info("wrote %d ZIPs to %s", write(), DATA_FILE)
