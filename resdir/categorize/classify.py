@@ -27,7 +27,7 @@ from resdir import ROOT
 KEYWORDS_FILE = ROOT / "data" / "category_keywords.csv"
 FIELD_WEIGHTS = {"name": 3.0, "keywords": 2.0, "description": 1.0}
 MIN_SCORE = 2.0       # below this a category is not suggested at all
-SECOND_SHARE = 0.5    # another category needs this share of the best score
+SECOND_SHARE = 0.6    # another category needs this share of the best score
 REVIEW_BELOW = 0.6    # confidence under which an admin should look
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -60,18 +60,36 @@ class Suggestion:
 
 @lru_cache(maxsize=4)
 def _phrases(path: Path = KEYWORDS_FILE) -> dict[tuple[str, ...], list[tuple[str, float]]]:
-    out: dict[tuple[str, ...], list[tuple[str, float]]] = {}
+    """phrase (stemmed words) -> [(category, weight)]. Two rows that stem to the same phrase
+    ("meal" and "meals") for the same category count once, with the larger weight."""
+    out: dict[tuple[str, ...], dict[str, float]] = {}
     with Path(path).open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             key = tuple(words(row["phrase"]))
             if key:
-                out.setdefault(key, []).append((row["category"].strip(), float(row["weight"])))
-    return out
+                weights = out.setdefault(key, {})
+                category, weight = row["category"].strip(), float(row["weight"])
+                old = weights.get(category)
+                weights[category] = weight if old is None else max(old, weight, key=abs)
+    return {key: list(weights.items()) for key, weights in out.items()}
 
 
-def _grams(tokens: list[str], longest: int) -> set[tuple[str, ...]]:
-    return {tuple(tokens[i:i + n]) for n in range(1, longest + 1)
-            for i in range(len(tokens) - n + 1)}
+def _grams(tokens: list[str], phrases: dict, longest: int) -> set[tuple[str, ...]]:
+    """The phrases found in tokens, longest first: the words of a phrase found are not read
+    again as shorter phrases ("substance abuse" is not also "abuse", "nutrition education"
+    not also "education")."""
+    found: set[tuple[str, ...]] = set()
+    i = 0
+    while i < len(tokens):
+        for n in range(min(longest, len(tokens) - i), 0, -1):
+            gram = tuple(tokens[i:i + n])
+            if gram in phrases:
+                found.add(gram)
+                i += n
+                break
+        else:
+            i += 1
+    return found
 
 
 def suggest(name: str | None, description: str | None = None,
@@ -81,7 +99,7 @@ def suggest(name: str | None, description: str | None = None,
     scores: dict[str, float] = {}
     why: dict[str, list[str]] = {}
     for field, text in (("name", name), ("keywords", keywords), ("description", description)):
-        for gram in _grams(words(text), longest) & phrases.keys():
+        for gram in _grams(words(text), phrases, longest):
             for category, weight in phrases[gram]:
                 scores[category] = scores.get(category, 0.0) + weight * FIELD_WEIGHTS[field]
                 if weight > 0:
