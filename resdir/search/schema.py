@@ -150,10 +150,11 @@ def spell_words(content: str) -> set[str]:
 
 def content_of(doc: Document) -> str:
     # The name twice: a word in the name matters more than one in the description.
-    return " ".join(
-        [doc.name, doc.name, doc.organization, " ".join(doc.category_names),
-         " ".join(doc.terms), doc.text]
-    )
+    # Not resdir's category names either (as in title_of): a program in a category
+    # counts through the need a query names (relevance.py), once; as words too, a
+    # guessed category's name made a program with a short or empty description the best
+    # text match for "child care" when the classifier had put a parenting class there.
+    return " ".join([doc.name, doc.name, doc.organization, " ".join(doc.terms), doc.text])
 
 
 def title_of(doc: Document) -> str:
