@@ -196,6 +196,34 @@ def test_synonyms_and_stems_keep_their_sense(client, make_service, q, wrong, rig
     assert wrong[0] not in found
 
 
+def test_a_synonym_phrase_is_not_its_words_apart(client, make_service):
+    # "family violence" is a synonym of "domestic violence"; "family visits ... youth
+    # violence" is neither (an index built with the current vocabulary has every phrase
+    # as a term, so a phrase it lacks is in none of its texts).
+    make_service("Family Strengthening Center", categories=("education",),
+                 description="Family visits, parenting classes and youth violence prevention.")
+    make_service("Safe Harbor", categories=("education",),
+                 description="Support for survivors of family violence.")
+    assert names(client, q="domestic violence help") == ["Safe Harbor"]
+
+
+@pytest.mark.parametrize(
+    ("q", "right", "wrong"),
+    [
+        ("I need someone to talk to", ("Peer Counseling", "Free counseling with a trained "
+                                       "volunteer."), ("Book Club", "Talk about a novel.")),
+        ("homework help for my kids", ("Study Hall", "Tutoring for children in grades 1 to "
+                                       "8."), ("Kids Soccer", "Games for children.")),
+        ("bus pass", ("Token Program", "Bus tokens for job seekers."),
+         ("Pass Clinic", "Passport photos.")),
+    ],
+)
+def test_lay_phrases_reach_the_words_programs_use(client, make_service, q, right, wrong):
+    make_service(right[0], description=right[1], categories=("education",))
+    make_service(wrong[0], description=wrong[1], categories=("education",))
+    assert names(client, q=q) == [right[0]]
+
+
 def test_a_phrase_matches_only_where_its_words_stand_together(client, make_service):
     make_service("Kids Club", description="Care packages for every child at the holidays.",
                  categories=("education",))

@@ -59,7 +59,9 @@ def _group_score(view: View, group: Group, cand: np.ndarray):
     named = np.zeros(cand.size, dtype=bool)
     best = np.zeros(cand.size)
     def indexed(term: str) -> bool:
-        return view.doc_frequency(term) > 0
+        # A phrase ("family violence") absent from an index built with the current
+        # vocabulary is in no text: its words apart ("family" ... "violence") are not it.
+        return view.has_vocabulary() or view.doc_frequency(term) > 0
 
     contents = querytext.group_queries(group, "content", indexed)
     titles = querytext.group_queries(group, "title", indexed)

@@ -9,6 +9,7 @@ the few distinct values from the lexicon, keeps those that fit, and unions their
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -32,6 +33,12 @@ PHRASE_TERMS: frozenset[tuple[str, ...]] = frozenset(
     if len(terms) > 1
 )
 ANALYZER = WORD_ANALYZER | PhraseFilter(PHRASE_TERMS)
+# Written into each index generation: the phrases its documents were analysed with. A
+# query trusts that a phrase absent from such an index is absent from the texts; in an
+# older index it looks for the phrase's words instead (see querytext.alternative_query).
+VOCABULARY_FILE = "vocabulary.txt"
+VOCABULARY_STAMP = hashlib.sha256(
+    "\n".join(sorted("_".join(t) for t in PHRASE_TERMS)).encode()).hexdigest()
 NEVER_VERIFIED = "never"
 
 # Grid cells in degrees, finest first. A radius query uses the finest size that covers
