@@ -32,9 +32,11 @@ def fill(plan: Plan, report: ImportReport, found: dict) -> None:
             continue
         if item.categories:
             continue
-        guess = classify.suggest(
+        org = plan.orgs.get(item.org_id)
+        guess = classify.for_program(
             " ".join(filter(None, (item.values.get("name"), item.values.get("alternate_name")))),
-            item.values.get("description"), item.rec.get("keywords"))
+            item.values.get("description"), item.rec.get("keywords"),
+            (org.values.get("name"), org.values.get("description")) if org else (None, None))
         if not guess.categories:
             continue
         item.categories, item.category_source = list(guess.categories), "text"
