@@ -84,6 +84,9 @@ def test_crosswalk_lookup_order():
     assert walk.term(None, "1120") == (True, "food")                     # OE code
     assert walk.code_only("101-02-06-99") == (True, "utilities")         # an unknown child
     assert walk.term("Unheard of", "Q17") == (False, None)
+    # travelers' help is under AIRS transportation, but a consulate is not a ride
+    assert walk.term("anything", "BT-8750.1400") == (True, None)
+    assert walk.term("anything", "BT-4500.6500") == (True, "transportation")
 
 
 def test_admin_changes_a_rule_and_the_next_import_uses_it(app, client, people, csrf_token):
