@@ -291,3 +291,11 @@ def test_a_program_without_topic_words_is_read_through_its_organization(app, tmp
         (row, service), = review.pending()
         assert service.name == "Farms and Gardening" and row.suggested == "food"
         assert row.confidence < 0.6 and row.evidence.startswith("organization: ")
+
+
+def test_one_weak_clue_still_suggests_a_category_for_review():
+    """Better a guess an admin confirms in a click than a program no facet or match finds."""
+    from resdir.categorize.classify import suggest
+
+    got = suggest("Community Room", "Open to families on a low income.")
+    assert got.categories == ("financial",) and got.uncertain
