@@ -540,6 +540,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="queries whose answers are compared with the yardstick's")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-fts", action="store_true", help="skip the FTS5 yardstick")
+    parser.add_argument("--search-only", action="store_true",
+                        help="skip the mixed traffic (the search route and the yardstick only)")
     parser.add_argument("--keep", action="store_true", help="keep the workdir")
     args = parser.parse_args(argv)
     levels = [int(x) for x in args.levels.split(",")]
@@ -574,8 +576,8 @@ def main(argv: list[str] | None = None) -> None:
             # Not reported: the first requests of each worker open the index and fill caches.
             run_level(server, data, MIX, 2 * args.workers, args.warmup, args.seed + 1)
             ours = answers(server, data, args.compare)
-            mixed = {}
-            for clients in levels:
+            mixed = dict.fromkeys(levels)
+            for clients in [] if args.search_only else levels:
                 mixed[clients] = run_level(server, data, MIX, clients, args.seconds, args.seed)
                 print_level(f"resdir ({args.db}), mixed traffic", mixed[clients])
             for clients in levels:
