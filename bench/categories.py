@@ -6,8 +6,9 @@ terms read through data/taxonomy_crosswalk.csv):
 
 - `taxonomy only`: categories from the source's terms alone (what resdir did before the
   text classifier; the reference);
-- `text only`: the classifier on name, alternate name and description, the source's taxonomy
-  hidden (for Ohana its `keywords` too: they are its taxonomy);
+- `text only`: the classifier on name, alternate name and description (and, when those name
+  no topic, the organization's name and description, as an import does), the source's
+  taxonomy hidden (for Ohana its `keywords` too: they are its taxonomy);
 - `taxonomy + text`: what an import does: terms first, the classifier for the rest.
 
 Coverage: share of all the dataset's programs with at least one category. Precision, recall
@@ -85,6 +86,7 @@ def programs(path: Path) -> list[dict]:
 
     out = []
     for key, item in plan.services.items():
+        org = plan.orgs.get(item.org_id)
         scopes: dict[str, set[str]] = {}  # our category -> what the terms giving it allow
         for term_id in [t for t, _value in item.term_ids] + plan.coded.get(key, []):
             own = category_for(plan, term_id)
@@ -94,6 +96,8 @@ def programs(path: Path) -> list[dict]:
                     "alternate_name": item.values.get("alternate_name") or "",
                     "description": item.values.get("description") or "",
                     "keywords": item.rec.get("keywords"),
+                    "organization": (org.values.get("name"), org.values.get("description"))
+                    if org else (None, None),
                     "terms": [plan.terms[t].values["name"] for t, _v in item.term_ids
                               if t in plan.terms],
                     "truth": set(item.categories), "scopes": scopes})
@@ -158,7 +162,7 @@ def main() -> int:
     args = parser.parse_args()
     os.environ.setdefault("RESDIR_INDEX_SYNC", "False")
     from resdir import create_app
-    from resdir.categorize.classify import suggest
+    from resdir.categorize.classify import for_program
     from resdir.extensions import db
 
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
@@ -167,8 +171,8 @@ def main() -> int:
                       "RESDIR_INDEX_DIR": f"{work}/index", "RESDIR_INDEX_SYNC": False})
 
     def text(row, keywords=False):
-        return suggest(f"{row['name']} {row['alternate_name']}", row["description"],
-                       row["keywords"] if keywords else None).categories
+        return for_program(f"{row['name']} {row['alternate_name']}", row["description"],
+                           row["keywords"] if keywords else None, row["organization"]).categories
 
     modes = {
         "taxonomy only": lambda row: row["truth"],

@@ -249,3 +249,42 @@ def test_after_school_care_is_child_care_not_a_school():
         "training, arts and crafts classes, conflict resolution, crime prevention workshops, "
         "recreational activities, and cultural enriching activities.")
     assert got.categories[0] == "childcare" and "after school" in got.evidence
+
+
+def test_a_second_category_only_the_description_mentions_needs_more_weight():
+    """A real Washington DC youth shelter (its source term: housing) lists counseling among
+    its services: housing alone, unless the name says counseling too."""
+    from resdir.categorize.classify import suggest
+
+    text = ("Our short-term program (up to 21 days) provides emergency shelter to homeless and "
+            "runaway youth, ages 12-17. Our long-term program helps older homeless youth, 18-21, "
+            "transition to adulthood in a loving home. These services include crisis "
+            "intervention; individual, group, and family counseling; mental health assessments; "
+            "advocacy; referrals; intensive case management; and transportation.")
+    assert suggest("Family-based Housing", text).categories == ("housing",)
+    assert set(suggest("Family-based Housing and Counseling", text).categories) == {
+        "housing", "mental-health"}
+
+
+def test_a_program_without_topic_words_is_read_through_its_organization(app, tmp_path):
+    """DC's "Farms and Gardening" says nothing of its topic; its organization is a food bank.
+    The guess is the organization's, so it always waits in the review queue."""
+    folder = tmp_path / "org"
+    folder.mkdir()
+    (folder / "organizations.csv").write_text(
+        "id,name,description\no1,Capital Area Food Bank,"
+        "The region's food bank: groceries for pantries and hot meals for neighbors.\n"
+        "o2,Quiet Org,Serving the community since 1926.\n", encoding="utf-8")
+    (folder / "services.csv").write_text(
+        "id,organization_id,name,description,status\n"
+        "s1,o1,Farms and Gardening,,active\ns2,o2,Third Street,,active\n", encoding="utf-8")
+    with app.app_context():
+        report = import_path(folder)
+        assert report.ok, str(report)
+        assert cats("Farms and Gardening") == {"food"} and cats("Third Street") == set()
+        assert note(report, "1 programs categorized from their text (1 uncertain")
+        from resdir.categorize import review
+
+        (row, service), = review.pending()
+        assert service.name == "Farms and Gardening" and row.suggested == "food"
+        assert row.confidence < 0.6 and row.evidence.startswith("organization: ")
