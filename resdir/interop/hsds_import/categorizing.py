@@ -1,6 +1,7 @@
 """Categories of an import's programs: from the source's taxonomy (taxonomy.attach), then
-from the text of those still without one (classify.py), with an admin's decisions on
-earlier suggestions kept (review.py). The report says how many came from where."""
+from the text of those still without one (resdir.categorize.classify), with an admin's
+decisions on earlier suggestions kept (resdir.categorize.review). The report says how many
+came from where."""
 
 from __future__ import annotations
 
