@@ -84,6 +84,9 @@ def test_crosswalk_lookup_order():
     assert walk.term(None, "1120") == (True, "food")                     # OE code
     assert walk.code_only("101-02-06-99") == (True, "utilities")         # an unknown child
     assert walk.term("Unheard of", "Q17") == (False, None)
+    # travelers' help is under AIRS transportation, but a consulate is not a ride
+    assert walk.term("anything", "BT-8750.1400") == (True, None)
+    assert walk.term("anything", "BT-4500.6500") == (True, "transportation")
 
 
 def test_admin_changes_a_rule_and_the_next_import_uses_it(app, client, people, csrf_token):
@@ -288,3 +291,11 @@ def test_a_program_without_topic_words_is_read_through_its_organization(app, tmp
         (row, service), = review.pending()
         assert service.name == "Farms and Gardening" and row.suggested == "food"
         assert row.confidence < 0.6 and row.evidence.startswith("organization: ")
+
+
+def test_one_weak_clue_still_suggests_a_category_for_review():
+    """Better a guess an admin confirms in a click than a program no facet or match finds."""
+    from resdir.categorize.classify import suggest
+
+    got = suggest("Community Room", "Open to families on a low income.")
+    assert got.categories == ("financial",) and got.uncertain
