@@ -96,6 +96,22 @@ def parse(ws: list[str]) -> list[Group]:
     return out
 
 
+# "food and clothing", "diapers or formula": the person asks for either kind of help.
+CONJUNCTIONS = frozenset({"and", "or"})
+
+
+def either(ws: list[str]) -> bool:
+    """True when "and"/"or" joins two needed parts of the query ("emergency food and
+    clothing"): a program offering one of them matches, one offering both ranks higher."""
+    for i, w in enumerate(ws):
+        if w in CONJUNCTIONS and 0 < i < len(ws) - 1:
+            before = [g for g in parse(ws[:i]) if not g.optional]
+            after = [g for g in parse(ws[i + 1:]) if not g.optional]
+            if before and after:
+                return True
+    return False
+
+
 def groups(ws: list[str]) -> list[list[list[str]]]:
     """The alternatives of each group, as lists of words (for callers that only read)."""
     return [[list(a) for a in g.alternatives] for g in parse(ws)]
