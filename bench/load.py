@@ -277,14 +277,14 @@ def agency_edit(client: Client, data: dict, rnd: random.Random) -> tuple[str, st
 
 
 def _workers(master_pid: int):
-    """(fields of /proc/PID/stat after the name, /proc/PID/status) of each process whose
-    parent is the gunicorn master."""
+    """(process id, fields of /proc/PID/stat after the name, /proc/PID/status) of each
+    process whose parent is the gunicorn master."""
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
             if int(fields[1]) != master_pid:
                 continue
-            yield fields, (stat.parent / "status").read_text()
+            yield int(stat.parent.name), fields, (stat.parent / "status").read_text()
         except OSError:
             continue
 
@@ -292,25 +292,63 @@ def _workers(master_pid: int):
 def workers_rss(master_pid: int) -> list[float]:
     """RSS (MB) of each gunicorn worker."""
     found = []
-    for _, status in _workers(master_pid):
+    for _, _, status in _workers(master_pid):
         rss = re.search(r"VmRSS:\s+(\d+)", status)
         if rss:
             found.append(int(rss.group(1)) / 1024)
     return sorted(found)
 
 
-def workers_cpu(master_pid: int) -> float:
-    """CPU seconds (user + system) the gunicorn workers used so far. Per request it holds
-    when other processes share the cores, where wall times do not."""
-    ticks = sum(int(fields[11]) + int(fields[12]) for fields, _ in _workers(master_pid))
-    return ticks / os.sysconf("SC_CLK_TCK")
+def workers_cpu(master_pid: int) -> dict[int, float]:
+    """CPU seconds (user + system) each gunicorn worker used so far, by process id."""
+    tick = os.sysconf("SC_CLK_TCK")
+    return {pid: (int(fields[11]) + int(fields[12])) / tick
+            for pid, fields, _ in _workers(master_pid)}
+
+
+class CpuWatch:
+    """The workers' CPU seconds over a level, sampled every quarter second so that a
+    worker gunicorn replaces meanwhile (max_requests) still counts up to its last sample.
+    CPU per request holds when other processes share the cores, where wall times do not."""
+
+    def __init__(self, *master_pids: int):
+        self.master_pids = master_pids
+        self.workers: set[int] = set()  # gunicorn's (the first master's) workers seen
+        self.start = self._sample()
+        self.first_workers = set(self.workers)
+        self.last = dict(self.start)
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.thread.start()
+
+    def _sample(self) -> dict[int, float]:
+        found = {}
+        for n, master in enumerate(self.master_pids):
+            cpu = workers_cpu(master)
+            if n == 0:
+                self.workers.update(cpu)
+            found.update(cpu)
+        return found
+
+    def _watch(self) -> None:
+        while not self.done.wait(0.25):
+            self.last.update(self._sample())
+
+    def stop(self) -> tuple[float, int]:
+        """(CPU seconds used, workers replaced during the level)."""
+        self.done.set()
+        self.thread.join()
+        self.last.update(self._sample())
+        used = sum(cpu - self.start.get(pid, 0.0) for pid, cpu in self.last.items())
+        return used, len(self.workers - self.first_workers)
 
 
 def run_level(server: Gunicorn, data: dict, mix: dict, clients: int, seconds: float,
               seed: int) -> dict:
     stats = Stats()
     rss_start = workers_rss(server.process.pid)
-    cpu_start = workers_cpu(server.process.pid)
+    # With PostgreSQL, its server processes' CPU counts too (SQLite's is in the workers).
+    cpu = CpuWatch(server.process.pid, *data.get("db_pids", ()))
     load_start = os.getloadavg()[0]
     routes, weights = list(mix), list(mix.values())
     stop = time.monotonic() + seconds
@@ -329,8 +367,9 @@ def run_level(server: Gunicorn, data: dict, mix: dict, clients: int, seconds: fl
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
+    used, replaced = cpu.stop()
     return {"clients": clients, "stats": stats, "elapsed": elapsed, "rss_start": rss_start,
-            "cpu": workers_cpu(server.process.pid) - cpu_start,
+            "cpu": used, "replaced": replaced,
             "rss_end": workers_rss(server.process.pid), "load": (load_start,
                                                                  os.getloadavg()[0])}
 
@@ -346,7 +385,9 @@ def print_level(title: str, level: dict) -> None:
     print(f"\n{title}, {level['clients']} client(s), {elapsed:.0f} s; load average "
           f"{level['load'][0]:.1f} -> {level['load'][1]:.1f}; RSS per worker MB "
           f"{rss(level['rss_start'])} -> {rss(level['rss_end'])}; workers' CPU "
-          f"{1000 * level['cpu'] / max(1, done):.1f} ms per request")
+          f"{1000 * level['cpu'] / max(1, done):.1f} ms per request"
+          + (f"; {level['replaced']} worker(s) replaced (max_requests)"
+             if level["replaced"] else ""))
     print("| route | requests | req/s | p50 ms | p95 ms | p99 ms | errors | 409 conflicts |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     total = 0
@@ -499,6 +540,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="queries whose answers are compared with the yardstick's")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-fts", action="store_true", help="skip the FTS5 yardstick")
+    parser.add_argument("--search-only", action="store_true",
+                        help="skip the mixed traffic (the search route and the yardstick only)")
     parser.add_argument("--keep", action="store_true", help="keep the workdir")
     args = parser.parse_args(argv)
     levels = [int(x) for x in args.levels.split(",")]
@@ -518,6 +561,8 @@ def main(argv: list[str] | None = None) -> None:
         else:
             url = f"sqlite:///{workdir / 'resdir.sqlite3'}"
         data = prepare(args, workdir, url)
+        if pg is not None:
+            data["db_pids"] = [int((pg.data / "postmaster.pid").read_text().split()[0])]
         print(f"{args.n} programs, {len(data['referrals'])} referrals, "
               f"{len(data['signers'])} accounts ready in {time.perf_counter() - started:.0f} s",
               flush=True)
@@ -531,8 +576,8 @@ def main(argv: list[str] | None = None) -> None:
             # Not reported: the first requests of each worker open the index and fill caches.
             run_level(server, data, MIX, 2 * args.workers, args.warmup, args.seed + 1)
             ours = answers(server, data, args.compare)
-            mixed = {}
-            for clients in levels:
+            mixed = dict.fromkeys(levels)
+            for clients in [] if args.search_only else levels:
                 mixed[clients] = run_level(server, data, MIX, clients, args.seconds, args.seed)
                 print_level(f"resdir ({args.db}), mixed traffic", mixed[clients])
             for clients in levels:

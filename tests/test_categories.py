@@ -84,6 +84,9 @@ def test_crosswalk_lookup_order():
     assert walk.term(None, "1120") == (True, "food")                     # OE code
     assert walk.code_only("101-02-06-99") == (True, "utilities")         # an unknown child
     assert walk.term("Unheard of", "Q17") == (False, None)
+    # travelers' help is under AIRS transportation, but a consulate is not a ride
+    assert walk.term("anything", "BT-8750.1400") == (True, None)
+    assert walk.term("anything", "BT-4500.6500") == (True, "transportation")
 
 
 def test_admin_changes_a_rule_and_the_next_import_uses_it(app, client, people, csrf_token):
@@ -288,3 +291,33 @@ def test_a_program_without_topic_words_is_read_through_its_organization(app, tmp
         (row, service), = review.pending()
         assert service.name == "Farms and Gardening" and row.suggested == "food"
         assert row.confidence < 0.6 and row.evidence.startswith("organization: ")
+
+
+def test_one_weak_clue_still_suggests_a_category_for_review():
+    """Better a guess an admin confirms in a click than a program no facet or match finds."""
+    from resdir.categorize.classify import suggest
+
+    got = suggest("Community Room", "Open to families on a low income.")
+    assert got.categories == ("financial",) and got.uncertain
+
+
+def test_category_benchmark_judges_a_broad_term_by_its_branch_only():
+    """bench/categories.py: a program tagged with a broad term ("Health", whose branch holds
+    counseling) is not contradicted by mental-health, but is by food; strict F1 ignores
+    branches."""
+    import importlib.util
+
+    path = Path(__file__).parents[1] / "bench" / "categories.py"
+    spec = importlib.util.spec_from_file_location("bench_categories", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    rows = [{"name": "Adult Psychotherapy", "truth": {"health"},
+             "scopes": {"health": {"health", "mental-health"}}},
+            {"name": "Pantry", "truth": {"food"}, "scopes": {"food": {"food"}}},
+            {"name": "Test record", "truth": set(), "scopes": {}}]
+    said = {"Adult Psychotherapy": {"mental-health"}, "Pantry": {"food", "health"},
+            "Test record": set()}
+    result = bench.judge(rows, lambda row: said[row["name"]])
+    assert result["judged"] == 2 and abs(result["coverage"] - 2 / 3) < 1e-9
+    assert abs(result["precision"] - 2 / 3) < 1e-9 and result["recall"] == 1.0
+    assert abs(result["strict"] - 2 * (1 / 3) * (1 / 2) / (1 / 3 + 1 / 2)) < 1e-9

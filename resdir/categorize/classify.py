@@ -36,7 +36,7 @@ from resdir.basics import ROOT
 
 KEYWORDS_FILE = ROOT / "data" / "category_keywords.csv"
 FIELD_WEIGHTS = {"name": 3.0, "keywords": 2.0, "description": 1.0}
-MIN_SCORE = 2.0       # below this a category is not suggested at all
+MIN_SCORE = 1.0       # one weak word is enough for a (low-confidence, reviewed) guess
 SECOND_SHARE = 0.6    # another category needs this share of the best score
 SECOND_ALONE = 0.8    # ... and, unless the name or keywords say it too, this share
 REVIEW_BELOW = 0.6    # confidence under which an admin should look
