@@ -171,12 +171,13 @@ def group_queries(group: Group, field: str, indexed=None) -> list[query.Query]:
 
 
 def phrase_of(words_: tuple[str, ...] | str) -> str | None:
-    """The index term of a known phrase of several words, or None."""
+    """The one index term of a word or of a known phrase of several words, or None."""
     if isinstance(words_, str):
         words_ = tuple(words_.split())
     texts = tuple(t for w in words_ for t in analyse(w))
-    return lexicon.phrase_term(list(texts)) if len(texts) > 1 and texts in PHRASE_TERMS \
-        else None
+    if len(texts) == 1:
+        return texts[0]
+    return lexicon.phrase_term(list(texts)) if texts in PHRASE_TERMS else None
 
 
 def build(ws: list[str], require_all: bool, field: str = "content") -> query.Query | None:
