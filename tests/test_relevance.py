@@ -242,7 +242,7 @@ def test_an_animal_shelter_filed_under_housing_is_not_shelter(client, make_servi
 
 
 def test_shelter_inside_animal_shelter_is_not_shelter(client, make_service):
-    make_service("Friends of Pets", categories=("education",),
+    make_service("Weekend Volunteers", categories=("education",),
                  description="Volunteers walk dogs at the animal shelter.")
     make_service("Family Shelter", categories=("education",), description="Beds for families.")
     assert names(client, q="shelter") == ["Family Shelter"]
