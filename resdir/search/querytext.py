@@ -117,11 +117,13 @@ def either(ws: list[str]) -> bool:
 
 
 def _qualified(alternatives, typed: frozenset[str]):
+    # By index term: "shelters" is qualified like "shelter".
+    by_term = {phrase_of(key): (key, longer) for key, longer in lexicon.QUALIFIED.items()}
     out = []
     for alt in alternatives:
+        key, longer = by_term.get(phrase_of(alt), ("", ()))
         longer = tuple(
-            q for q in lexicon.QUALIFIED.get(" ".join(alt), ())
-            if not (set(q.split()) - set(alt)) & typed
+            q for q in longer if not (set(q.split()) - set(key.split())) & typed
         )
         if longer:
             out.append((alt, longer))
