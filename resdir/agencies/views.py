@@ -14,7 +14,7 @@ from resdir.directory.operations import get_service
 from resdir.directory.present import is_stale
 from resdir.errors import BadParameter, Conflict
 from resdir.extensions import db
-from resdir.interop.uploads import import_upload
+from resdir.interop.import_views import answer
 
 bp = Blueprint("agency", __name__, url_prefix="/agency")
 
@@ -179,7 +179,5 @@ def upload():
     require_valid_form()
     if g.user.organization_id is None:
         raise BadParameter("Only agency staff upload their organization's file.")
-    report = import_upload(request.files.get("file"), dry_run=bool(request.form.get("dry_run")),
-                           organization_id=g.user.organization_id)
-    return render_template("interop/import_report.html", report=report), (
-        200 if report.ok else 400)
+    return answer(request.files.get("file"), dry_run=bool(request.form.get("dry_run")),
+                  organization_id=g.user.organization_id)

@@ -14,7 +14,8 @@ from resdir.auth.models import CareOrganization, User
 from resdir.directory.models import Organization, Service
 from resdir.errors import BadParameter
 from resdir.extensions import db
-from resdir.interop.uploads import import_upload
+from resdir.interop import import_jobs
+from resdir.interop.import_views import answer
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -159,8 +160,7 @@ def audit_csv():
 def import_directory():
     """Upload a directory file (HSDS or Ohana) and see the import report."""
     if request.method == "GET":
-        return render_template("interop/import.html", form=ConfirmForm())
+        return render_template("interop/import.html", form=ConfirmForm(),
+                               jobs=import_jobs.recent(g.user, None))
     require_valid_form()
-    report = import_upload(request.files.get("file"), dry_run=bool(request.form.get("dry_run")))
-    return render_template("interop/import_report.html", report=report), (
-        200 if report.ok else 400)
+    return answer(request.files.get("file"), dry_run=bool(request.form.get("dry_run")))
