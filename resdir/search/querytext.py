@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from whoosh import query
 
@@ -52,7 +53,14 @@ def words(text: str | None) -> list[str]:
 
 def analyse(word: str) -> list[str]:
     """The indexed form(s) of one word; [] for stop words."""
-    return [token.text for token in WORD_ANALYZER(word)]
+    return list(_analysed(word))
+
+
+@lru_cache(maxsize=65536)
+def _analysed(word: str) -> tuple[str, ...]:
+    # Each distinct word is analysed once per process: a query analyses each of its words
+    # and synonyms several times (parse, correct, scoring, snippet terms; issue 12).
+    return tuple(token.text for token in WORD_ANALYZER(word))
 
 
 def parse(ws: list[str]) -> list[Group]:
@@ -86,6 +94,22 @@ def parse(ws: list[str]) -> list[Group]:
         out = [Group(g.alternatives, False, g.categories, g.wrong_sense, g.whole_need)
                for g in out]
     return out
+
+
+# "food and clothing", "diapers or formula": the person asks for either kind of help.
+CONJUNCTIONS = frozenset({"and", "or"})
+
+
+def either(ws: list[str]) -> bool:
+    """True when "and"/"or" joins two needed parts of the query ("emergency food and
+    clothing"): a program offering one of them matches, one offering both ranks higher."""
+    for i, w in enumerate(ws):
+        if w in CONJUNCTIONS and 0 < i < len(ws) - 1:
+            before = [g for g in parse(ws[:i]) if not g.optional]
+            after = [g for g in parse(ws[i + 1:]) if not g.optional]
+            if before and after:
+                return True
+    return False
 
 
 def groups(ws: list[str]) -> list[list[list[str]]]:

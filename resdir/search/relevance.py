@@ -59,7 +59,9 @@ def _group_score(view: View, group: Group, cand: np.ndarray):
     named = np.zeros(cand.size, dtype=bool)
     best = np.zeros(cand.size)
     def indexed(term: str) -> bool:
-        return view.doc_frequency(term) > 0
+        # A phrase ("family violence") absent from an index built with the current
+        # vocabulary is in no text: its words apart ("family" ... "violence") are not it.
+        return view.has_vocabulary() or view.doc_frequency(term) > 0
 
     contents = querytext.group_queries(group, "content", indexed)
     titles = querytext.group_queries(group, "title", indexed)
@@ -84,14 +86,17 @@ def _group_score(view: View, group: Group, cand: np.ndarray):
     return hit, best, named
 
 
-def match(view: View, groups: list[Group], cand: np.ndarray):
+def match(view: View, groups: list[Group], cand: np.ndarray, either: bool = False):
     """(hit, relevance, mode) over the candidates: programs matching every needed group
     (by its words, or by being in the category of the whole need it names), else any of
-    them ("any")."""
+    them ("any"). With `either` (the query joins its parts with "and"/"or": "food and
+    clothing"), a program matching one part matches what was asked (mode "all"), its
+    relevance times the share of the parts it matches."""
     needed = [g for g in groups if not g.optional]
     text = np.zeros(cand.size)
     every = np.ones(cand.size, dtype=bool)
     some = np.zeros(cand.size, dtype=bool)
+    parts = np.zeros(cand.size)
     need_hits = np.zeros(cand.size)
     naming = 0
     uncategorized = None
@@ -117,14 +122,18 @@ def match(view: View, groups: list[Group], cand: np.ndarray):
                 hit = hit | in_category
         every &= hit
         some |= hit
+        parts += hit
     mode = "all"
-    hit = every if needed else np.zeros(cand.size, dtype=bool)
+    hit = (some if either else every) if needed else np.zeros(cand.size, dtype=bool)
     if needed and not hit.any() and len(needed) > 1:
         hit, mode = some, "any"
     top = float(text[hit].max()) if hit.any() else 0.0
     relevance = text / top if top > 0 else np.zeros(cand.size)
     if naming:
         relevance = (1 - NEED_WEIGHT) * relevance + NEED_WEIGHT * need_hits / naming
+    if either and len(needed) > 1:
+        # "food and clothing": a program offering both comes before one offering one.
+        relevance = relevance * parts / len(needed)
     return hit, relevance, mode
 
 

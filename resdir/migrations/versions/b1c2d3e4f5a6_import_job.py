@@ -1,4 +1,4 @@
-"""import jobs: uploaded directory files imported in the background
+"""import jobs: uploaded directory files imported in the background; location (lat, lon) index
 
 Revision ID: b1c2d3e4f5a6
 Revises: a7d1c0e5f3b9
@@ -44,9 +44,14 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_import_job_created_by'), ['created_by'],
                               unique=False)
         batch_op.create_index(batch_op.f('ix_import_job_status'), ['status'], unique=False)
+    with op.batch_alter_table('location', schema=None) as batch_op:
+        batch_op.create_index('ix_location_latitude_longitude', ['latitude', 'longitude'],
+                              unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('location', schema=None) as batch_op:
+        batch_op.drop_index('ix_location_latitude_longitude')
     with op.batch_alter_table('import_job', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_import_job_status'))
         batch_op.drop_index(batch_op.f('ix_import_job_created_by'))
