@@ -17,7 +17,7 @@ from werkzeug.datastructures import MultiDict
 from resdir import params
 from resdir.directory import hours, indexing, operations
 from resdir.directory import models as m
-from resdir.directory.documents import index_point
+from resdir.directory.documents import location_point
 from resdir.directory.present import is_stale
 from resdir.directory.results import ResultLocation, ResultProgram, programs_by_ids
 from resdir.errors import BadParameter
@@ -172,10 +172,10 @@ def run(query: Query) -> tuple[SearchResult, list[ResultProgram]]:
 def nearest_location(service: ResultProgram,
                      point: tuple[float, float] | None) -> ResultLocation | None:
     """The program's location closest to the searched point (its first one otherwise)."""
-    placed = [loc for loc in service.locations if index_point(loc)]
+    placed = [loc for loc in service.locations if location_point(loc)]
     if point is None or not placed:
         return (service.locations or [None])[0]
-    return min(placed, key=lambda loc: distance_mi(point, index_point(loc)))
+    return min(placed, key=lambda loc: distance_mi(point, location_point(loc)))
 
 
 def public_address(location: ResultLocation | None) -> str | None:
