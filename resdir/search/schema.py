@@ -20,6 +20,7 @@ from whoosh import columns, fields
 from whoosh import util as whoosh_util
 from whoosh.analysis import STOP_WORDS, StemmingAnalyzer
 from whoosh.codec import whoosh3
+from whoosh.util.numeric import byte_to_length
 
 from resdir.search.lexicon import MULTIWORD, PhraseFilter, stem
 from resdir.search.types import Document
@@ -162,14 +163,53 @@ def title_of(doc: Document) -> str:
     return " ".join([doc.name, *doc.terms])
 
 
-def to_fields(doc: Document, content: str | None = None) -> dict:
-    """Return the keyword arguments of `writer.update_document` for one program."""
+# Words as WORD_ANALYZER's tokenizer cuts them (its pattern keeps "*" inside words).
+_TOKEN_RE = re.compile(WORD_ANALYZER.items[0].expression.pattern.replace("(", "(?:"))
+
+
+class Terms:
+    """ANALYZER's terms of a text, each distinct word analysed once: Whoosh's analyzer chain
+    (a Token object through four filters per word) was half the time of a rebuild, and a
+    directory repeats the same few thousand words. The word cache lives as long as this
+    object (one build or update). Whoosh takes a list of strings as the field's tokens."""
+
+    def __init__(self) -> None:
+        self._words: dict[str, tuple[str, ...]] = {}
+        self._longest = max((len(p) for p in PHRASE_TERMS), default=0)
+
+    def __call__(self, text: str) -> list[str]:
+        words, out = self._words, []
+        for word in _TOKEN_RE.findall(text):
+            found = words.get(word)
+            if found is None:
+                # The word alone through the same chain (lower case, stop words, stem).
+                found = words[word] = tuple(t.text for t in WORD_ANALYZER(word))
+            out.extend(found)
+        return self._with_phrases(out) if self._longest >= 2 else out
+
+    def _with_phrases(self, terms: list[str]) -> list[str]:
+        """lexicon.PhraseFilter's output: after each term, the known phrases it ends."""
+        out: list[str] = []
+        for i, term in enumerate(terms):
+            out.append(term)
+            for size in range(2, min(self._longest, i + 1) + 1):
+                key = tuple(terms[i + 1 - size : i + 1])
+                if key in PHRASE_TERMS:
+                    out.append("_".join(key))
+        return out
+
+
+def to_fields(doc: Document, content: str | None = None, terms: Terms | None = None) -> dict:
+    """Return the keyword arguments of `writer.update_document` for one program. `terms`:
+    the Terms of this build (content and title go to Whoosh analysed, as term lists)."""
     week = week_key(doc.open_minutes)
+    content = content if content is not None else content_of(doc)
+    title = title_of(doc)
     out = {
         "id": doc.id,
         "stamp": doc.stamp,
-        "content": content if content is not None else content_of(doc),
-        "title": title_of(doc),
+        "content": terms(content) if terms else content,
+        "title": terms(title) if terms else title,
         "name_sort": (doc.name.casefold()[:100] or " ").encode(),
         "category": " ".join(doc.categories),
         "language": " ".join(doc.languages),
@@ -214,6 +254,37 @@ def _patch_whoosh_lengths() -> None:
     cls._cached_reader = _cached_reader
     cls._resdir_original = original  # for tests/test_search_engine.py
     cls._resdir_patched = True
+    _patch_whoosh_doc_lengths(cls)
+
+
+# byte_to_length of every length byte; 0 is "no length", which Whoosh answers with None.
+_LENGTHS = [None, *(byte_to_length(b) for b in range(1, 256))]
+
+
+def _patch_whoosh_doc_lengths(cls) -> None:
+    """Writing a segment's postings, Whoosh reads each posting's document length back from
+    the new segment's length column: a seek and a read per posting, a fifth of the time of
+    a rebuild. Read each field's column once (the segment's files never change) and look
+    lengths up in memory; answers are Whoosh's (tests/test_index_build.py)."""
+    if not hasattr(cls, "doc_field_length") or getattr(cls, "_resdir_lengths_patched", False):
+        return
+    original = cls.doc_field_length
+
+    def doc_field_length(self, docnum, fieldname, default=0):
+        if docnum > self._doccount:
+            raise IndexError(f"Asked for docnum {docnum!r} of {self._doccount}")
+        tables = self.__dict__.setdefault("_resdir_lengths", {})
+        table = tables.get(fieldname)
+        if table is None:
+            reader = self._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
+            table = tables[fieldname] = reader.load() if reader is not None else False
+        if table is False:
+            return default
+        return _LENGTHS[table[docnum]] if docnum < len(table) else None
+
+    cls.doc_field_length = doc_field_length
+    cls._resdir_original_lengths = original  # for tests/test_index_build.py
+    cls._resdir_lengths_patched = True
 
 
 def _unrepeatable_file_names() -> None:
