@@ -5,6 +5,7 @@ yardstick (bench/fts_reference.py) under the same gunicorn settings.
 
     python bench/load.py                       # N=10000, 2 workers, 10 s per level
     python bench/load.py --n 100000 --workers 2 --seconds 20
+    python bench/load.py --db postgres         # resdir on a real PostgreSQL server
 
 Prints, per level: requests/s and p50/p95/p99 per route, errors (no answer, 5xx, or a status
 the route never gives) and 409 conflicts apart, RSS per gunicorn worker at the start and end,
@@ -23,6 +24,7 @@ import os
 import random
 import re
 import shutil
+import statistics
 import sys
 import tempfile
 import threading
@@ -62,7 +64,7 @@ CAPACITIES = ["capacity", "waitlist", "no-capacity", "additional-assessment-requ
 # -- set-up ------------------------------------------------------------------------------
 
 
-def prepare(args, workdir: Path) -> dict:
+def prepare(args, workdir: Path, url: str) -> dict:
     """The directory (bench/search.py's generator), its index, people with API tokens,
     clients and referrals; returns what the clients need."""
     from resdir.auth import operations as auth
@@ -70,10 +72,9 @@ def prepare(args, workdir: Path) -> dict:
     from resdir.directory import models as m
     from resdir.extensions import db
 
-    url = f"sqlite:///{workdir / 'resdir.sqlite3'}"
     app = replicas.make_app(url, workdir / "index")
     app.config["RESDIR_MAIL_ENABLED"] = False
-    replicas.load(app, args.n, args.seed, False)
+    replicas.load(app, args.n, args.seed, url.startswith("postgresql"))
     with app.app_context():
         indexing.reindex()
         services = db.session.query(m.Service.id, m.Service.organization_id).filter(
@@ -110,7 +111,7 @@ def prepare(args, workdir: Path) -> dict:
         db.session.remove()
         db.engine.dispose()
     queries = search_bench.make_queries(400, args.seed, search_bench.pa_zips())
-    return {"db": workdir / "resdir.sqlite3", "url": url, "tokens": tokens, "own": own,
+    return {"url": url, "tokens": tokens, "own": own,
             "pages": pages, "signers": signers, "referrals": referrals, "queries": queries,
             "versions": {}, "lock": threading.Lock()}
 
@@ -275,27 +276,79 @@ def agency_edit(client: Client, data: dict, rnd: random.Random) -> tuple[str, st
 # -- running a level -----------------------------------------------------------------------
 
 
-def workers_rss(master_pid: int) -> list[float]:
-    """RSS (MB) of each process whose parent is the gunicorn master."""
-    found = []
+def _workers(master_pid: int):
+    """(process id, fields of /proc/PID/stat after the name, /proc/PID/status) of each
+    process whose parent is the gunicorn master."""
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
             if int(fields[1]) != master_pid:
                 continue
-            status = (stat.parent / "status").read_text()
+            yield int(stat.parent.name), fields, (stat.parent / "status").read_text()
         except OSError:
             continue
+
+
+def workers_rss(master_pid: int) -> list[float]:
+    """RSS (MB) of each gunicorn worker."""
+    found = []
+    for _, _, status in _workers(master_pid):
         rss = re.search(r"VmRSS:\s+(\d+)", status)
         if rss:
             found.append(int(rss.group(1)) / 1024)
     return sorted(found)
 
 
+def workers_cpu(master_pid: int) -> dict[int, float]:
+    """CPU seconds (user + system) each gunicorn worker used so far, by process id."""
+    tick = os.sysconf("SC_CLK_TCK")
+    return {pid: (int(fields[11]) + int(fields[12])) / tick
+            for pid, fields, _ in _workers(master_pid)}
+
+
+class CpuWatch:
+    """The workers' CPU seconds over a level, sampled every quarter second so that a
+    worker gunicorn replaces meanwhile (max_requests) still counts up to its last sample.
+    CPU per request holds when other processes share the cores, where wall times do not."""
+
+    def __init__(self, *master_pids: int):
+        self.master_pids = master_pids
+        self.workers: set[int] = set()  # gunicorn's (the first master's) workers seen
+        self.start = self._sample()
+        self.first_workers = set(self.workers)
+        self.last = dict(self.start)
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.thread.start()
+
+    def _sample(self) -> dict[int, float]:
+        found = {}
+        for n, master in enumerate(self.master_pids):
+            cpu = workers_cpu(master)
+            if n == 0:
+                self.workers.update(cpu)
+            found.update(cpu)
+        return found
+
+    def _watch(self) -> None:
+        while not self.done.wait(0.25):
+            self.last.update(self._sample())
+
+    def stop(self) -> tuple[float, int]:
+        """(CPU seconds used, workers replaced during the level)."""
+        self.done.set()
+        self.thread.join()
+        self.last.update(self._sample())
+        used = sum(cpu - self.start.get(pid, 0.0) for pid, cpu in self.last.items())
+        return used, len(self.workers - self.first_workers)
+
+
 def run_level(server: Gunicorn, data: dict, mix: dict, clients: int, seconds: float,
               seed: int) -> dict:
     stats = Stats()
     rss_start = workers_rss(server.process.pid)
+    # With PostgreSQL, its server processes' CPU counts too (SQLite's is in the workers).
+    cpu = CpuWatch(server.process.pid, *data.get("db_pids", ()))
     load_start = os.getloadavg()[0]
     routes, weights = list(mix), list(mix.values())
     stop = time.monotonic() + seconds
@@ -314,7 +367,9 @@ def run_level(server: Gunicorn, data: dict, mix: dict, clients: int, seconds: fl
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
+    used, replaced = cpu.stop()
     return {"clients": clients, "stats": stats, "elapsed": elapsed, "rss_start": rss_start,
+            "cpu": used, "replaced": replaced,
             "rss_end": workers_rss(server.process.pid), "load": (load_start,
                                                                  os.getloadavg()[0])}
 
@@ -326,9 +381,13 @@ def _pct(ordered: list[float], p: float) -> float:
 def print_level(title: str, level: dict) -> None:
     stats, elapsed = level["stats"], level["elapsed"]
     rss = lambda values: ", ".join(f"{v:.0f}" for v in values)  # noqa: E731
+    done = sum(len(t) for t in stats.times.values()) + sum(stats.errors.values())
     print(f"\n{title}, {level['clients']} client(s), {elapsed:.0f} s; load average "
           f"{level['load'][0]:.1f} -> {level['load'][1]:.1f}; RSS per worker MB "
-          f"{rss(level['rss_start'])} -> {rss(level['rss_end'])}")
+          f"{rss(level['rss_start'])} -> {rss(level['rss_end'])}; workers' CPU "
+          f"{1000 * level['cpu'] / max(1, done):.1f} ms per request"
+          + (f"; {level['replaced']} worker(s) replaced (max_requests)"
+             if level["replaced"] else ""))
     print("| route | requests | req/s | p50 ms | p95 ms | p99 ms | errors | 409 conflicts |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     total = 0
@@ -346,6 +405,17 @@ def print_level(title: str, level: dict) -> None:
 
 
 # -- the FTS5 yardstick ----------------------------------------------------------------------
+
+
+def fts_database(args, workdir: Path, url: str) -> Path:
+    """The SQLite database the yardstick reads: resdir's own, or (when resdir runs on
+    PostgreSQL) the same generated directory (same --n and --seed) in an SQLite file."""
+    if url.startswith("sqlite"):
+        return Path(url.removeprefix("sqlite:///"))
+    path = workdir / "yardstick.sqlite3"
+    app = replicas.make_app(f"sqlite:///{path}", workdir / "yardstick-index")
+    replicas.load(app, args.n, args.seed, False)
+    return path
 
 
 def fts_server(workdir: Path, db: Path, workers: int) -> Gunicorn:
@@ -389,12 +459,76 @@ def start_fts(server: Gunicorn, within: float = 120) -> None:
     raise SystemExit(f"the FTS5 reference did not start (log: {server.log})")
 
 
+# -- comparing answers and the summary ------------------------------------------------------
+
+
+def answers(server: Gunicorn, data: dict, count: int) -> list[dict | None]:
+    """The JSON of the first `count` queries, as this server answers them."""
+    client, out = Client(server.port), []
+    for query in data["queries"][:count]:
+        status, text = client.request("GET", "/api/v1/search?" + urllib.parse.urlencode(query))
+        out.append(json.loads(text) if status == 200 else None)
+    client.close()
+    return out
+
+
+def compare(resdir: list[dict | None], fts: list[dict | None]) -> None:
+    """Is the yardstick answering the same question? Same JSON keys, same page size, and
+    how far the totals and top-20 sets agree (they differ where resdir's synonyms, any-word
+    fallback, typo correction and ranking differ from plain FTS5: bench/README.md)."""
+    pairs = [(a, b) for a, b in zip(resdir, fts, strict=True) if a and b]
+    keys = sum(a.keys() == b.keys() for a, b in pairs)
+    shape = lambda answer: {k for r in answer["results"] for k in r}  # noqa: E731
+    result_keys = sum(shape(a) == shape(b) for a, b in pairs
+                      if a["results"] and b["results"])
+    same_count = sum(len(a["results"]) == len(b["results"]) for a, b in pairs)
+    same_total = sum(a["total"] == b["total"] for a, b in pairs)
+    overlap = [len({r["id"] for r in a["results"]} & {r["id"] for r in b["results"]})
+               / max(1, len(a["results"]), len(b["results"])) for a, b in pairs]
+    size = lambda answers: statistics.mean(len(json.dumps(a)) for a in answers if a)  # noqa: E731
+    with_results = sum(bool(a["results"] and b["results"]) for a, b in pairs)
+    print(f"\nyardstick check, first {len(resdir)} queries ({len(pairs)} answered by both): "
+          f"same top-level keys {keys}, same result keys {result_keys} of {with_results} "
+          f"with results, same number of "
+          f"results {same_count}, same total {same_total}; top-20 overlap mean "
+          f"{statistics.mean(overlap or [0]):.0%}; mean JSON {size(resdir):.0f} bytes "
+          f"(resdir) and {size(fts):.0f} (FTS5)")
+
+
+def summary(rows: list[tuple[str, dict, dict | None]]) -> None:
+    """One line per server and level: the table of bench/README.md."""
+    print("\n| | clients | search req/s | search p50 / p95 / p99 ms | mixed req/s | errors | 409 "
+          "| search CPU ms per request | RSS per worker start -> end MB | load average |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    rss = lambda values: ", ".join(f"{v:.0f}" for v in values)  # noqa: E731
+    for name, search, mixed in rows:
+        times = sorted(search["stats"].times.get("search", []))
+        pcts = " / ".join(f"{_pct(times, p):.1f}" for p in (0.5, 0.95, 0.99)) if times else "-"
+        levels = [x for x in (mixed, search) if x]
+        errors = sum(sum(x["stats"].errors.values()) for x in levels)
+        conflicts = sum(sum(x["stats"].conflicts.values()) for x in levels)
+        mixed_rate = "(search only)"
+        if mixed:
+            done = sum(len(t) for t in mixed["stats"].times.values())
+            done += sum(mixed["stats"].errors.values())
+            mixed_rate = f"{done / mixed['elapsed']:.1f}"
+        first = levels[0]
+        cpu = 1000 * search["cpu"] / max(1, len(times))
+        print(f"| {name} | {search['clients']} | "
+              f"{len(times) / search['elapsed']:.1f} | {pcts} | {mixed_rate} | {errors} | "
+              f"{conflicts} | {cpu:.1f} | {rss(first['rss_start'])} -> "
+              f"{rss(search['rss_end'])} | "
+              f"{first['load'][0]:.1f} -> {search['load'][1]:.1f} |")
+
+
 # -- main ------------------------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=10_000, help="programs (default 10000)")
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite",
+                        help="resdir's database (postgres: a server of its own, fsync on)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--seconds", type=float, default=10, help="seconds per level")
     parser.add_argument("--warmup", type=float, default=3,
@@ -402,49 +536,73 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--levels", default="1,4,16", help="concurrent clients per level")
     parser.add_argument("--referrals", type=int, default=100, help="referrals made up front")
     parser.add_argument("--accounts", type=int, default=20, help="extra accounts signing in")
+    parser.add_argument("--compare", type=int, default=100,
+                        help="queries whose answers are compared with the yardstick's")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-fts", action="store_true", help="skip the FTS5 yardstick")
+    parser.add_argument("--search-only", action="store_true",
+                        help="skip the mixed traffic (the search route and the yardstick only)")
     parser.add_argument("--keep", action="store_true", help="keep the workdir")
     args = parser.parse_args(argv)
     levels = [int(x) for x in args.levels.split(",")]
     workdir = Path(tempfile.mkdtemp(prefix="resdir-load-"))
     print(f"load average {os.getloadavg()[0]:.1f} at start; {os.cpu_count()} cores; "
-          f"workdir {workdir}", flush=True)
+          f"database {args.db}; workdir {workdir}", flush=True)
+    pg = None
     try:
         started = time.perf_counter()
-        data = prepare(args, workdir)
+        if args.db == "postgres":
+            from tests.pgserver import PgServer
+
+            pg = PgServer(durable=True)  # as production runs it: a commit is on disk
+            pg.start()
+            pg.execute("CREATE DATABASE load")
+            url = pg.url("load")
+        else:
+            url = f"sqlite:///{workdir / 'resdir.sqlite3'}"
+        data = prepare(args, workdir, url)
+        if pg is not None:
+            data["db_pids"] = [int((pg.data / "postmaster.pid").read_text().split()[0])]
         print(f"{args.n} programs, {len(data['referrals'])} referrals, "
               f"{len(data['signers'])} accounts ready in {time.perf_counter() - started:.0f} s",
               flush=True)
-        env = {"RESDIR_DATABASE_URL": data["url"], "RESDIR_INDEX_DIR": str(workdir / "index"),
+        env = {"RESDIR_DATABASE_URL": url, "RESDIR_INDEX_DIR": str(workdir / "index"),
                "RESDIR_SECRET_KEY": "load-test", "RESDIR_MAIL_ENABLED": "false",
                "RESDIR_LOGIN_LIMIT_ADDRESS": "1000000/minute",
                "RESDIR_LOGIN_LIMIT_ACCOUNT": "1000000/minute"}
         searches = {"search": 1}
+        table, ours = [], []
         with Gunicorn(env, workers=args.workers, log=workdir / "gunicorn.log") as server:
             # Not reported: the first requests of each worker open the index and fill caches.
             run_level(server, data, MIX, 2 * args.workers, args.warmup, args.seed + 1)
+            ours = answers(server, data, args.compare)
+            mixed = dict.fromkeys(levels)
+            for clients in [] if args.search_only else levels:
+                mixed[clients] = run_level(server, data, MIX, clients, args.seconds, args.seed)
+                print_level(f"resdir ({args.db}), mixed traffic", mixed[clients])
             for clients in levels:
-                print_level("resdir, mixed traffic",
-                            run_level(server, data, MIX, clients, args.seconds, args.seed))
-            for clients in levels:
-                print_level("resdir, search only",
-                            run_level(server, data, searches, clients, args.seconds, args.seed))
+                level = run_level(server, data, searches, clients, args.seconds, args.seed)
+                print_level(f"resdir ({args.db}), search only", level)
+                table.append((f"resdir ({args.db})", level, mixed[clients]))
         if not args.no_fts:
-            server = fts_server(workdir, data["db"], args.workers)
+            server = fts_server(workdir, fts_database(args, workdir, url), args.workers)
             start_fts(server)
             try:
                 run_level(server, data, searches, 2 * args.workers, args.warmup, args.seed + 1)
+                compare(ours, answers(server, data, args.compare))
                 for clients in levels:
-                    print_level("FTS5 reference (bench/fts_reference.py), search only",
-                                run_level(server, data, searches, clients, args.seconds,
-                                          args.seed))
+                    level = run_level(server, data, searches, clients, args.seconds, args.seed)
+                    print_level("FTS5 reference (bench/fts_reference.py), search only", level)
+                    table.append(("FTS5 reference", level, None))
             finally:
                 server.stop()
-        print(f"\nload average {os.getloadavg()[0]:.1f} at the end; median of the search "
-              f"route is the yardstick comparison (same gunicorn.conf.py, {args.workers} "
-              f"workers)")
+        summary(table)
+        print(f"\nload average {os.getloadavg()[0]:.1f} at the end; the search route is the "
+              f"yardstick comparison (same gunicorn.conf.py, {args.workers} workers, same "
+              f"queries in the same order)")
     finally:
+        if pg is not None:
+            pg.stop()
         if args.keep:
             print(f"kept {workdir}")
         else:

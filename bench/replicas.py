@@ -102,12 +102,13 @@ def add_changes(app, count: int) -> None:
     """`count` log rows for existing programs, as an import touching them writes."""
     from sqlalchemy import insert, select
 
+    from resdir.basics import utcnow
     from resdir.directory import models as m
     from resdir.extensions import db
 
     with app.app_context():
         ids = db.session.scalars(select(m.Service.id).limit(count)).all()
-        rows = [{"service_id": ids[i % len(ids)], "created_at": m.utcnow()}
+        rows = [{"service_id": ids[i % len(ids)], "created_at": utcnow()}
                 for i in range(count)]
         for start in range(0, len(rows), 5000):
             db.session.execute(insert(m.IndexChange), rows[start:start + 5000])

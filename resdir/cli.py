@@ -22,6 +22,7 @@ from resdir.directory.models import Service
 from resdir.extensions import db
 from resdir.interop import cli as interop_cli
 from resdir.interop.hsds_import import import_path
+from resdir.interop.hsds_import.detect import is_seed_csv
 from resdir.jobs.operations import holder_name, tick
 from resdir.matching.operations import ensure_crosswalk
 from resdir.referrals import deadlines
@@ -52,7 +53,7 @@ def import_command(path: str, dry_run: bool = False, source: str | None = None,
     """Load a directory: the seed CSV, or HSDS 3.0 JSON/CSV, HSDS 1.x CSV or Ohana CSV
     (a file or folder). All or nothing; re-running updates."""
     require_set_up()
-    if csvimport.is_seed_csv(path):
+    if is_seed_csv(path):
         _import_seed(path, dry_run)
         return
     bars = _ProgressBars() if sys.stdout.isatty() else None

@@ -46,11 +46,29 @@ def lookup_zip(text: str) -> Place:
 
 
 def distance_mi(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle distance in miles between two (lat, lon) points."""
-    return great_circle(a, b).miles
+    """Great-circle distance in miles between two (lat, lon) points: geopy's great_circle,
+    the same operations in the same order (so the same bits), without building its Point
+    and Distance objects, which took most of the time of each of a search's ~15 distances
+    (issue 12). Anything outside plain degrees goes to geopy itself (it wraps longitudes
+    and refuses latitudes past the poles)."""
+    lat_a, lon_a, lat_b, lon_b = float(a[0]), float(a[1]), float(b[0]), float(b[1])
+    if len(a) != 2 or len(b) != 2 or not (abs(lat_a) <= 90 and abs(lat_b) <= 90
+                                          and abs(lon_a) <= 180 and abs(lon_b) <= 180):
+        return great_circle(a, b).miles
+    lat1, lng1 = math.radians(lat_a), math.radians(lon_a)
+    lat2, lng2 = math.radians(lat_b), math.radians(lon_b)
+    sin_lat1, cos_lat1 = math.sin(lat1), math.cos(lat1)
+    sin_lat2, cos_lat2 = math.sin(lat2), math.cos(lat2)
+    delta_lng = lng2 - lng1
+    cos_delta_lng, sin_delta_lng = math.cos(delta_lng), math.sin(delta_lng)
+    d = math.atan2(math.sqrt((cos_lat2 * sin_delta_lng) ** 2
+                             + (cos_lat1 * sin_lat2 - sin_lat1 * cos_lat2 * cos_delta_lng) ** 2),
+                   sin_lat1 * sin_lat2 + cos_lat1 * cos_lat2 * cos_delta_lng)
+    return GREAT_CIRCLE_KM * d / 1.609344
 
 
-GREAT_CIRCLE_MI = 6371.009 / 1.609344  # geopy's great_circle radius (km), in miles
+GREAT_CIRCLE_KM = 6371.009  # geopy's great_circle radius (geopy.distance.EARTH_RADIUS)
+GREAT_CIRCLE_MI = GREAT_CIRCLE_KM / 1.609344  # the same, in miles
 
 
 def distances_mi(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:

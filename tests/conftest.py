@@ -140,6 +140,34 @@ def app(tmp_path, database_url):
     _close(app)
 
 
+# -- several apps on one database (web workers, nodes, a forked CLI) ------------------------
+
+
+@pytest.fixture
+def twin(app, tmp_path, database_url):
+    """A second app in this process on the test's database and index, as a second web worker
+    would be: its own engine and connection pool."""
+    other = _test_app(tmp_path, database_url)
+    yield other
+    _close(other)
+
+
+@pytest.fixture
+def node_env(app):
+    """Settings for another process on the test's database and index (a gunicorn worker, a
+    second node, a forked command), as environment strings, `extra` on top. The test app's
+    own connections are closed first: none may be shared with, or forked into, the other."""
+
+    def settings(**extra: str) -> dict[str, str]:
+        with app.app_context():
+            db.engine.dispose()
+        return {"RESDIR_DATABASE_URL": app.config["RESDIR_DATABASE_URL"],
+                "RESDIR_INDEX_DIR": app.config["RESDIR_INDEX_DIR"],
+                "RESDIR_SECRET_KEY": "test-secret", "RESDIR_MAIL_ENABLED": "false", **extra}
+
+    return settings
+
+
 @pytest.fixture(scope="module")
 def module_app(tmp_path_factory, pg_server, sqlite_template):
     """An app shared by one test module, for data too costly to build per test (10,000

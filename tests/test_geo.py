@@ -33,6 +33,23 @@ def test_distance_in_miles():
     assert 250 < d < 265
 
 
+def test_distance_is_geopys_great_circle_to_the_bit():
+    """distance_mi computes geopy's formula itself (issue 12): the shown distances and the
+    radius checks must not move by even the last bit, nor must the odd inputs geopy takes."""
+    import random
+
+    import numpy as np
+    from geopy.distance import great_circle
+
+    rnd = random.Random(12)
+    pairs = [((rnd.uniform(-90, 90), rnd.uniform(-180, 180)),
+              (rnd.uniform(-90, 90), rnd.uniform(-180, 180))) for _ in range(2000)]
+    pairs += [((40.44, -79.99), (40.44, -79.99)), ((90, 0), (-90, 180)),
+              ((np.float64(40.1), np.float64(-75.2)), (40, -75)), ((40, 190), (40, -170))]
+    for a, b in pairs:
+        assert geo.distance_mi(a, b) == great_circle(a, b).miles, (a, b)
+
+
 def test_bounding_box_contains_the_circle():
     lat, lon = 40.44, -79.99
     min_lat, min_lon, max_lat, max_lon = geo.bounding_box(lat, lon, 10)

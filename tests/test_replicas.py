@@ -10,6 +10,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from resdir.basics import utcnow
 from resdir.directory import changelog, index_state, indexing
 from resdir.directory import models as m
 from resdir.directory.changelog import Position
@@ -27,19 +28,15 @@ def _names(client, **params) -> list[str]:
             .get_json()["results"]]
 
 
-def test_an_edit_through_node_a_is_searchable_on_node_b_within_2s(app, people, tmp_path):
+def test_an_edit_through_node_a_is_searchable_on_node_b_within_2s(app, people, tmp_path,
+                                                                   node_env):
     pantry = _service_id(app, "Hilltop Food Pantry")
-    base = {"RESDIR_DATABASE_URL": app.config["RESDIR_DATABASE_URL"],
-            "RESDIR_SECRET_KEY": "test-secret", "RESDIR_MAIL_ENABLED": "false",
-            "RESDIR_INDEX_POLL_SECONDS": "0.5"}
-    with app.app_context():
-        db.engine.dispose()
+    base = node_env(RESDIR_INDEX_POLL_SECONDS="0.5")
     # A generation folder a killed build left an hour ago: node A's start-up removes it.
     orphan = Path(app.config["RESDIR_INDEX_DIR"]) / f"gen-{time.time_ns() - 3600 * 10**9}"
     orphan.mkdir()
     # Node B starts with an empty index folder: it builds its own index at start.
-    node_a = Gunicorn({**base, "RESDIR_INDEX_DIR": app.config["RESDIR_INDEX_DIR"]},
-                      log=tmp_path / "a.log")
+    node_a = Gunicorn(base, log=tmp_path / "a.log")
     node_b = Gunicorn({**base, "RESDIR_INDEX_DIR": str(tmp_path / "index-b")},
                       log=tmp_path / "b.log")
     with node_a, node_b:
@@ -148,7 +145,7 @@ def test_a_node_behind_the_pruned_log_rebuilds(app, client, mini):
         service.description = "Counselors who also lend canoes."
         db.session.commit()  # another node's edit: not applied here
         for row in db.session.query(m.IndexChange):
-            row.created_at = m.utcnow() - timedelta(hours=200)
+            row.created_at = utcnow() - timedelta(hours=200)
         db.session.commit()
         assert changelog.prune() > 0
         assert changelog.pruned_through() > behind.seq
@@ -203,7 +200,7 @@ def _alive(pid: int) -> bool:
 
 
 def test_killed_reindex_takes_its_workers_along_and_start_up_cleans_up(app, runner, mini,
-                                                                        tmp_path):
+                                                                        tmp_path, node_env):
     import os
     import signal
     import subprocess
@@ -214,8 +211,7 @@ def test_killed_reindex_takes_its_workers_along_and_start_up_cleans_up(app, runn
     _backlog(app, 3000)  # enough programs for the build to be under way when it is killed
     index_dir = Path(app.config["RESDIR_INDEX_DIR"])
     live = indexing_generation(app)
-    env = {**os.environ, "RESDIR_DATABASE_URL": app.config["RESDIR_DATABASE_URL"],
-           "RESDIR_INDEX_DIR": str(index_dir)}
+    env = {**os.environ, **node_env()}
     flask = str(Path(sys.executable).parent / "flask")
     build = subprocess.Popen([flask, "--app", "wsgi", "resdir", "reindex", "--procs", "2"],
                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL,

@@ -6,6 +6,7 @@ import shutil
 from datetime import timedelta
 
 from resdir import create_app
+from resdir.basics import utcnow
 from resdir.directory import indexing
 from resdir.directory import models as m
 from resdir.extensions import db
@@ -55,7 +56,7 @@ def test_healthz_is_503_when_the_index_lags_too_long(app, client, mini):
         service.description = "changed while this node's index was not updated"
         db.session.commit()  # a plain commit: nothing applied to this node's index
         for row in db.session.query(m.IndexOutbox):
-            row.created_at = m.utcnow() - timedelta(hours=1)
+            row.created_at = utcnow() - timedelta(hours=1)
         db.session.commit()
     response = client.get("/healthz")
     assert response.status_code == 503
@@ -67,13 +68,8 @@ def test_healthz_is_503_when_the_index_lags_too_long(app, client, mini):
     assert client.get("/healthz").status_code == 200
 
 
-def test_gunicorn_config_serves_the_app_with_two_workers(app, mini, tmp_path):
-    env = {"RESDIR_DATABASE_URL": app.config["RESDIR_DATABASE_URL"],
-           "RESDIR_INDEX_DIR": app.config["RESDIR_INDEX_DIR"],
-           "RESDIR_SECRET_KEY": "test-secret", "RESDIR_MAIL_ENABLED": "false"}
-    with app.app_context():
-        db.engine.dispose()  # the servers below open their own connections
-    with Gunicorn(env, workers=2, log=tmp_path / "gunicorn.log") as server:
+def test_gunicorn_config_serves_the_app_with_two_workers(app, mini, tmp_path, node_env):
+    with Gunicorn(node_env(), workers=2, log=tmp_path / "gunicorn.log") as server:
         status, body = get(server.url + "/healthz")
         assert status == 200 and body["status"] == "ok"
         for _ in range(40):  # keep-alive off: connections spread over both workers

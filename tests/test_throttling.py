@@ -96,19 +96,14 @@ def _post_form(opener, url: str, data: dict) -> int:
         return exc.code
 
 
-def test_thirty_wrong_passwords_through_four_gunicorn_workers(app, people, tmp_path):
+def test_thirty_wrong_passwords_through_four_gunicorn_workers(app, people, tmp_path, node_env):
     """One account, one address, 30 wrong passwords at once through 4 worker processes:
     exactly 5 are checked, the rest are 429, whichever worker answers."""
     import http.cookiejar
 
     log = tmp_path / "gunicorn.log"
-    env = {"RESDIR_DATABASE_URL": app.config["RESDIR_DATABASE_URL"],
-           "RESDIR_INDEX_DIR": app.config["RESDIR_INDEX_DIR"],
-           "RESDIR_SECRET_KEY": "test-secret", "RESDIR_MAIL_ENABLED": "false",
-           # the access log names the worker process that answered each request
-           "GUNICORN_CMD_ARGS": "--access-logformat 'served-by %(p)s %(m)s %(U)s %(s)s'"}
-    with app.app_context():
-        db.engine.dispose()  # the workers open their own connections
+    # the access log names the worker process that answered each request
+    env = node_env(GUNICORN_CMD_ARGS="--access-logformat 'served-by %(p)s %(m)s %(U)s %(s)s'")
     with Gunicorn(env, workers=4, log=log) as server:
         opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))

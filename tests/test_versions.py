@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import pytest
 
-from resdir import create_app
 from resdir.directory import models as m
 from resdir.errors import Conflict
 from resdir.extensions import db
@@ -144,19 +143,6 @@ def test_consent_recorded_meanwhile_makes_a_stale_send_409(app, people):
 # -- two app instances (two engines, two connection pools) on one database ----------------
 
 
-@pytest.fixture
-def twin(app):
-    """A second app on the same database, as a second web worker would be."""
-    other = create_app({
-        "TESTING": True, "RESDIR_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "RESDIR_INDEX_DIR": app.config["RESDIR_INDEX_DIR"], "RESDIR_SECRET_KEY": "test-secret",
-        "RESDIR_MAIL_ENABLED": False})
-    yield other
-    with other.app_context():
-        db.session.remove()
-        db.engine.dispose()
-
-
 def race(app, twin, load, first_write, second_write):
     """Both instances read the record; the twin writes and commits; then `app` writes what
     it had read. Returns the exception the late writer raised (None if it saved)."""
@@ -251,7 +237,8 @@ def test_race_referral_status(app, people, twin):
         assert db.session.get(Referral, referral_id).status == "accepted"
 
 
-def test_concurrent_patches_through_two_gunicorn_workers_one_wins(app, people, tmp_path):
+def test_concurrent_patches_through_two_gunicorn_workers_one_wins(app, people, tmp_path,
+                                                                   node_env):
     """Eight coordinators' PATCHes of one client, all sent at once with the same version,
     through two real gunicorn worker processes: exactly one is saved, the others are 409,
     and the client holds the winner's needs. The same for eight listing PATCHes."""
@@ -269,11 +256,7 @@ def test_concurrent_patches_through_two_gunicorn_workers_one_wins(app, people, t
     needs = ["food-insecurity", "housing-instability", "transportation-insecurity",
              "financial-insecurity", "homelessness", "inadequate-housing",
              "material-hardship", "employment-status"]
-    env = {"RESDIR_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-           "RESDIR_INDEX_DIR": app.config["RESDIR_INDEX_DIR"],
-           "RESDIR_SECRET_KEY": "test-secret", "RESDIR_MAIL_ENABLED": "false"}
-    with app.app_context():
-        db.engine.dispose()
+    env = node_env()
 
     def send(url, headers, body):
         request = urllib.request.Request(url, data=json.dumps(body).encode(), method="PATCH",

@@ -56,19 +56,14 @@ def _overdue_referrals(app, people, count: int) -> list[str]:
     return made
 
 
-def test_two_workers_racing_send_each_mail_once(app, people, mailbox, tmp_path):
+def test_two_workers_racing_send_each_mail_once(app, people, mailbox, tmp_path, node_env):
     referrals = _overdue_referrals(app, people, 6)
     mailbox.messages.clear()
-    env = {**os.environ, "FLASK_APP": "wsgi",
-           "RESDIR_DATABASE_URL": app.config["RESDIR_DATABASE_URL"],
-           "RESDIR_INDEX_DIR": app.config["RESDIR_INDEX_DIR"],
-           "RESDIR_SECRET_KEY": "test-secret", "RESDIR_MAIL_ENABLED": "true",
-           "RESDIR_SMTP_HOST": "127.0.0.1", "RESDIR_SMTP_PORT": str(app.config[
-               "RESDIR_SMTP_PORT"]),
-           # two mails per job and tick, a tick a second: the work spreads over ticks
-           "RESDIR_WORKER_BATCH": "2", "RESDIR_WORKER_INTERVAL_SECONDS": "1"}
-    with app.app_context():
-        db.engine.dispose()
+    env = {**os.environ, "FLASK_APP": "wsgi", **node_env(
+        RESDIR_MAIL_ENABLED="true", RESDIR_SMTP_HOST="127.0.0.1",
+        RESDIR_SMTP_PORT=str(app.config["RESDIR_SMTP_PORT"]),
+        # two mails per job and tick, a tick a second: the work spreads over ticks
+        RESDIR_WORKER_BATCH="2", RESDIR_WORKER_INTERVAL_SECONDS="1")}
     logs = [tmp_path / f"worker-{i}.log" for i in range(2)]
     outputs = [log.open("wb") for log in logs]
     workers = [subprocess.Popen([str(FLASK), "resdir", "worker"], cwd=ROOT, env=env,

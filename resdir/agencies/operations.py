@@ -13,7 +13,7 @@ from resdir import mail
 from resdir.agencies import patch
 from resdir.agencies.listing import EDITABLE, cell_text, listing_form, normalize
 from resdir.agencies.models import ChangeRecord, Suggestion, VerificationRequest
-from resdir.audit.operations import record
+from resdir.audit.operations import record, save_new
 from resdir.auth import policy
 from resdir.auth.models import User
 from resdir.directory import indexing
@@ -185,10 +185,7 @@ def suggest(user, service: m.Service, kind: str, text: str | None):
     if not text or len(text) > 2000:
         raise BadParameter("Say what should change (at most 2000 characters).", "text")
     found = Suggestion(service_id=service.id, kind=kind, text=text, created_by=user.id)
-    db.session.add(found)
-    db.session.flush()
-    record("suggestion.create", "suggestion", found.id, user=user)
-    db.session.commit()
+    save_new(found, "suggestion", user=user)
     return found
 
 

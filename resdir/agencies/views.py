@@ -14,7 +14,6 @@ from resdir.directory.operations import get_service
 from resdir.directory.present import is_stale
 from resdir.errors import BadParameter, Conflict
 from resdir.extensions import db
-from resdir.interop.uploads import import_upload
 
 bp = Blueprint("agency", __name__, url_prefix="/agency")
 
@@ -171,15 +170,3 @@ def suggest(service_id: str):
     else:
         flash("Thank you: the agency will review your suggestion.")
     return redirect(url_for("directory.program", service_id=service_id), 303)
-
-
-@bp.post("/upload")
-def upload():
-    """Load an HSDS file about the agency's own organization (others are refused)."""
-    require_valid_form()
-    if g.user.organization_id is None:
-        raise BadParameter("Only agency staff upload their organization's file.")
-    report = import_upload(request.files.get("file"), dry_run=bool(request.form.get("dry_run")),
-                           organization_id=g.user.organization_id)
-    return render_template("interop/import_report.html", report=report), (
-        200 if report.ok else 400)

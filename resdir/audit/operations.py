@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import g, has_request_context, request
@@ -13,6 +14,8 @@ from resdir.audit.models import AuditEvent
 from resdir.extensions import db
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+log = logging.getLogger(__name__)
 
 
 def record(action: str, record_type: str | None = None, record_id: str | None = None, *,
@@ -43,6 +46,18 @@ def record_now(action: str, record_type: str | None = None, record_id: str | Non
     """Record and commit at once: for reads and refusals, which have no change to join."""
     record(action, record_type, record_id, **kwargs)
     db.session.commit()
+
+
+def save_new(row, record_type: str, *, user) -> None:
+    """Insert `row` and commit it together with its audit event `<record_type>.create`.
+
+    The flush gives the row its id before the event names it; the log line carries ids only.
+    """
+    db.session.add(row)
+    db.session.flush()
+    record(f"{record_type}.create", record_type, row.id, user=user)
+    db.session.commit()
+    log.info("%s %s created by user %s", record_type, row.id, user.id)
 
 
 def search(user_id: str | None = None, record_id: str | None = None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from resdir.auth import policy
 from resdir.auth.forms import ConfirmForm
 from resdir.extensions import csrf, limiter
 
@@ -28,6 +29,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)
 
+    # Pages of lower packages (the directory's program page) ask the policy through the
+    # template, so that they need not import auth.
     @app.context_processor
     def current_user():
-        return {"current_user": g.get("user"), "logout_form": ConfirmForm}
+        return {"current_user": g.get("user"), "logout_form": ConfirmForm,
+                "can_edit_service": policy.can_edit_service}

@@ -9,12 +9,11 @@ from sqlalchemy import func, select
 
 from resdir.audit import operations as audit
 from resdir.auth import operations, policy
-from resdir.auth.forms import ConfirmForm, InviteForm, RoleForm, require_valid_form
+from resdir.auth.forms import ConfirmForm, InviteForm, RoleForm
 from resdir.auth.models import CareOrganization, User
 from resdir.directory.models import Organization, Service
 from resdir.errors import BadParameter
 from resdir.extensions import db
-from resdir.interop.uploads import import_upload
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -153,14 +152,3 @@ def audit_csv():
     audit.record_now("audit.export", "audit_event", None)
     return Response(audit.to_csv(events), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=audit.csv"})
-
-
-@bp.route("/import", methods=["GET", "POST"])
-def import_directory():
-    """Upload a directory file (HSDS or Ohana) and see the import report."""
-    if request.method == "GET":
-        return render_template("interop/import.html", form=ConfirmForm())
-    require_valid_form()
-    report = import_upload(request.files.get("file"), dry_run=bool(request.form.get("dry_run")))
-    return render_template("interop/import_report.html", report=report), (
-        200 if report.ok else 400)

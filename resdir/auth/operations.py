@@ -13,7 +13,7 @@ import pyotp
 from flask import current_app, g
 from sqlalchemy import func, select, update
 
-from resdir.audit.operations import record
+from resdir.audit.operations import record, save_new
 from resdir.auth import sessions
 from resdir.auth.models import ROLES, ApiToken, CareOrganization, User
 from resdir.auth.secrets import (
@@ -235,10 +235,7 @@ def create_api_token(user: User) -> str:
         raise ResdirError("A deactivated user cannot get a token.")
     token = new_token()
     row = ApiToken(token_hash=token_hash(token), user=user)
-    db.session.add(row)
-    db.session.flush()
-    record("api_token.create", "api_token", row.id, user=user)
-    db.session.commit()
+    save_new(row, "api_token", user=user)
     return token
 
 

@@ -3,15 +3,25 @@
 A small, transparent model rather than a trained black box: every category has weighted
 phrases (data/category_keywords.csv, our own words, written from the category descriptions
 and the search synonyms), and a program scores, per category, the phrases found in its name
-(x3), keywords (x2) and description (x1), each phrase once per field. Negative weights undo
-false friends ("animal shelter" is not housing). The seed directory (data/seed_resources.csv,
-our own invented data) is only used to check the model in tests; no real dataset without a
-stated licence is used to build it.
+(x3), keywords (x2) and description (x1), each phrase once per field, the longest phrase
+first ("substance abuse" is not also "abuse"). Negative weights undo false friends ("animal
+shelter" is not housing). The seed directory (data/seed_resources.csv, our own invented
+data) is only used to check the model in tests. No real dataset is used to build it: the
+phrases and weights were reviewed by hand against bench/categories.py's confusion tables
+(general words of social care, e.g. "after school" is child care, "homework" alone is not a
+school), nothing is fitted automatically, and no program's name appears in the file.
 
-A program gets its best category and every other one scoring at least half as much (and at
-least MIN_SCORE). The confidence is the best score's share of all the positive scores,
+A program gets its best category and every other one scoring at least SECOND_SHARE of it (and
+at least MIN_SCORE); a second category only its description mentions needs SECOND_ALONE of
+it: a shelter whose description lists "counseling" among its services stays housing.
+The confidence is the best score's share of all the positive scores,
 damped for thin evidence: a program named "Food Pantry" is sure, a long description that
 mentions "children" once is not. Suggestions below REVIEW_BELOW go to the admin queue.
+
+A program whose own words name no topic ("Family & Community", no description) is read
+through its organization's name and description (`for_program`): the Capital Area Food Bank's
+"Farms and Gardening" is probably food. That guess is the organization's, not the program's,
+so its confidence is halved and it always goes to the review queue.
 """
 
 from __future__ import annotations
@@ -26,8 +36,9 @@ from resdir import ROOT
 
 KEYWORDS_FILE = ROOT / "data" / "category_keywords.csv"
 FIELD_WEIGHTS = {"name": 3.0, "keywords": 2.0, "description": 1.0}
-MIN_SCORE = 2.0       # below this a category is not suggested at all
-SECOND_SHARE = 0.5    # another category needs this share of the best score
+MIN_SCORE = 1.0       # one weak word is enough for a (low-confidence, reviewed) guess
+SECOND_SHARE = 0.6    # another category needs this share of the best score
+SECOND_ALONE = 0.8    # ... and, unless the name or keywords say it too, this share
 REVIEW_BELOW = 0.6    # confidence under which an admin should look
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -60,18 +71,36 @@ class Suggestion:
 
 @lru_cache(maxsize=4)
 def _phrases(path: Path = KEYWORDS_FILE) -> dict[tuple[str, ...], list[tuple[str, float]]]:
-    out: dict[tuple[str, ...], list[tuple[str, float]]] = {}
+    """phrase (stemmed words) -> [(category, weight)]. Two rows that stem to the same phrase
+    ("meal" and "meals") for the same category count once, with the larger weight."""
+    out: dict[tuple[str, ...], dict[str, float]] = {}
     with Path(path).open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             key = tuple(words(row["phrase"]))
             if key:
-                out.setdefault(key, []).append((row["category"].strip(), float(row["weight"])))
-    return out
+                weights = out.setdefault(key, {})
+                category, weight = row["category"].strip(), float(row["weight"])
+                old = weights.get(category)
+                weights[category] = weight if old is None else max(old, weight, key=abs)
+    return {key: list(weights.items()) for key, weights in out.items()}
 
 
-def _grams(tokens: list[str], longest: int) -> set[tuple[str, ...]]:
-    return {tuple(tokens[i:i + n]) for n in range(1, longest + 1)
-            for i in range(len(tokens) - n + 1)}
+def _grams(tokens: list[str], phrases: dict, longest: int) -> set[tuple[str, ...]]:
+    """The phrases found in tokens, longest first: the words of a phrase found are not read
+    again as shorter phrases ("substance abuse" is not also "abuse", "nutrition education"
+    not also "education")."""
+    found: set[tuple[str, ...]] = set()
+    i = 0
+    while i < len(tokens):
+        for n in range(min(longest, len(tokens) - i), 0, -1):
+            gram = tuple(tokens[i:i + n])
+            if gram in phrases:
+                found.add(gram)
+                i += n
+                break
+        else:
+            i += 1
+    return found
 
 
 def suggest(name: str | None, description: str | None = None,
@@ -80,19 +109,38 @@ def suggest(name: str | None, description: str | None = None,
     longest = max(len(k) for k in phrases)
     scores: dict[str, float] = {}
     why: dict[str, list[str]] = {}
+    titled: set[str] = set()  # categories with a phrase in the name or keywords
     for field, text in (("name", name), ("keywords", keywords), ("description", description)):
-        for gram in _grams(words(text), longest) & phrases.keys():
+        for gram in _grams(words(text), phrases, longest):
             for category, weight in phrases[gram]:
                 scores[category] = scores.get(category, 0.0) + weight * FIELD_WEIGHTS[field]
                 if weight > 0:
                     why.setdefault(category, []).append(" ".join(gram))
+                    if field != "description":
+                        titled.add(category)
     positive = {c: s for c, s in scores.items() if s >= MIN_SCORE}
     if not positive:
         return Suggestion((), 0.0, (), scores)
     ranked = sorted(positive, key=lambda c: (-positive[c], c))
     best = positive[ranked[0]]
-    chosen = tuple(c for c in ranked if positive[c] >= SECOND_SHARE * best)[:3]
+    chosen = tuple(c for c in ranked if c == ranked[0] or positive[c] >= SECOND_SHARE * best
+                   and (c in titled or positive[c] >= SECOND_ALONE * best))[:3]
     share = best / sum(positive.values())
     confidence = round(share * min(1.0, best / 12.0) ** 0.5, 3)
     evidence = tuple(dict.fromkeys(why.get(ranked[0], [])))[:5]
     return Suggestion(chosen, confidence, evidence, scores)
+
+
+def for_program(name: str | None, description: str | None = None, keywords: str | None = None,
+                organization: tuple[str | None, str | None] = (None, None)) -> Suggestion:
+    """The program's own text first; when it names no topic, its organization's (name and
+    description, read as one description), flagged uncertain (see the module's docstring)."""
+    own = suggest(name, description, keywords)
+    org_name, org_description = organization
+    if own.categories or not (org_name or org_description):
+        return own
+    guess = suggest(None, " ".join(filter(None, (org_name, org_description))))
+    if not guess.categories:
+        return own
+    return Suggestion(guess.categories, round(min(guess.confidence, REVIEW_BELOW) / 2, 3),
+                      (f"organization: {', '.join(guess.evidence)}",), guess.scores)

@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from resdir.agencies.models import ChangeRecord, VerificationRequest
-from resdir.audit.operations import record
+from resdir.audit.operations import record, save_new
 from resdir.auth import policy, sessions
 from resdir.auth.models import User
 from resdir.auth.operations import normalize_email
@@ -169,11 +169,7 @@ def create_organization(user, name: str | None, website: str | None = None,
         raise BadParameter("email: give an e-mail address like info@agency.org.", "email")
     org = m.Organization(name=name, website=website, email=email,
                          description=(description or "").strip() or None)
-    db.session.add(org)
-    db.session.flush()
-    record("organization.create", "organization", org.id, user=user)
-    db.session.commit()
-    log.info("organization %s created by user %s", org.id, user.id)
+    save_new(org, "organization", user=user)
     return org
 
 

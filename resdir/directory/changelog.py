@@ -20,6 +20,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import and_, delete, func, or_, select, update
 
+from resdir.basics import utcnow
 from resdir.directory import models as m
 from resdir.errors import database_unavailable, error_kind
 from resdir.extensions import db
@@ -99,7 +100,7 @@ def start_position() -> Position:
     of the last hour that are not visible yet (transactions still running) as gaps, so the
     catch-up after the swap applies them when they commit."""
     newest = latest_seq()
-    since = m.utcnow() - timedelta(seconds=GAP_GRACE_SECONDS)
+    since = utcnow() - timedelta(seconds=GAP_GRACE_SECONDS)
     recent = db.session.scalars(
         select(m.IndexChange.seq).where(m.IndexChange.created_at >= since)).all()
     db.session.rollback()
@@ -146,7 +147,7 @@ def lag(position: Position) -> tuple[int, float | None]:
 def prune() -> int:
     """Delete log rows older than the retention period; remember the highest one deleted."""
     hours = current_app.config["RESDIR_INDEX_LOG_RETENTION_HOURS"]
-    cutoff = m.utcnow() - timedelta(hours=hours)
+    cutoff = utcnow() - timedelta(hours=hours)
     through = db.session.scalar(
         select(func.max(m.IndexChange.seq)).where(m.IndexChange.created_at < cutoff))
     if through is None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -349,21 +348,3 @@ def _check_consistency(checker: _Checker, rows: list[Row]) -> None:
                 if row.values[col] != first[key].values[col]:
                     checker.line = row.line
                     checker.bad(col, f"differs from row {first[key].line} with the same {key_col}")
-
-
-def is_seed_csv(path: str | Path) -> bool:
-    """The seed directory CSV (README format): a CSV file whose header has program_key, or
-    any CSV file that is not an HSDS/Ohana table (so that it gets the seed format's errors);
-    a missing .csv file too (it is reported as such). The CLI and web import share this."""
-    path = str(path)
-    if not path.lower().endswith(".csv"):
-        return False
-    if not os.path.isfile(path):
-        return True
-    with open(path, newline="", encoding="utf-8-sig", errors="replace") as handle:
-        if "program_key" in [h.strip() for h in next(csv.reader(handle), [])]:
-            return True
-    # resdir.interop reads the directory's models and operations: a top-level import is a cycle.
-    from resdir.interop.hsds_import.detect import is_table_file  # noqa: PLC0415
-
-    return not is_table_file(path)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from resdir.basics import new_id, utcnow
 from resdir.directory import csvimport
 from resdir.directory import models as m
 from resdir.directory.bulk import Bulk
@@ -69,18 +70,18 @@ def stage(rows: list[csvimport.Row], terms: dict[str, m.TaxonomyTerm],
             v = row.values
             org_key, loc_key = _key(row, "organization_key"), _key(row, "location_key")
             if org_key not in org_ids:
-                org_ids[org_key] = m.new_id()
+                org_ids[org_key] = new_id()
                 bulk.add(m.Organization, id=org_ids[org_key], source_key=org_key,
-                         last_modified=m.utcnow(), **_org_values(v))
+                         last_modified=utcnow(), **_org_values(v))
                 summary.organizations += 1
             elif org_key in orgs:
                 _set(orgs.pop(org_key), **_org_values(v))
                 summary.organizations += 1
             if loc_key not in loc_ids:
-                loc_ids[loc_key] = m.new_id()
+                loc_ids[loc_key] = new_id()
                 bulk.add(m.Location, id=loc_ids[loc_key], source_key=loc_key,
                          organization_id=org_ids[org_key], **_location_values(v))
-                bulk.add(m.Address, id=m.new_id(), location_id=loc_ids[loc_key],
+                bulk.add(m.Address, id=new_id(), location_id=loc_ids[loc_key],
                          **_address_values(v))
                 summary.locations += 1
             elif loc_key in locs:
@@ -142,7 +143,7 @@ def _update_location(loc: m.Location, org_id: str, v: dict) -> None:
     _set(loc, organization_id=org_id, **_location_values(v))
     address = loc.address
     if address is None:
-        address = m.Address(id=m.new_id(), address_1="", city="", state_province="",
+        address = m.Address(id=new_id(), address_1="", city="", state_province="",
                             postal_code="")
         loc.addresses.append(address)
     _set(address, **_address_values(v))
@@ -193,16 +194,16 @@ CHILDREN = {
 
 def _new_service(bulk: Bulk, source_key: str, org_id: str, loc_id: str, v: dict, terms,
                  summary: ImportSummary) -> None:
-    sid = m.new_id()
-    now = m.utcnow()
+    sid = new_id()
+    now = utcnow()
     bulk.add(m.Service, id=sid, source_key=source_key, organization_id=org_id, version=1,
              last_modified=now, **_service_values(v))
-    bulk.add(m.ServiceAtLocation, id=m.new_id(), service_id=sid, location_id=loc_id)
+    bulk.add(m.ServiceAtLocation, id=new_id(), service_id=sid, location_id=loc_id)
     for attr, rows in _children(v, terms).items():
         model = CHILDREN[attr][0]
         link = {"link_id": sid} if attr == "attributes" else {"service_id": sid}
         for child in rows:
-            bulk.add(model, id=m.new_id(), **link, **child)
+            bulk.add(model, id=new_id(), **link, **child)
     rules = _rules(v)
     if rules is not None:
         bulk.add(m.Eligibility, service_id=sid, **rules)

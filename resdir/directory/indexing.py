@@ -17,6 +17,7 @@ import time
 from flask import current_app
 from sqlalchemy import event, select
 
+from resdir.basics import new_id
 from resdir.directory import changelog
 from resdir.directory import models as m
 from resdir.directory.changelog import BATCH, Position
@@ -69,7 +70,7 @@ def _record_changes(session, flush_context, instances) -> None:
             if isinstance(obj, m.IndexChange | m.IndexLogState):
                 continue
             if isinstance(obj, m.Service) and obj.id is None:
-                obj.id = m.new_id()  # the log row needs the id now, not at INSERT time
+                obj.id = new_id()  # the log row needs the id now, not at INSERT time
             ids |= _affected(session, obj)
     ids -= session.info.setdefault("changed", set())
     if ids:

@@ -155,7 +155,31 @@ def _location_json(loc: m.Location) -> dict:
 
 def service_json(service: m.Service) -> dict:
     """One program in full, HSDS 3.0 field names plus resdir's extensions."""
-    e = service.eligibility
+    return {
+        **_identity_json(service),
+        "organization": _organization_json(service.organization),
+        "categories": _categories_json(service),
+        **_eligibility_json(service),
+        "locations": [_location_json(loc) for loc in service.locations],
+        "phones": [{"number": p.number, "type": p.type} for p in service.phones],
+        **_hours_json(service),
+        "languages": [{"code": lang.code, "name": language_name(lang.code)}
+                      for lang in service.languages],
+        "required_documents": [d.document for d in service.required_documents],
+        "cost_options": [
+            {"option": c.option, "amount": c.amount, "currency": c.currency}
+            for c in service.cost_options
+        ],
+        "service_areas": [
+            {"kind": a.kind, "name": a.name, "extent": a.extent, "extent_type": a.extent_type,
+             "radius_mi": a.radius_mi}
+            for a in service.service_areas
+        ],
+        **_status_json(service),
+    }
+
+
+def _identity_json(service: m.Service) -> dict:
     return {
         "id": service.id,
         "name": service.name,
@@ -164,15 +188,25 @@ def service_json(service: m.Service) -> dict:
         "url": service.url,
         "email": service.email,
         "status": service.status,
-        "organization": {
-            "id": service.organization.id, "name": service.organization.name,
-            "description": service.organization.description,
-            "website": service.organization.website, "email": service.organization.email,
-        },
-        "categories": [
-            {"code": c.code, "name": c.name, "open_eligibility": c.open_eligibility}
-            for c in sorted(service.categories, key=lambda c: c.code or "")
-        ],
+    }
+
+
+def _organization_json(org: m.Organization) -> dict:
+    return {"id": org.id, "name": org.name, "description": org.description,
+            "website": org.website, "email": org.email}
+
+
+def _categories_json(service: m.Service) -> list[dict]:
+    return [
+        {"code": c.code, "name": c.name, "open_eligibility": c.open_eligibility}
+        for c in sorted(service.categories, key=lambda c: c.code or "")
+    ]
+
+
+def _eligibility_json(service: m.Service) -> dict:
+    """Who the program is for: the free text, the ages and the structured rules."""
+    e = service.eligibility
+    return {
         "application_process": service.application_process,
         "fees_description": service.fees_description,
         "eligibility_description": service.eligibility_description,
@@ -191,8 +225,12 @@ def service_json(service: m.Service) -> dict:
             "residency_required": bool(e and e.residency_required),
             "plain": eligibility_lines(service),
         },
-        "locations": [_location_json(loc) for loc in service.locations],
-        "phones": [{"number": p.number, "type": p.type} for p in service.phones],
+    }
+
+
+def _hours_json(service: m.Service) -> dict:
+    """Weekly schedules (open ones), the same in words, and dated closures to come."""
+    return {
         "schedules": [
             {"freq": s.freq, "byday": s.byday,
              "opens_at": s.opens_at.strftime("%H:%M") if s.opens_at else None,
@@ -201,18 +239,12 @@ def service_json(service: m.Service) -> dict:
         ],
         "hours_text": hours.to_text(spans_of(service)) or None,
         "holiday_closures": [d.isoformat() for d in upcoming_closures(service)],
-        "languages": [{"code": lang.code, "name": language_name(lang.code)}
-                      for lang in service.languages],
-        "required_documents": [d.document for d in service.required_documents],
-        "cost_options": [
-            {"option": c.option, "amount": c.amount, "currency": c.currency}
-            for c in service.cost_options
-        ],
-        "service_areas": [
-            {"kind": a.kind, "name": a.name, "extent": a.extent, "extent_type": a.extent_type,
-             "radius_mi": a.radius_mi}
-            for a in service.service_areas
-        ],
+    }
+
+
+def _status_json(service: m.Service) -> dict:
+    """Capacity, verification and the version an edit must send back."""
+    return {
         "capacity": {
             "status": service.capacity_status,
             "available": service.capacity_available,

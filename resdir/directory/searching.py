@@ -172,10 +172,12 @@ def run(query: Query) -> tuple[SearchResult, list[ResultProgram]]:
 def nearest_location(service: ResultProgram,
                      point: tuple[float, float] | None) -> ResultLocation | None:
     """The program's location closest to the searched point (its first one otherwise)."""
-    placed = [loc for loc in service.locations if location_point(loc)]
-    if point is None or not placed:
+    if point is None or not service.locations:
         return (service.locations or [None])[0]
-    return min(placed, key=lambda loc: distance_mi(point, location_point(loc)))
+    placed = [(where, loc) for loc in service.locations if (where := location_point(loc))]
+    if len(placed) < 2:  # most programs: no distance to compare (issue 12: per-hit cost)
+        return placed[0][1] if placed else service.locations[0]
+    return min(placed, key=lambda pair: distance_mi(point, pair[0]))[1]
 
 
 def public_address(location: ResultLocation | None) -> str | None:

@@ -18,7 +18,6 @@ from flask import (
 )
 from markupsafe import Markup, escape
 
-from resdir.auth import policy
 from resdir.directory import cards, operations, present, searching
 from resdir.errors import BadParameter
 from resdir.search import snippet
@@ -131,5 +130,4 @@ def program(service_id: str):
         closures=present.upcoming_closures(service),
         language_name=present.language_name,
         stale=present.is_stale(service),
-        can_edit=policy.can_edit_service(g.get("user"), service),
     )

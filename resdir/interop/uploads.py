@@ -13,9 +13,9 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
 from resdir.directory import csvimport, operations
-from resdir.directory.csvimport import is_seed_csv
 from resdir.errors import BadParameter
 from resdir.interop.hsds_import import ImportReport, import_path
+from resdir.interop.hsds_import.detect import is_seed_csv
 
 ALLOWED = (".json", ".csv", ".zip")
 MAX_MEMBERS = 1000  # an HSDS datapackage has a few dozen tables

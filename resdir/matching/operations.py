@@ -5,14 +5,13 @@ Functions take the acting user and check the policy themselves, so no caller can
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from resdir.audit.operations import record, record_now
+from resdir.audit.operations import record, record_now, save_new
 from resdir.auth import policy
 from resdir.auth.models import CareOrganization
 from resdir.basics import new_id
@@ -25,9 +24,6 @@ from resdir.matching.facts import ClientFacts, parse_facts
 from resdir.matching.models import Client, ClientNeed, NeedCategory, Screening
 from resdir.matching.needs import load_needs
 from resdir.matching.screening import parse_ahc, score_ahc
-
-log = logging.getLogger(__name__)
-
 
 # -- the need crosswalk ---------------------------------------------------------------
 
@@ -115,11 +111,7 @@ def create_client(user, data: dict) -> Client:
     client = Client(care_organization_id=care_id, name=_name(data), facts=facts.as_dict(),
                     contact=parse_contact(data) or None, created_by=user.id)
     client.needs = [ClientNeed(code=c, source="selected") for c in need_codes(data.get("needs"))]
-    db.session.add(client)
-    db.session.flush()
-    record("client.create", "client", client.id, user=user)
-    db.session.commit()
-    log.info("client %s created by user %s", client.id, user.id)
+    save_new(client, "client", user=user)
     return client
 
 

@@ -1,4 +1,5 @@
-"""Referrals through the JSON API (the FHIR face is resdir.interop.fhir)."""
+"""Referrals through the JSON API (the FHIR face, and the referral's FHIR Bundle at
+/api/v1/referrals/<id>/fhir, are resdir.interop.fhir)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,6 @@ from flask import Blueprint, g, jsonify, request
 
 from resdir import params
 from resdir.errors import BadParameter, json_body
-from resdir.interop.fhir import context
-from resdir.interop.fhir import referral as fhir_referral
-from resdir.interop.fhir.common import server_base
-from resdir.interop.fhir.outcome import fhir_json
 from resdir.referrals import operations, present
 from resdir.referrals.states import STATUSES
 
@@ -64,10 +61,3 @@ def note(referral_id: str):
     referral = operations.get_referral(g.user, referral_id, audit=False)
     operations.add_note(g.user, referral, json_body({"note"}).get("note"))
     return jsonify(present.referral_json(referral, g.user)), 201
-
-
-@bp.get("/referrals/<referral_id>/fhir")
-def fhir_bundle(referral_id: str):
-    """The referral as a FHIR R4 Bundle (SDOHCC ServiceRequest, Task, Patient, ...)."""
-    found = operations.get_referral(g.user, referral_id)
-    return fhir_json(fhir_referral.bundle(context.load(found, g.user), server_base()))

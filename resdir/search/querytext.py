@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from whoosh import query
 
@@ -52,7 +53,14 @@ def words(text: str | None) -> list[str]:
 
 def analyse(word: str) -> list[str]:
     """The indexed form(s) of one word; [] for stop words."""
-    return [token.text for token in WORD_ANALYZER(word)]
+    return list(_analysed(word))
+
+
+@lru_cache(maxsize=65536)
+def _analysed(word: str) -> tuple[str, ...]:
+    # Each distinct word is analysed once per process: a query analyses each of its words
+    # and synonyms several times (parse, correct, scoring, snippet terms; issue 12).
+    return tuple(token.text for token in WORD_ANALYZER(word))
 
 
 def parse(ws: list[str]) -> list[Group]:

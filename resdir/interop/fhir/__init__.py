@@ -13,4 +13,5 @@ def init_app(app: Flask) -> None:
     from resdir.interop.fhir import outcome, routes  # noqa: PLC0415
 
     app.register_blueprint(routes.bp)
+    app.register_blueprint(routes.api_bp)
     errors.PREFIX_RENDERERS["/fhir"] = outcome.render

@@ -157,3 +157,14 @@ def read_organization(organization_id: str):
     if not allowed:
         raise NotFound(f"No Organization/{organization_id}.")
     return fhir_json(referral.organization(care, False))
+
+
+# The referral's Bundle under the JSON API's path: the referrals package serves the rest of
+# /api/v1/referrals, and this route lives here because the FHIR code reads that package.
+api_bp = Blueprint("referrals_fhir", __name__, url_prefix="/api/v1")
+
+
+@api_bp.get("/referrals/<referral_id>/fhir")
+def referral_bundle(referral_id: str):
+    """The referral as a FHIR R4 Bundle (SDOHCC ServiceRequest, Task, Patient, ...)."""
+    return fhir_json(referral.bundle(_referral(referral_id), server_base()))

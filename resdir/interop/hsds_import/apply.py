@@ -7,11 +7,10 @@ from __future__ import annotations
 from sqlalchemy.orm import selectinload
 
 from resdir.basics import new_id, utcnow
-from resdir.categorize import importing
 from resdir.directory import models as m
 from resdir.directory import operations
 from resdir.extensions import db
-from resdir.interop.hsds_import import contacts
+from resdir.interop.hsds_import import categorizing, contacts
 from resdir.interop.hsds_import import services as writing
 from resdir.interop.hsds_import.plan import Plan
 from resdir.interop.hsds_import.report import ImportReport
@@ -40,7 +39,7 @@ def apply(plan: Plan, report: ImportReport, organization_id: str | None = None,
                                                          locations, services):
             return set()
         categories = operations.ensure_categories()
-        importing.fill(plan, report, services)
+        categorizing.fill(plan, report, services)
         # Staging: new rows are queued in `bulk`, changes to existing records wait in the
         # session (autoflush is off), so nothing is written yet and SQLite's write lock is
         # free while the plan is turned into rows (issue 9, item 4).
@@ -56,7 +55,7 @@ def apply(plan: Plan, report: ImportReport, organization_id: str | None = None,
         bulk.write(m.Organization, m.Location, m.Address)
         db.session.flush()
         bulk.write(*writing.BULK_ORDER)
-        importing.queue(plan)
+        categorizing.queue(plan)
         contacts.write(plan, report, org_ids, loc_ids)
         return touched
 

@@ -12,6 +12,8 @@ JSON file's name, prefixed with its parent folder's when it is a generic one ("c
 
 from __future__ import annotations
 
+import csv
+import os
 from pathlib import Path
 
 from resdir.interop.hsds_import import legacy, ohana, read_csv, read_json
@@ -78,6 +80,23 @@ def is_table_file(path: str | Path) -> bool:
     """Whether a CSV file's name is that of an HSDS (3.0 or 1.x) or Ohana table."""
     stem = Path(path).stem.lower()
     return stem in FILE_TABLES or stem in legacy.TABLES or stem == "mail_addresses"
+
+
+def is_seed_csv(path: str | Path) -> bool:
+    """The seed directory CSV (README format): a CSV file whose header has program_key, or
+    any CSV file that is not an HSDS/Ohana table (so that it gets the seed format's errors);
+    a missing .csv file too (it is reported as such). The CLI and web import share this.
+    It is here, not in resdir.directory.csvimport, because it chooses between the two
+    importers."""
+    path = str(path)
+    if not path.lower().endswith(".csv"):
+        return False
+    if not os.path.isfile(path):
+        return True
+    with open(path, newline="", encoding="utf-8-sig", errors="replace") as handle:
+        if "program_key" in [h.strip() for h in next(csv.reader(handle), [])]:
+            return True
+    return not is_table_file(path)
 
 
 def _json_files(paths: list[Path], base: Path, report: ImportReport,

@@ -1,6 +1,7 @@
 """Categories of an import's programs: from the source's taxonomy (taxonomy.attach), then
-from the text of those still without one (classify.py), with an admin's decisions on
-earlier suggestions kept (review.py). The report says how many came from where."""
+from the text of those still without one (resdir.categorize.classify), with an admin's
+decisions on earlier suggestions kept (resdir.categorize.review). The report says how many
+came from where."""
 
 from __future__ import annotations
 
@@ -32,9 +33,11 @@ def fill(plan: Plan, report: ImportReport, found: dict) -> None:
             continue
         if item.categories:
             continue
-        guess = classify.suggest(
+        org = plan.orgs.get(item.org_id)
+        guess = classify.for_program(
             " ".join(filter(None, (item.values.get("name"), item.values.get("alternate_name")))),
-            item.values.get("description"), item.rec.get("keywords"))
+            item.values.get("description"), item.rec.get("keywords"),
+            (org.values.get("name"), org.values.get("description")) if org else (None, None))
         if not guess.categories:
             continue
         item.categories, item.category_source = list(guess.categories), "text"
