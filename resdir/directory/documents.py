@@ -99,11 +99,14 @@ def document_for(program: ProgramFacts, default_tz: str) -> Document:
     return doc
 
 
+_STAMPED = tuple(f.name for f in fields(Document) if f.name != "stamp")
+
+
 def stamp_of(doc: Document) -> str:
     """A digest of everything indexed: it changes exactly when the document does."""
     # The same JSON as json.dumps(asdict(doc)) (Document holds no nested dataclasses),
     # without asdict's deep copy.
-    payload = {f.name: getattr(doc, f.name) for f in fields(doc) if f.name != "stamp"}
+    payload = {name: getattr(doc, name) for name in _STAMPED}
     return hashlib.sha1(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
