@@ -144,7 +144,7 @@ def add_eligibility(directory: base.Directory, zips: list, seed: int) -> dict[st
 
 def need_codes() -> list[str]:
     """Gravity codes the crosswalk maps to at least one category."""
-    from resdir import ROOT
+    from resdir.basics import ROOT
 
     with open(ROOT / "data" / "sdoh_needs.csv", encoding="utf-8") as handle:
         return [row["code"] for row in csv.DictReader(handle) if row["categories"]]

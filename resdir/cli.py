@@ -17,7 +17,7 @@ from resdir.agencies import operations as agencies
 from resdir.auth import cli as auth_cli
 from resdir.categorize.operations import ensure_crosswalk as ensure_taxonomy_crosswalk
 from resdir.directory import changelog, csvimport, index_state, indexing, operations
-from resdir.directory.csvimport import CsvImportError
+from resdir.directory.csvcells import CsvImportError
 from resdir.directory.models import Service
 from resdir.extensions import db
 from resdir.interop import cli as interop_cli

@@ -4,7 +4,6 @@ backlog."""
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from datetime import timedelta
@@ -15,7 +14,7 @@ from resdir.directory import changelog, index_state, indexing
 from resdir.directory import models as m
 from resdir.directory.changelog import Position
 from resdir.extensions import db
-from tests.servers import Gunicorn, get
+from tests.servers import Gunicorn, get, patch
 
 
 def _service_id(app, name: str) -> str:
@@ -43,7 +42,7 @@ def test_an_edit_through_node_a_is_searchable_on_node_b_within_2s(app, people, t
         search = "/api/v1/search?capacity=additional-assessment-required&status=any"
         assert get(node_b.url + search)[1]["total"] == 0
         status, service = get(f"{node_a.url}/api/v1/services/{pantry}")
-        request = _patch(f"{node_a.url}/api/v1/services/{pantry}", people.bearer("agency_a"),
+        request = patch(f"{node_a.url}/api/v1/services/{pantry}", people.bearer("agency_a"),
                          {"capacity_status": "additional-assessment-required",
                           "version": service["version"]})
         edited = time.monotonic()
@@ -59,19 +58,6 @@ def test_an_edit_through_node_a_is_searchable_on_node_b_within_2s(app, people, t
         health = get(node_b.url + "/healthz")[1]
         assert health["index"]["applied_seq"] == health["index"]["latest_seq"]
         assert not orphan.exists()
-
-
-def _patch(url: str, headers: dict, body: dict) -> int:
-    import urllib.error
-    import urllib.request
-
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="PATCH",
-                                     headers={**headers, "Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
 
 
 def test_an_edit_committed_during_reindex_survives_the_swap(app, client, mini, runner,

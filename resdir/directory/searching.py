@@ -68,10 +68,7 @@ def parse(args: MultiDict, now: datetime | None = None) -> Query:
     languages = _languages(args)
     capacities = _checked(_values(args, "capacity"), "capacity",
                           (*m.CAPACITY_STATUSES, "unknown"))
-    statuses = _values(args, "status") or ["active"]
-    if statuses == ["any"]:
-        statuses = []
-    _checked(statuses, "status", m.SERVICE_STATUSES, "any or ")
+    statuses = _statuses(args)
     per_page = (params.integer(args, "per_page", 1, cfg["RESDIR_MAX_PER_PAGE"])
                 or cfg["RESDIR_PER_PAGE"])
     request = SearchRequest(
@@ -92,6 +89,14 @@ def parse(args: MultiDict, now: datetime | None = None) -> Query:
         fresh_since=now.date() - timedelta(days=cfg["RESDIR_STALE_AFTER_DAYS"]),
     )
     return Query(request=request, zip=zip_code, place=place)
+
+
+def _statuses(args: MultiDict) -> list[str]:
+    """The listing statuses asked for: active unless said; `any` is every status ([])."""
+    statuses = _values(args, "status") or ["active"]
+    if statuses == ["any"]:
+        return []
+    return _checked(statuses, "status", m.SERVICE_STATUSES, "any or ")
 
 
 def _categories(args: MultiDict) -> list[str]:

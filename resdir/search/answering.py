@@ -61,7 +61,8 @@ def _run(view: View, req: SearchRequest, ws: list[str]) -> SearchResult:
     groups = querytext.parse(ws)
     if groups:
         # Which programs match, and their score: resdir/search/relevance.py.
-        hit, scores, matched_mode = relevance.match(view, groups, cand)
+        hit, scores, matched_mode = relevance.match(
+            view, groups, cand, either=querytext.either(ws))
         cand, scores = cand[hit], scores[hit]
         dist = dist[hit] if dist is not None else None
         scores = relevance.adjusted(view, cand, scores, dist, req)

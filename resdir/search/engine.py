@@ -22,6 +22,8 @@ from whoosh.filedb.filestore import FileStorage
 from resdir.search import answering, children, generations, writing
 from resdir.search.generations import POINTER
 from resdir.search.schema import (
+    VOCABULARY_FILE,
+    VOCABULARY_STAMP,
     make_schema,
     schema_fields,
 )
@@ -121,6 +123,7 @@ class SearchIndex:
         name = f"gen-{time.time_ns()}"
         (self.root / name).mkdir()
         whoosh_index.create_in(self.root / name, make_schema())
+        (self.root / name / VOCABULARY_FILE).write_text(VOCABULARY_STAMP)
         return name
 
     def _point_to(self, name: str) -> None:

@@ -9,6 +9,7 @@ the few distinct values from the lexicon, keeps those that fit, and unions their
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -33,6 +34,12 @@ PHRASE_TERMS: frozenset[tuple[str, ...]] = frozenset(
     if len(terms) > 1
 )
 ANALYZER = WORD_ANALYZER | PhraseFilter(PHRASE_TERMS)
+# Written into each index generation: the phrases its documents were analysed with. A
+# query trusts that a phrase absent from such an index is absent from the texts; in an
+# older index it looks for the phrase's words instead (see querytext.alternative_query).
+VOCABULARY_FILE = "vocabulary.txt"
+VOCABULARY_STAMP = hashlib.sha256(
+    "\n".join(sorted("_".join(t) for t in PHRASE_TERMS)).encode()).hexdigest()
 NEVER_VERIFIED = "never"
 
 # Grid cells in degrees, finest first. A radius query uses the finest size that covers
@@ -151,10 +158,11 @@ def spell_words(content: str) -> set[str]:
 
 def content_of(doc: Document) -> str:
     # The name twice: a word in the name matters more than one in the description.
-    return " ".join(
-        [doc.name, doc.name, doc.organization, " ".join(doc.category_names),
-         " ".join(doc.terms), doc.text]
-    )
+    # Not resdir's category names either (as in title_of): a program in a category
+    # counts through the need a query names (relevance.py), once; as words too, a
+    # guessed category's name made a program with a short or empty description the best
+    # text match for "child care" when the classifier had put a parenting class there.
+    return " ".join([doc.name, doc.name, doc.organization, " ".join(doc.terms), doc.text])
 
 
 def title_of(doc: Document) -> str:

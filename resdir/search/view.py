@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from whoosh.scoring import BM25F
 
-from resdir.search.schema import parse_age, parse_week
+from resdir.search.schema import VOCABULARY_FILE, VOCABULARY_STAMP, parse_age, parse_week
 from resdir.search.segments import NO_FLOATS, NO_IDS, POSTINGS_CACHE, SegmentStore
 from resdir.search.words import read_words
 
@@ -53,6 +53,7 @@ class View:
         self._live: np.ndarray | None = None
         self._multi: np.ndarray | None = None
         self._verified: np.ndarray | None = None
+        self._vocabulary: bool | None = None
         self._name_rank: np.ndarray | None = None
         self._weeks: list[tuple[str, list]] | None = None
         self.keys_used: set[tuple] = set()  # what warm() replays on the next view
@@ -176,6 +177,18 @@ class View:
 
     def doc_frequency(self, term: str, field: str = "content") -> int:
         return self.searcher.doc_frequency(field, term)
+
+    def has_vocabulary(self) -> bool:
+        """True when the index was built with the current phrase vocabulary: a phrase
+        term it does not hold is in none of its texts (not merely unknown to an index
+        built before the phrase was added)."""
+        if self._vocabulary is None:
+            try:
+                stamp = (self.folder / VOCABULARY_FILE).read_text() if self.folder else ""
+            except FileNotFoundError:
+                stamp = ""
+            self._vocabulary = stamp == VOCABULARY_STAMP
+        return self._vocabulary
 
     def idf(self, term: str, field: str) -> float:
         return self.searcher.idf(field, term)
