@@ -1,4 +1,5 @@
-"""The search vocabulary of lexicon.toml: optional words, needs, synonyms, senses, stems.
+"""The search vocabulary of lexicon.toml: optional words, needs, topics, synonyms, senses,
+qualified phrases, stems.
 
 Read once at import. The file is data (how people ask), so that it can grow without code
 changes; tests/test_relevance.py checks each kind of entry on a real index.

@@ -117,11 +117,13 @@ def either(ws: list[str]) -> bool:
 
 
 def _qualified(alternatives, typed: frozenset[str]):
+    # By index term: "shelters" is qualified like "shelter".
+    by_term = {phrase_of(key): (key, longer) for key, longer in lexicon.QUALIFIED.items()}
     out = []
     for alt in alternatives:
+        key, longer = by_term.get(phrase_of(alt), ("", ()))
         longer = tuple(
-            q for q in lexicon.QUALIFIED.get(" ".join(alt), ())
-            if not (set(q.split()) - set(alt)) & typed
+            q for q in longer if not (set(q.split()) - set(key.split())) & typed
         )
         if longer:
             out.append((alt, longer))
@@ -171,12 +173,13 @@ def group_queries(group: Group, field: str, indexed=None) -> list[query.Query]:
 
 
 def phrase_of(words_: tuple[str, ...] | str) -> str | None:
-    """The index term of a known phrase of several words, or None."""
+    """The one index term of a word or of a known phrase of several words, or None."""
     if isinstance(words_, str):
         words_ = tuple(words_.split())
     texts = tuple(t for w in words_ for t in analyse(w))
-    return lexicon.phrase_term(list(texts)) if len(texts) > 1 and texts in PHRASE_TERMS \
-        else None
+    if len(texts) == 1:
+        return texts[0]
+    return lexicon.phrase_term(list(texts)) if texts in PHRASE_TERMS else None
 
 
 def build(ws: list[str], require_all: bool, field: str = "content") -> query.Query | None:
