@@ -1,6 +1,6 @@
 """What a result card says at a glance: open now or not (in the program's own time zone),
-until when, today's hours, languages by name, capacity counts, a map point, and, for a
-coordinator searching for a client, whether the client meets the program's rules.
+until when, today's hours, languages by name, capacity counts and a map point. (Whether a
+coordinator's client meets the program's rules is matching's: matching/client_hints.py.)
 
 The facts are a page of results' ProgramFacts (resdir.directory.facts_query: plain column
 queries, the same number whatever the page size), so the cards work the same whatever
@@ -126,33 +126,3 @@ def map_point(location) -> tuple[float, float] | None:
             or location.longitude is None:
         return None
     return (location.latitude, location.longitude)
-
-
-def client_context(user, client_id: str | None):
-    """(client, facts) when a signed-in coordinator searches for one of their clients (the
-    read is audited and refused like any other read of the client); (None, None) else."""
-    client_id = (client_id or "").strip()
-    if not client_id:
-        return None, None
-    # resdir.matching imports the directory: importing it at the top would be a cycle.
-    from resdir.matching import operations as matching  # noqa: PLC0415
-
-    client = matching.get_client(user, client_id[:36])
-    return client, matching.facts_of(client)
-
-
-def eligibility_hints(ids: list[str], facts) -> dict[str, dict]:
-    """Each program's structured rules against the client's facts, as a chip (status and
-    one line), by id; nothing without a client."""
-    if facts is None or not ids:
-        return {}
-    # resdir.matching imports the directory: importing it at the top would be a cycle.
-    from resdir.matching.eligibility import evaluate  # noqa: PLC0415
-    from resdir.matching.poverty import percent_of_poverty  # noqa: PLC0415
-
-    today = date.today()
-    out = {}
-    for program in load_facts(ids).values():
-        verdict = evaluate(program, facts, percent_of_poverty, today)
-        out[program.id] = {"status": verdict.status, "text": verdict.summary}
-    return out
