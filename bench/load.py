@@ -9,8 +9,10 @@ yardstick (bench/fts_reference.py) under the same gunicorn settings.
 
 Prints, per level: requests/s and p50/p95/p99 per route, errors (no answer, 5xx, or a status
 the route never gives) and 409 conflicts apart, RSS per gunicorn worker at the start and end,
-and the load average. Bounded (levels x --seconds) and loopback only. The sign-in limits are
-raised for the run (RESDIR_LOGIN_LIMIT_*): it measures serving, not throttling.
+the workers' CPU per request (with PostgreSQL's server processes) and the load average; then
+how far the yardstick's answers agree with resdir's, and a summary table. Bounded (levels x
+--seconds) and loopback only. The sign-in limits are raised for the run
+(RESDIR_LOGIN_LIMIT_*): it measures serving, not throttling.
 """
 
 from __future__ import annotations

@@ -9,9 +9,8 @@ from flask import Flask
 from sqlalchemy import event
 
 from resdir import config
+from resdir.basics import ROOT
 from resdir.extensions import csrf, db, migrate
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

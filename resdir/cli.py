@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from resdir.agencies import operations as agencies
 from resdir.auth import cli as auth_cli
 from resdir.categorize.operations import ensure_crosswalk as ensure_taxonomy_crosswalk
-from resdir.directory import changelog, csvimport, indexing, operations
-from resdir.directory.csvimport import CsvImportError
+from resdir.directory import changelog, csvimport, index_state, indexing, operations
+from resdir.directory.csvcells import CsvImportError
 from resdir.directory.models import Service
 from resdir.extensions import db
 from resdir.interop import cli as interop_cli
@@ -158,7 +158,7 @@ def reindex(procs: int) -> None:
 def sync_index() -> None:
     """Bring this node's index up to the change log (and prune old log rows)."""
     count = indexing.apply_pending()
-    left = indexing.pending_count()
+    left = index_state.pending_count()
     pruned = changelog.prune()
     click.echo(f"applied {count} program(s); {left} still waiting; "
                f"pruned {pruned} old log row(s)")
@@ -170,14 +170,14 @@ def sync_index() -> None:
 @click.option("--repair", is_flag=True, help="Rewrite what drifted.")
 def check_index(repair: bool) -> None:
     """Report programs missing from, extra in, or out of date in the search index."""
-    found = indexing.drift()
-    pending = indexing.pending_count()
+    found = index_state.drift()
+    pending = index_state.pending_count()
     for kind, ids in found.items():
         click.echo(f"{kind}: {len(ids)}" + (f" ({', '.join(ids[:5])}...)" if ids else ""))
     click.echo(f"changes not yet applied from the change log: {pending}")
     drifted = sorted({i for ids in found.values() for i in ids})
     if drifted and repair:
-        indexing.repair(found)
+        index_state.repair(found)
         click.echo(f"repaired {len(drifted)} program(s)")
     elif drifted:
         raise click.ClickException("the index has drifted; run with --repair or reindex")

@@ -32,6 +32,17 @@ def get(url: str, headers: dict | None = None, timeout: float = 10) -> tuple[int
         return status, body
 
 
+def patch(url: str, headers: dict, body: dict, timeout: float = 60) -> int:
+    """PATCH url with a JSON body: the status, 4xx/5xx included."""
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="PATCH",
+                                     headers={**headers, "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
 class Gunicorn:
     """gunicorn -c gunicorn.conf.py wsgi:app on a free loopback port, with RESDIR_* env."""
 

@@ -299,3 +299,25 @@ def test_one_weak_clue_still_suggests_a_category_for_review():
 
     got = suggest("Community Room", "Open to families on a low income.")
     assert got.categories == ("financial",) and got.uncertain
+
+
+def test_category_benchmark_judges_a_broad_term_by_its_branch_only():
+    """bench/categories.py: a program tagged with a broad term ("Health", whose branch holds
+    counseling) is not contradicted by mental-health, but is by food; strict F1 ignores
+    branches."""
+    import importlib.util
+
+    path = Path(__file__).parents[1] / "bench" / "categories.py"
+    spec = importlib.util.spec_from_file_location("bench_categories", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    rows = [{"name": "Adult Psychotherapy", "truth": {"health"},
+             "scopes": {"health": {"health", "mental-health"}}},
+            {"name": "Pantry", "truth": {"food"}, "scopes": {"food": {"food"}}},
+            {"name": "Test record", "truth": set(), "scopes": {}}]
+    said = {"Adult Psychotherapy": {"mental-health"}, "Pantry": {"food", "health"},
+            "Test record": set()}
+    result = bench.judge(rows, lambda row: said[row["name"]])
+    assert result["judged"] == 2 and abs(result["coverage"] - 2 / 3) < 1e-9
+    assert abs(result["precision"] - 2 / 3) < 1e-9 and result["recall"] == 1.0
+    assert abs(result["strict"] - 2 * (1 / 3) * (1 / 2) / (1 / 3 + 1 / 2)) < 1e-9

@@ -10,7 +10,9 @@ import pytest
 from resdir.directory import indexing
 from resdir.directory import models as m
 from resdir.extensions import db
-from resdir.interop.hsds_export import Context, service_obj, stable_id
+from resdir.interop.hsds_export import service_obj
+from resdir.interop.hsds_export_context import Context
+from resdir.interop.hsds_extensions import stable_id
 from tests.test_hsds_export import validate
 
 ENVELOPE = {"total_items", "total_pages", "page_number", "size", "first_page", "last_page",

@@ -18,7 +18,7 @@ from referencing.jsonschema import DRAFT202012
 from resdir.directory import indexing
 from resdir.directory import models as m
 from resdir.extensions import db
-from resdir.interop.hsds_export import stable_id
+from resdir.interop.hsds_extensions import stable_id
 
 EXTERNAL = Path(__file__).resolve().parents[2] / "shared" / "external"
 SPEC = EXTERNAL / "hsds-specification" / "v3.0"

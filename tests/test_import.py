@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from resdir.directory import csvimport, operations
+from resdir.directory import csvcells, operations
 from resdir.directory import models as m
 from resdir.extensions import db
 
@@ -27,7 +27,7 @@ def rows_of(path: Path) -> list[dict]:
 
 def write(path: Path, rows: list[dict]) -> Path:
     with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, csvimport.COLUMNS)
+        writer = csv.DictWriter(handle, csvcells.COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
     return path

@@ -12,8 +12,8 @@ from html.parser import HTMLParser
 import pyotp
 import pytest
 
-from resdir import ROOT
 from resdir.agencies.models import ChangeRecord
+from resdir.basics import ROOT
 from resdir.directory import indexing, operations
 from resdir.directory import models as m
 from resdir.extensions import db

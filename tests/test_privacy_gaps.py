@@ -11,7 +11,7 @@ from sqlalchemy import select
 from resdir.audit.models import AuditEvent
 from resdir.directory import models as m
 from resdir.directory import operations
-from resdir.directory.csvimport import CsvImportError
+from resdir.directory.csvcells import CsvImportError
 from resdir.extensions import db
 from resdir.interop.hsds_import import import_path
 

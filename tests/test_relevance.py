@@ -232,6 +232,31 @@ def test_a_phrase_matches_only_where_its_words_stand_together(client, make_servi
     assert names(client, q="child care") == ["Sunrise Child Care"]
 
 
+def test_an_animal_shelter_filed_under_housing_is_not_shelter(client, make_service):
+    # The other sense excludes a program even when a crosswalk or classifier put it in
+    # the category the word names.
+    make_service("County Animal Services", categories=("housing",),
+                 description="Adoptions, licences and lost pets.")
+    make_service("Family Shelter", categories=("housing",), description="Beds for families.")
+    assert names(client, q="shelter") == ["Family Shelter"]
+
+
+def test_shelter_inside_animal_shelter_is_not_shelter(client, make_service):
+    make_service("Weekend Volunteers", categories=("education",),
+                 description="Volunteers walk dogs at the animal shelter.")
+    make_service("Family Shelter", categories=("education",), description="Beds for families.")
+    assert names(client, q="shelter") == ["Family Shelter"]
+
+
+def test_day_care_inside_adult_day_care_is_not_child_care(client, make_service):
+    make_service("Metro Rides", categories=("transportation",),
+                 description="Rides for people over 60 to adult day care and clinics.")
+    make_service("Little Steps", categories=("education",),
+                 description="Day care for toddlers, 7 am to 6 pm.")
+    assert names(client, q="child care") == ["Little Steps"]
+    assert "Metro Rides" in names(client, q="adult day care")
+
+
 def test_the_other_sense_counts_when_the_person_asks_for_it(client, make_service):
     make_service("County Animal Shelter", description="Adopt a dog or a cat.",
                  categories=("education",))
@@ -255,6 +280,13 @@ def test_every_vocabulary_entry_is_searchable_words(phrase):
 def test_every_synonym_has_words_that_reach_the_index(word):
     for alternative in lexicon.SYNONYMS[word]:
         assert any(querytext.analyse(w) for w in alternative.split()), (word, alternative)
+
+
+@pytest.mark.parametrize("phrase", sorted(lexicon.QUALIFIED))
+def test_every_qualified_phrase_is_one_indexed_term(phrase):
+    assert querytext.phrase_of(phrase), phrase
+    for longer in lexicon.QUALIFIED[phrase]:
+        assert querytext.phrase_of(longer), (phrase, longer)
 
 
 def test_stems_from_the_vocabulary_file():

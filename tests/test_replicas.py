@@ -4,18 +4,17 @@ backlog."""
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from datetime import timedelta
 from pathlib import Path
 
 from resdir.basics import utcnow
-from resdir.directory import changelog, indexing
+from resdir.directory import changelog, index_state, indexing
 from resdir.directory import models as m
 from resdir.directory.changelog import Position
 from resdir.extensions import db
-from tests.servers import Gunicorn, get
+from tests.servers import Gunicorn, get, patch
 
 
 def _service_id(app, name: str) -> str:
@@ -43,7 +42,7 @@ def test_an_edit_through_node_a_is_searchable_on_node_b_within_2s(app, people, t
         search = "/api/v1/search?capacity=additional-assessment-required&status=any"
         assert get(node_b.url + search)[1]["total"] == 0
         status, service = get(f"{node_a.url}/api/v1/services/{pantry}")
-        request = _patch(f"{node_a.url}/api/v1/services/{pantry}", people.bearer("agency_a"),
+        request = patch(f"{node_a.url}/api/v1/services/{pantry}", people.bearer("agency_a"),
                          {"capacity_status": "additional-assessment-required",
                           "version": service["version"]})
         edited = time.monotonic()
@@ -59,19 +58,6 @@ def test_an_edit_through_node_a_is_searchable_on_node_b_within_2s(app, people, t
         health = get(node_b.url + "/healthz")[1]
         assert health["index"]["applied_seq"] == health["index"]["latest_seq"]
         assert not orphan.exists()
-
-
-def _patch(url: str, headers: dict, body: dict) -> int:
-    import urllib.error
-    import urllib.request
-
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="PATCH",
-                                     headers={**headers, "Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
 
 
 def test_an_edit_committed_during_reindex_survives_the_swap(app, client, mini, runner,
@@ -117,7 +103,7 @@ def test_a_request_after_a_backlog_applies_only_its_own_change(app, client, peop
     _backlog(app, 300)
     pantry = _service_id(app, "Hilltop Food Pantry")
     with app.app_context():
-        waiting = indexing.pending_count()
+        waiting = index_state.pending_count()
     assert waiting >= 300
     version = client.get(f"/api/v1/services/{pantry}").get_json()["version"]
     response = client.patch(f"/api/v1/services/{pantry}", headers=people.bearer("agency_a"),
@@ -130,10 +116,10 @@ def test_a_request_after_a_backlog_applies_only_its_own_change(app, client, peop
     # ... and it did not work off the backlog: none of the 300 is in the index yet.
     assert _names(client, q="quokka") == []
     with app.app_context():
-        assert indexing.pending_count() == waiting + 1
+        assert index_state.pending_count() == waiting + 1
         # The background pass works it off, BATCH rows at a time.
         assert indexing.tick() is False
-        assert indexing.pending_count() == 0
+        assert index_state.pending_count() == 0
     assert client.get("/api/v1/search?q=quokka").get_json()["total"] == 300
 
 

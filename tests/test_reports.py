@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from resdir.directory import models as m
 from resdir.extensions import db
 from resdir.matching.models import Client
-from resdir.referrals import report_charts, reports
+from resdir.referrals import report_charts, report_csv, reports
 from resdir.referrals.models import Referral
 
 EVIL = "=cmd|' /C calc'!A0"
@@ -212,7 +212,7 @@ def test_empty_report(app):
     assert report.total == 0 and report.closure_rate is None and report.months == []
     assert all(c.count == 0 for c in report.by_status)
     assert report_charts.charts(report) == {}
-    assert reports.to_csv(report).splitlines()[0] == ",".join(reports.CSV_COLUMNS)
+    assert report_csv.to_csv(report).splitlines()[0] == ",".join(report_csv.CSV_COLUMNS)
 
 
 def _csv_rows(text: str) -> list[dict]:
@@ -221,7 +221,7 @@ def _csv_rows(text: str) -> list[dict]:
 
 def test_csv_sections_and_values(app, seeded, people):
     with app.app_context():
-        rows = _csv_rows(reports.to_csv(reports.summary({})))
+        rows = _csv_rows(report_csv.to_csv(reports.summary({})))
     sections = {r["section"] for r in rows}
     assert sections == {"summary", "status", "need", "agency", "month", "month_status",
                         "rejections_by_need", "rejections_by_zip"}
@@ -247,7 +247,7 @@ def test_csv_is_formula_injection_safe(app, seeded, people):
         referral = db.session.query(Referral).filter_by(need_code="stress").one()
         referral.need_code = "+1+1"  # not a known need: shown by its code
         db.session.commit()
-        text = reports.to_csv(reports.summary({}))
+        text = report_csv.to_csv(reports.summary({}))
     rows = _csv_rows(text)
     agency = next(r for r in rows if r["section"] == "agency"
                   and r["key"] == people.counseling_org)

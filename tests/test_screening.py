@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from resdir import ROOT
+from resdir.basics import ROOT
 from resdir.errors import BadParameter
 from resdir.matching.needs import Need, load_needs
 from resdir.matching.screening import DOMAINS, parse_ahc, score_ahc

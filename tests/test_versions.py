@@ -242,11 +242,9 @@ def test_concurrent_patches_through_two_gunicorn_workers_one_wins(app, people, t
     """Eight coordinators' PATCHes of one client, all sent at once with the same version,
     through two real gunicorn worker processes: exactly one is saved, the others are 409,
     and the client holds the winner's needs. The same for eight listing PATCHes."""
-    import json
-    import urllib.request
     from concurrent.futures import ThreadPoolExecutor
 
-    from tests.servers import Gunicorn
+    from tests.servers import Gunicorn, patch
 
     api = app.test_client()
     coord = people.bearer("coord_a")
@@ -257,22 +255,12 @@ def test_concurrent_patches_through_two_gunicorn_workers_one_wins(app, people, t
              "financial-insecurity", "homelessness", "inadequate-housing",
              "material-hardship", "employment-status"]
     env = node_env()
-
-    def send(url, headers, body):
-        request = urllib.request.Request(url, data=json.dumps(body).encode(), method="PATCH",
-                                         headers={**headers, "Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                return response.status
-        except urllib.error.HTTPError as exc:
-            return exc.code
-
     with Gunicorn(env, workers=2, log=tmp_path / "gunicorn.log") as server, \
             ThreadPoolExecutor(8) as pool:
-        clients = list(pool.map(lambda need: send(
+        clients = list(pool.map(lambda need: patch(
             f"{server.url}/api/v1/clients/{client['id']}", coord,
             {"needs": [need], "version": client["version"]}), needs))
-        listings = list(pool.map(lambda hour: send(
+        listings = list(pool.map(lambda hour: patch(
             f"{server.url}/api/v1/services/{sid}", people.bearer("agency_a"),
             {"hours": f"Mo {hour:02d}:00-{hour + 1:02d}:00", "version": service_version}),
             range(8, 16)))

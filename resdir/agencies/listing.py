@@ -13,7 +13,7 @@ import hashlib
 
 from resdir.directory import hours
 from resdir.directory import models as m
-from resdir.directory.csvimport import COLUMNS
+from resdir.directory.csvcells import COLUMNS
 from resdir.directory.documents import spans_of
 from resdir.errors import BadParameter
 

@@ -1,7 +1,7 @@
 """Apply a listing's changed fields, one field at a time.
 
 A save never re-applies the whole listing: each field the user changed is checked with the
-directory CSV's rule for that cell (csvimport.check_cells) and written to the rows that field
+directory CSV's rule for that cell (csvcells.check_cells) and written to the rows that field
 shows, nothing else. Rows a field does not show are kept as they are: an hours change keeps
 the holiday closures and any schedule that is not a plain weekly span; a language change
 keeps the rows (and their names and notes) of the codes still listed; a phone change keeps
@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from resdir.directory import hours
 from resdir.directory import models as m
-from resdir.directory.csvimport import CsvImportError, check_cells
+from resdir.directory.csvcells import CsvImportError, check_cells
 from resdir.directory.operations import category_slugs
 from resdir.errors import BadParameter
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from resdir import ROOT
+from resdir.basics import ROOT
 
 KEYWORDS_FILE = ROOT / "data" / "category_keywords.csv"
 FIELD_WEIGHTS = {"name": 3.0, "keywords": 2.0, "description": 1.0}

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from resdir import ROOT
+from resdir.basics import ROOT
 
 CROSSWALK_FILE = ROOT / "data" / "taxonomy_crosswalk.csv"
 SCHEMES = ("name", "oe-id", "oe-code", "airs")

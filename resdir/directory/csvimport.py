@@ -8,75 +8,11 @@ file again updates records instead of duplicating them.
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import json
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
-from resdir.directory import hours
-from resdir.directory import models as m
-from resdir.directory.models import (
-    CAPACITY_STATUSES,
-    INSURANCE_TYPES,
-    SERVICE_STATUSES,
-)
-from resdir.geo import UnknownZip, lookup_zip, normalize_zip
-from resdir.values import column_length, flaw, http_url_problem
-
-COLUMNS = [
-    "organization_key", "organization_name", "organization_description", "organization_url",
-    "organization_email", "program_key", "program_name", "program_description", "categories",
-    "status", "location_key", "location_name", "address_1", "city", "state", "postal_code",
-    "latitude", "longitude", "confidential", "phone", "program_email", "program_url", "hours",
-    "holiday_closures", "languages", "min_age", "max_age", "income_limit_fpl",
-    "household_size_min", "household_size_max", "veteran", "insurance", "gender", "pregnant",
-    "disability", "eligible_languages", "service_area_zips", "service_area_counties",
-    "service_area_radius_mi", "service_area_geojson", "eligibility_description",
-    "application_process", "required_documents", "fees", "capacity_status",
-    "capacity_available", "capacity_maximum", "assured_date",
-]
-REQUIRED = [
-    "organization_key", "organization_name", "program_key", "program_name", "categories",
-    "status", "location_key", "address_1", "city", "state", "postal_code",
-]
-
-
-KEY_LENGTH = column_length(m.Service.source_key) - len("csv:")  # keys are stored as csv:KEY
-# Cells stored whole in one text column: at most as long as that column.
-LIMITS = {
-    "organization_key": KEY_LENGTH, "program_key": KEY_LENGTH, "location_key": KEY_LENGTH,
-    **{cell: column_length(attribute) for cell, attribute in (
-        ("organization_name", m.Organization.name), ("organization_url", m.Organization.website),
-        ("organization_email", m.Organization.email), ("program_name", m.Service.name),
-        ("program_email", m.Service.email), ("program_url", m.Service.url),
-        ("location_name", m.Location.name), ("address_1", m.Address.address_1),
-        ("city", m.Address.city), ("state", m.Address.state_province),
-        ("phone", m.Phone.number), ("insurance", m.Eligibility.insurance),
-        ("eligible_languages", m.Eligibility.languages))},
-}
-URL_CELLS = ("organization_url", "program_url")
-
-
-@dataclass
-class Problem:
-    file: str
-    row: int  # line number in the file (the header is line 1)
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.file}, row {self.row}, column {self.column}: {self.reason}"
-
-
-class CsvImportError(Exception):
-    """The file was not imported; `problems` lists every reason."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        super().__init__(f"{problems[0]}{more}")
+from resdir.directory.csvcells import REQUIRED, Checker, CsvImportError, Problem
 
 
 @dataclass
@@ -85,219 +21,10 @@ class Row:
     values: dict[str, object] = field(default_factory=dict)
 
 
-def _split(text: str) -> list[str]:
-    return [p.strip() for p in text.split(";") if p.strip()]
-
-
-class _Checker:
-    def __init__(self, name: str, categories: set[str]):
-        self.name = name
-        self.categories = categories
-        self.problems: list[Problem] = []
-        self.line = 0
-
-    def bad(self, column: str, reason: str) -> None:
-        self.problems.append(Problem(self.name, self.line, column, reason))
-
-    def integer(self, raw: dict, column: str, low: int, high: int) -> int | None:
-        text = raw[column]
-        if not text:
-            return None
-        try:
-            value = int(text)
-        except ValueError:
-            self.bad(column, f"{text!r} is not a whole number")
-            return None
-        if not low <= value <= high:
-            self.bad(column, f"{value} is outside {low}..{high}")
-            return None
-        return value
-
-    def number(self, raw: dict, column: str, low: float, high: float) -> float | None:
-        text = raw[column]
-        if not text:
-            return None
-        try:
-            value = float(text)
-        except ValueError:
-            self.bad(column, f"{text!r} is not a number")
-            return None
-        if not low <= value <= high:
-            self.bad(column, f"{value} is outside {low}..{high}")
-            return None
-        return value
-
-    def flag(self, raw: dict, column: str, word: str) -> bool:
-        text = raw[column].lower()
-        if text in ("", "no"):
-            return False
-        if text in (word, "yes"):
-            return True
-        self.bad(column, f"{raw[column]!r} must be '{word}' or blank")
-        return False
-
-    def choice(self, raw: dict, column: str, allowed) -> str | None:
-        text = raw[column].strip().lower()
-        if not text:
-            return None
-        if text not in allowed:
-            self.bad(column, f"{raw[column]!r} is not one of: {', '.join(allowed)}")
-            return None
-        return text
-
-    def day(self, text: str, column: str) -> date | None:
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            self.bad(column, f"{text!r} is not a date like 2026-11-24")
-            return None
-
-    def row(self, raw: dict) -> dict:
-        v: dict[str, object] = {k: (raw.get(k) or "").strip() for k in COLUMNS}
-        raw = v  # stripped text from here on
-        for column in REQUIRED:
-            if not raw[column]:
-                self.bad(column, "is required")
-        self._storable(raw)
-        cats = _split(raw["categories"])
-        for c in cats:
-            if c not in self.categories:
-                self.bad("categories", f"unknown category {c!r}")
-        v["categories"] = cats
-        v["status"] = self.choice(raw, "status", SERVICE_STATUSES) or "active"
-        zip_code = normalize_zip(raw["postal_code"])
-        if raw["postal_code"] and zip_code is None:
-            self.bad("postal_code", f"{raw['postal_code']!r} is not a ZIP code")
-        v["postal_code"] = zip_code
-        v["latitude"] = self.number(raw, "latitude", -90, 90)
-        v["longitude"] = self.number(raw, "longitude", -180, 180)
-        if (v["latitude"] is None) != (v["longitude"] is None):
-            self.bad("longitude", "latitude and longitude go together")
-        if v["latitude"] is None and zip_code:
-            try:
-                place = lookup_zip(zip_code)
-                v["latitude"], v["longitude"] = place.latitude, place.longitude
-            except UnknownZip as exc:
-                self.bad("postal_code", f"{exc}; give latitude and longitude")
-        v["timezone"] = None
-        if zip_code:
-            with contextlib.suppress(UnknownZip):
-                v["timezone"] = lookup_zip(zip_code).timezone
-        v["confidential"] = self.flag(raw, "confidential", "yes")
-        try:
-            v["hours"] = hours.parse(raw["hours"])
-        except hours.HoursError as exc:
-            self.bad("hours", str(exc))
-            v["hours"] = []
-        v["hours_known"] = bool(raw["hours"])
-        v["holiday_closures"] = [
-            d for d in (self.day(t, "holiday_closures") for t in _split(raw["holiday_closures"]))
-            if d
-        ]
-        v["languages"] = self._codes(raw, "languages")
-        v["eligible_languages"] = self._codes(raw, "eligible_languages")
-        v["min_age"] = self.integer(raw, "min_age", 0, 120)
-        v["max_age"] = self.integer(raw, "max_age", 0, 120)
-        if v["min_age"] is not None and v["max_age"] is not None and v["min_age"] > v["max_age"]:
-            self.bad("max_age", "is below min_age")
-        v["income_limit_fpl"] = self.integer(raw, "income_limit_fpl", 1, 1000)
-        v["household_size_min"] = self.integer(raw, "household_size_min", 1, 30)
-        v["household_size_max"] = self.integer(raw, "household_size_max", 1, 30)
-        for column, word in (("veteran", "required"), ("pregnant", "required"),
-                             ("disability", "required")):
-            v[column] = self.flag(raw, column, word)
-        insurance = [i.lower() for i in _split(raw["insurance"])]
-        for i in insurance:
-            if i not in INSURANCE_TYPES:
-                self.bad("insurance", f"{i!r} is not one of: {', '.join(INSURANCE_TYPES)}")
-        v["insurance"] = insurance
-        v["gender"] = self.choice(raw, "gender", ("female", "male"))
-        v["service_area_zips"] = self._zips(raw)
-        v["service_area_counties"] = _split(raw["service_area_counties"])
-        v["service_area_radius_mi"] = self.number(raw, "service_area_radius_mi", 0.1, 500)
-        v["service_area_geojson"] = self._polygon(raw)
-        v["required_documents"] = _split(raw["required_documents"])
-        v["capacity_status"] = self.choice(raw, "capacity_status", CAPACITY_STATUSES)
-        v["capacity_available"] = self.integer(raw, "capacity_available", 0, 100000)
-        v["capacity_maximum"] = self.integer(raw, "capacity_maximum", 0, 100000)
-        v["assured_date"] = self.day(raw["assured_date"], "assured_date") if raw[
-            "assured_date"] else None
-        return v
-
-    def _storable(self, raw: dict) -> None:
-        """Text the database can hold: no NUL, no overlong cell, web addresses only http(s)."""
-        for column, text in raw.items():
-            if reason := flaw(text):
-                self.bad(column, reason)
-        for column, limit in LIMITS.items():
-            if len(raw[column]) > limit:
-                self.bad(column, f"is too long: {len(raw[column])} characters, at most {limit}")
-        for column in URL_CELLS:
-            if raw[column] and (reason := http_url_problem(raw[column])):
-                self.bad(column, reason)
-
-    def _codes(self, raw: dict, column: str) -> list[str]:
-        codes = [c.lower() for c in _split(raw[column])]
-        for c in codes:
-            if len(c) != 2 or not c.isalpha():
-                self.bad(column, f"{c!r} is not a two-letter ISO 639-1 language code")
-        return codes
-
-    def _zips(self, raw: dict) -> list[str]:
-        out = []
-        for text in _split(raw["service_area_zips"]):
-            code = normalize_zip(text)
-            if code is None:
-                self.bad("service_area_zips", f"{text!r} is not a ZIP code")
-            else:
-                out.append(code)
-        return out
-
-    def _polygon(self, raw: dict) -> str | None:
-        text = raw["service_area_geojson"]
-        if not text:
-            return None
-        from shapely.geometry import shape  # noqa: PLC0415  (start-up time)
-
-        try:
-            geometry = shape(json.loads(text))
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            self.bad("service_area_geojson", f"not a GeoJSON geometry ({exc})")
-            return None
-        if geometry.geom_type not in ("Polygon", "MultiPolygon") or not geometry.is_valid:
-            self.bad("service_area_geojson", "must be a valid Polygon or MultiPolygon")
-            return None
-        return text
-
-
-def check_row(raw: dict, categories: set[str], name: str = "form") -> dict:
-    """Check one row given as text cells (a form uses this too); raise CsvImportError."""
-    checker = _Checker(name, categories)
-    checker.line = 1
-    values = checker.row(raw)
-    if checker.problems:
-        raise CsvImportError(checker.problems)
-    return values
-
-
-def check_cells(cells: dict[str, str], categories: set[str], name: str = "form") -> dict:
-    """Check only the given cells (the fields a form or PATCH changed) with the same rules
-    as a file row, and return their values; other columns are neither checked nor returned,
-    so a listing's unchanged (perhaps imported, perhaps not CSV-shaped) data is never touched.
-    Checks that span columns (min_age <= max_age) are the caller's, who knows the others."""
-    checker = _Checker(name, categories)
-    checker.line = 1
-    values = checker.row(cells)
-    problems = [p for p in checker.problems if p.column in cells]
-    if problems:
-        raise CsvImportError(problems)
-    return {k: values[k] for k in cells if k in values}
-
-
 def read(path: str | Path, categories: set[str]) -> list[Row]:
     """Read and check the file; raise CsvImportError listing every problem."""
     path = Path(path)
-    checker = _Checker(path.name, categories)
+    checker = Checker(path.name, categories)
     rows: list[Row] = []
     try:
         handle = path.open(newline="", encoding="utf-8-sig")
@@ -332,7 +59,7 @@ def read(path: str | Path, categories: set[str]) -> list[Row]:
     return rows
 
 
-def _check_consistency(checker: _Checker, rows: list[Row]) -> None:
+def _check_consistency(checker: Checker, rows: list[Row]) -> None:
     """Rows sharing an organization or location key must agree on its fields."""
     for key_col, cols in (
         ("organization_key", ("organization_name",)),

@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from resdir import ROOT
+from resdir.basics import ROOT
 from resdir.directory import csvimport, csvload, indexing
 from resdir.directory import models as m
 from resdir.directory.csvload import ImportSummary
@@ -78,7 +78,7 @@ def category_slugs() -> frozenset[str]:
 
 
 def import_csv(path: str | Path, progress=None) -> ImportSummary:
-    """Load a directory CSV; all or nothing. Raises csvimport.CsvImportError.
+    """Load a directory CSV; all or nothing. Raises csvcells.CsvImportError.
 
     The file is checked, then staged with reads only, then written in one short
     transaction (csvload), so other writers wait on SQLite's lock only for that."""

@@ -84,7 +84,7 @@ def _statements() -> dict:
         .outerjoin(sal, sal.service_id == s.id).outerjoin(loc, loc.id == sal.location_id)
         .outerjoin(a, a.location_id == loc.id).where(s.id.in_(ids)),
         # Two statements, not a join: with the join SQLite drove from the category terms'
-        # side (every attribute of every category, 60 ms at 10,000 programs, issue 12).
+        # side (every attribute of every category, 20-60 ms at 10,000 programs, issue 12).
         "attributes": select(at.link_id, at.taxonomy_term_id)
         .where(at.link_entity == "service", at.link_id.in_(ids)),
         "categories": select(t.id, t.code, t.name)

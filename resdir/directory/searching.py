@@ -17,7 +17,7 @@ from werkzeug.datastructures import MultiDict
 from resdir import params
 from resdir.directory import hours, indexing, operations
 from resdir.directory import models as m
-from resdir.directory.documents import index_point
+from resdir.directory.documents import location_point
 from resdir.directory.present import is_stale
 from resdir.directory.results import ResultLocation, ResultProgram, programs_by_ids
 from resdir.errors import BadParameter
@@ -68,10 +68,7 @@ def parse(args: MultiDict, now: datetime | None = None) -> Query:
     languages = _languages(args)
     capacities = _checked(_values(args, "capacity"), "capacity",
                           (*m.CAPACITY_STATUSES, "unknown"))
-    statuses = _values(args, "status") or ["active"]
-    if statuses == ["any"]:
-        statuses = []
-    _checked(statuses, "status", m.SERVICE_STATUSES, "any or ")
+    statuses = _statuses(args)
     per_page = (params.integer(args, "per_page", 1, cfg["RESDIR_MAX_PER_PAGE"])
                 or cfg["RESDIR_PER_PAGE"])
     request = SearchRequest(
@@ -92,6 +89,14 @@ def parse(args: MultiDict, now: datetime | None = None) -> Query:
         fresh_since=now.date() - timedelta(days=cfg["RESDIR_STALE_AFTER_DAYS"]),
     )
     return Query(request=request, zip=zip_code, place=place)
+
+
+def _statuses(args: MultiDict) -> list[str]:
+    """The listing statuses asked for: active unless said; `any` is every status ([])."""
+    statuses = _values(args, "status") or ["active"]
+    if statuses == ["any"]:
+        return []
+    return _checked(statuses, "status", m.SERVICE_STATUSES, "any or ")
 
 
 def _categories(args: MultiDict) -> list[str]:
@@ -174,7 +179,7 @@ def nearest_location(service: ResultProgram,
     """The program's location closest to the searched point (its first one otherwise)."""
     if point is None or not service.locations:
         return (service.locations or [None])[0]
-    placed = [(where, loc) for loc in service.locations if (where := index_point(loc))]
+    placed = [(where, loc) for loc in service.locations if (where := location_point(loc))]
     if len(placed) < 2:  # most programs: no distance to compare (issue 12: per-hit cost)
         return placed[0][1] if placed else service.locations[0]
     return min(placed, key=lambda pair: distance_mi(point, pair[0]))[1]

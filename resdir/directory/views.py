@@ -67,8 +67,10 @@ def search():
     categories = operations.categories()
     asked = any(request.args.get(k) for k in SEARCH_PARAMS if k != "client")
     # A coordinator searching for a client (?client=<id>, from the client's page): each
-    # card says whether the client meets the program's rules.
-    client, facts = cards.client_context(g.get("user"), request.args.get("client"))
+    # card says whether the client meets the program's rules. Matching provides both (see
+    # resdir/matching/client_hints.py); it reads the directory, so it is not imported here.
+    client_hints = current_app.extensions["client_hints"]
+    client, facts = client_hints.client_context(g.get("user"), request.args.get("client"))
     context = {
         "categories": categories, "args": request.args, "languages": COMMON_LANGUAGES,
         "language_name": present.language_name, "asked": asked, "error": None,
@@ -88,7 +90,7 @@ def search():
         result, services = searching.run(query)
         hits = {h.id: h for h in result.hits}
         ids = [s.id for s in services]
-        facts_by_id, hints = cards.cards_for(ids), cards.eligibility_hints(ids, facts)
+        facts_by_id, hints = cards.cards_for(ids), client_hints.eligibility_hints(ids, facts)
         rows = []
         for s in services:
             location = searching.nearest_location(s, query.request.point)

@@ -21,6 +21,14 @@ from resdir.extensions import db
 from resdir.interop import hsds_export as hx
 from resdir.interop import hsds_places
 from resdir.interop import hsds_query as hq
+from resdir.interop.hsds_export_context import Context
+from resdir.interop.hsds_extensions import (
+    EXTENSION_TAXONOMIES,
+    EXTENSION_TERMS,
+    extension_taxonomy,
+    extension_term,
+    when,
+)
 
 bp = Blueprint("hsds_api", __name__, url_prefix="/hsds")
 HSDS_VERSION = "3.0.0"
@@ -35,7 +43,7 @@ def _services(ids: list[str], full: bool) -> list[dict]:
     rows = {s.id: s for s in db.session.scalars(
         select(m.Service).where(m.Service.id.in_(ids)).options(*options))}
     services = [rows[i] for i in ids if i in rows]
-    ctx = hx.Context(services)
+    ctx = Context(services)
     return [hx.service_obj(s, ctx, full=full) for s in services]
 
 
@@ -61,7 +69,7 @@ def services():
     if minimal:
         rows = dict(db.session.execute(select(m.Service.id, m.Service.last_modified)
                                        .where(m.Service.id.in_(ids))).all())
-        contents = [{"id": i, "last_modified": hx.when(rows[i])} for i in ids if i in rows]
+        contents = [{"id": i, "last_modified": when(rows[i])} for i in ids if i in rows]
     else:
         contents = _services(ids, full)
     return jsonify(hq.envelope(total, page, per_page, contents))
@@ -111,7 +119,7 @@ def service_at_locations():
 
 
 def _sals(rows: list[m.ServiceAtLocation], full: bool) -> list[dict]:
-    ctx = hx.Context([r.service for r in rows])
+    ctx = Context([r.service for r in rows])
     return [hx.sal_obj(r, ctx, full=full) for r in rows]
 
 
@@ -128,7 +136,7 @@ def service_at_location(sal_id: str):
 
 def _organizations(orgs: list[m.Organization], full: bool, full_service: bool) -> list[dict]:
     """Organizations (one-to-one fields), or with their locations and services when full."""
-    ctx = hx.Context(organization_ids=[o.id for o in orgs],
+    ctx = Context(organization_ids=[o.id for o in orgs],
                      location_ids=[loc.id for o in orgs for loc in o.locations] if full else ())
     if not (full or full_service):
         return [hx.organization_obj(o, ctx) for o in orgs]
@@ -169,14 +177,14 @@ def organization(organization_id: str):
 
 def _taxonomies() -> list[dict]:
     stored = [hx.taxonomy_obj(t) for t in db.session.scalars(select(m.Taxonomy))]
-    extra = [hx.extension_taxonomy(n) for n in hx.EXTENSION_TAXONOMIES]
+    extra = [extension_taxonomy(n) for n in EXTENSION_TAXONOMIES]
     return list({t["id"]: t for t in extra + stored}.values())
 
 
 def _terms() -> list[dict]:
     taxonomies = {t.id: t for t in db.session.scalars(select(m.Taxonomy))}
     stored = [hx.term_obj(t, taxonomies) for t in db.session.scalars(select(m.TaxonomyTerm))]
-    extra = [hx.extension_term(c) for c in hx.EXTENSION_TERMS]
+    extra = [extension_term(c) for c in EXTENSION_TERMS]
     return list({t["id"]: t for t in extra + stored}.values())
 
 

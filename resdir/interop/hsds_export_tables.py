@@ -18,17 +18,14 @@ from sqlalchemy.orm import selectinload
 from resdir.directory import models as m
 from resdir.extensions import db
 from resdir.interop.hsds_export import (
-    EXTENSION_TERMS,
-    Context,
-    extension_term,
     iter_services,
     location_obj,
     organization_obj,
     taxonomy_obj,
     term_obj,
-    text,
-    when,
 )
+from resdir.interop.hsds_export_context import Context
+from resdir.interop.hsds_extensions import EXTENSION_TERMS, extension_term, text, when
 
 TABLES = {name: (path, fields.split()) for name, path, fields in (
     ("organization", "organizations.csv", "id name alternate_name description email website "

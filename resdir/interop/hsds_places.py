@@ -91,7 +91,7 @@ def _measured(origin: tuple[float, float], lats: np.ndarray, lons: np.ndarray,
 
 def _confidential_points(location_ids: set[str]) -> dict[str, tuple[float, float] | None]:
     """Where confidential locations are searched from: their address's ZIP centre, as
-    documents.index_point places them (a physical address first)."""
+    documents.location_point places them (a physical address first)."""
     ids, found = sorted(location_ids), {}
     for start in range(0, len(ids), CHUNK):
         for row in db.session.execute(

@@ -17,6 +17,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
 from resdir.directory import csvimport, operations
+from resdir.directory.csvcells import CsvImportError
 from resdir.errors import BadParameter
 from resdir.interop.hsds_import import ImportReport, import_path
 from resdir.interop.hsds_import.detect import is_seed_csv
@@ -81,7 +82,7 @@ def _seed_import(path: Path, name: str, dry_run: bool, progress=None) -> ImportR
             report.created["program"], report.updated["program"] = (summary.created,
                                                                     summary.updated)
             report.read.update(organization=summary.organizations, location=summary.locations)
-    except csvimport.CsvImportError as exc:
+    except CsvImportError as exc:
         for problem in exc.problems:
             report.refused(name, problem.row, problem.column, problem.reason)
     report.seconds = time.perf_counter() - started

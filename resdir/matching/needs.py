@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from resdir import ROOT
+from resdir.basics import ROOT
 
 NEEDS_FILE = ROOT / "data" / "sdoh_needs.csv"
 

@@ -10,7 +10,7 @@ from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 
-from resdir import ROOT
+from resdir.basics import ROOT
 
 GUIDELINES_FILE = ROOT / "data" / "poverty_guidelines.csv"
 REGIONS = ("contiguous", "alaska", "hawaii")

@@ -20,6 +20,7 @@ from resdir.referrals import operations, report_charts, reports, seen, states
 from resdir.referrals import picks as picks_module
 from resdir.referrals import present as shown_as
 from resdir.referrals.models import CONTACT
+from resdir.referrals.report_csv import to_csv
 
 bp = Blueprint("referrals", __name__)
 
@@ -178,5 +179,5 @@ def report():
 def report_csv():
     """The same report as CSV (cells cannot start a spreadsheet formula)."""
     summary = _report()
-    return Response(reports.to_csv(summary), mimetype="text/csv",
+    return Response(to_csv(summary), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=referrals.csv"})

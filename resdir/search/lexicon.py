@@ -1,4 +1,5 @@
-"""The search vocabulary of lexicon.toml: optional words, needs, synonyms, senses, stems.
+"""The search vocabulary of lexicon.toml: optional words, needs, topics, synonyms, senses,
+qualified phrases, stems.
 
 Read once at import. The file is data (how people ask), so that it can grow without code
 changes; tests/test_relevance.py checks each kind of entry on a real index.
@@ -18,7 +19,8 @@ LEXICON_FILE = Path(__file__).with_name("lexicon.toml")
 def _load(path: Path) -> dict:
     with path.open("rb") as handle:
         data = tomllib.load(handle)
-    unknown = set(data) - {"optional", "needs", "topics", "synonyms", "senses", "stems"}
+    unknown = set(data) - {"optional", "needs", "topics", "synonyms", "senses", "stems",
+                           "qualified"}
     if unknown:
         raise ValueError(f"{path}: unknown section(s) {', '.join(sorted(unknown))}")
     return data
@@ -32,6 +34,7 @@ SENSES: dict[str, frozenset[str]] = {
     word: frozenset(others) for word, others in _DATA.get("senses", {}).items()
 }
 STEMS: dict[str, str] = dict(_DATA.get("stems", {}))
+QUALIFIED: dict[str, list[str]] = dict(_DATA.get("qualified", {}))
 
 
 
@@ -56,7 +59,8 @@ MAX_PHRASE = max(len(p.split()) for p in PHRASES)
 # one term too ("child care" -> child_care), so a phrase is found only where its words
 # stand together, not wherever "child" and "care" both occur.
 MULTIWORD: frozenset[str] = frozenset(
-    p for p in (*PHRASES, *(alt for alts in SYNONYMS.values() for alt in alts)) if " " in p
+    p for p in (*PHRASES, *(alt for alts in SYNONYMS.values() for alt in alts),
+                *(q for qs in QUALIFIED.values() for q in qs)) if " " in p
 )
 
 # Words never "corrected" to another: the vocabulary itself ("tonight" is not "night").

@@ -40,6 +40,9 @@ class Group:
     wrong_sense: frozenset[str] = frozenset()
     # True when the phrase names a whole need: a program in the category matches it.
     whole_need: bool = False
+    # (alternative, longer phrases that make a mention of it the other thing), for the
+    # alternatives lexicon.toml qualifies and whose qualifying words were not typed.
+    qualified: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
 
 
 def words(text: str | None) -> list[str]:
@@ -87,12 +90,13 @@ def parse(ws: list[str]) -> list[Group]:
                                 | lexicon.TOPICS.get(phrase, frozenset())),
                     wrong_sense=lexicon.SENSES.get(phrase, frozenset()) - typed,
                     whole_need=phrase in lexicon.NEEDS,
+                    qualified=_qualified(alternatives, typed),
                 ))
             i += size
             break
     if out and all(g.optional for g in out):
-        out = [Group(g.alternatives, False, g.categories, g.wrong_sense, g.whole_need)
-               for g in out]
+        out = [Group(g.alternatives, False, g.categories, g.wrong_sense, g.whole_need,
+                     g.qualified) for g in out]
     return out
 
 
@@ -110,6 +114,20 @@ def either(ws: list[str]) -> bool:
             if before and after:
                 return True
     return False
+
+
+def _qualified(alternatives, typed: frozenset[str]):
+    # By index term: "shelters" is qualified like "shelter".
+    by_term = {phrase_of(key): (key, longer) for key, longer in lexicon.QUALIFIED.items()}
+    out = []
+    for alt in alternatives:
+        key, longer = by_term.get(phrase_of(alt), ("", ()))
+        longer = tuple(
+            q for q in longer if not (set(q.split()) - set(key.split())) & typed
+        )
+        if longer:
+            out.append((alt, longer))
+    return tuple(out)
 
 
 def groups(ws: list[str]) -> list[list[list[str]]]:
@@ -139,12 +157,29 @@ def alternative_query(alt: tuple[str, ...], field: str, indexed=None) -> query.Q
     return terms[0] if len(terms) == 1 else query.And(terms)
 
 
+def group_alternatives(group: Group, field: str, indexed=None):
+    """(alternative, query) for each alternative that has searchable words, the typed
+    words boosted."""
+    subs = [(a, q) for a, q in ((a, alternative_query(a, field, indexed))
+                                for a in group.alternatives) if q]
+    if len(subs) > 1:
+        subs[0] = (subs[0][0], subs[0][1].with_boost(TYPED_BOOST))
+    return subs
+
+
 def group_queries(group: Group, field: str, indexed=None) -> list[query.Query]:
     """One query per alternative (None-free), the typed words boosted."""
-    subs = [q for q in (alternative_query(a, field, indexed) for a in group.alternatives) if q]
-    if len(subs) > 1:
-        subs[0] = subs[0].with_boost(TYPED_BOOST)
-    return subs
+    return [q for _, q in group_alternatives(group, field, indexed)]
+
+
+def phrase_of(words_: tuple[str, ...] | str) -> str | None:
+    """The one index term of a word or of a known phrase of several words, or None."""
+    if isinstance(words_, str):
+        words_ = tuple(words_.split())
+    texts = tuple(t for w in words_ for t in analyse(w))
+    if len(texts) == 1:
+        return texts[0]
+    return lexicon.phrase_term(list(texts)) if texts in PHRASE_TERMS else None
 
 
 def build(ws: list[str], require_all: bool, field: str = "content") -> query.Query | None:

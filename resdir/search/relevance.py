@@ -29,7 +29,7 @@ import numpy as np
 
 from resdir.search import querytext
 from resdir.search.querytext import Group
-from resdir.search.scoring import evaluate
+from resdir.search.scoring import evaluate, term_counts
 from resdir.search.types import SearchRequest
 from resdir.search.view import View
 
@@ -51,10 +51,25 @@ CAPACITY_FACTOR = {
 STALE_FACTOR = 0.85
 
 
+def _only_inside(view: View, alt: tuple[str, ...], longer: tuple[str, ...],
+                 cand: np.ndarray) -> np.ndarray:
+    """Candidates whose every mention of the phrase `alt` is inside one of the `longer`
+    phrases ("day care" only ever in "adult day care"), by the terms' counts."""
+    term = querytext.phrase_of(alt)
+    if term is None:
+        return np.zeros(cand.size, dtype=bool)
+    inside = np.zeros(cand.size)
+    for phrase in longer:
+        other = querytext.phrase_of(phrase)
+        if other is not None:
+            inside += term_counts(view, other, "content", cand)
+    return (inside > 0) & (inside >= term_counts(view, term, "content", cand))
+
+
 def _group_score(view: View, group: Group, cand: np.ndarray):
-    """(hit, score, named): which candidates match the group's words, the best
-    alternative's score, and which have all the words of an alternative in the title
-    (name, categories, the source's taxonomy terms)."""
+    """(hit, score, named, other): which candidates match the group's words, the best
+    alternative's score, which have all the words of an alternative in the title (name,
+    the source's taxonomy terms), and which name the word's other sense ("animal")."""
     hit = np.zeros(cand.size, dtype=bool)
     named = np.zeros(cand.size, dtype=bool)
     best = np.zeros(cand.size)
@@ -63,27 +78,30 @@ def _group_score(view: View, group: Group, cand: np.ndarray):
         # vocabulary is in no text: its words apart ("family" ... "violence") are not it.
         return view.has_vocabulary() or view.doc_frequency(term) > 0
 
-    contents = querytext.group_queries(group, "content", indexed)
+    contents = querytext.group_alternatives(group, "content", indexed)
     titles = querytext.group_queries(group, "title", indexed)
-    for content_q, title_q in zip(contents, titles, strict=True):
+    qualified = dict(group.qualified)
+    for (alt, content_q), title_q in zip(contents, titles, strict=True):
         alt_hit, score = evaluate(view, content_q, cand)
+        if alt in qualified and alt_hit.any():
+            alt_hit &= ~_only_inside(view, alt, qualified[alt], cand)
         if not alt_hit.any():
             continue
         title_hit, title_score = evaluate(view, title_q, cand)
         score = score + TITLE_WEIGHT * title_score
         hit |= alt_hit
-        named |= title_hit
+        named |= title_hit & alt_hit
         np.maximum(best, np.where(alt_hit, score, 0.0), out=best)
-    if group.wrong_sense and hit.any():
+    other = np.zeros(cand.size, dtype=bool)
+    if group.wrong_sense:
         # "shelter" in the name of an animal shelter is the other sense of the word.
-        other = np.zeros(cand.size, dtype=bool)
         for word in group.wrong_sense:
             for term in querytext.analyse(word):
                 other |= evaluate(view, querytext.alternative_query((term,), "title"), cand)[0]
         hit &= ~other
         named &= ~other
         best[other] = 0.0
-    return hit, best, named
+    return hit, best, named, other
 
 
 def match(view: View, groups: list[Group], cand: np.ndarray, either: bool = False):
@@ -101,14 +119,15 @@ def match(view: View, groups: list[Group], cand: np.ndarray, either: bool = Fals
     naming = 0
     uncategorized = None
     for group in groups:
-        hit, score, named = _group_score(view, group, cand)
+        hit, score, named, other = _group_score(view, group, cand)
         if group.optional:
             text += OPTIONAL_WEIGHT * score
             continue
         text += score
         if group.categories:
             naming += 1
-            in_category = view.any_mask("category", group.categories)[cand]
+            # An animal shelter filed under housing is still not "shelter" for people.
+            in_category = view.any_mask("category", group.categories)[cand] & ~other
             if uncategorized is None:
                 uncategorized = ~view.any_mask("category", view.lexicon("category"))[cand]
             # The need is named by the program's category; for a program without any

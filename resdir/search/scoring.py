@@ -156,6 +156,17 @@ def evaluate(view: View, q: query.Query, cand: np.ndarray) -> tuple[np.ndarray, 
     return hit, score
 
 
+def term_counts(view: View, term: str, field: str, cand: np.ndarray) -> np.ndarray:
+    """How many times each candidate has the term in the field (0 where it has not)."""
+    ids, tfs = view.postings(term, field)
+    out = np.zeros(cand.size)
+    if ids.size and cand.size:
+        pos = np.minimum(np.searchsorted(ids, cand), ids.size - 1)
+        found = ids[pos] == cand
+        out[found] = tfs[pos[found]]
+    return out
+
+
 def rank(view: View, cand: np.ndarray, scores, dist, sort: str) -> np.ndarray:
     """Positions in `cand`, best first."""
     far = dist if dist is not None else np.full(cand.size, np.inf)

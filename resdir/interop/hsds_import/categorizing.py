@@ -5,13 +5,10 @@ came from where."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from resdir.categorize import classify, review
-from resdir.directory import models as m
-from resdir.extensions import db
 from resdir.interop.hsds_import.plan import Plan
 from resdir.interop.hsds_import.report import ImportReport
+from resdir.interop.hsds_import.store import service_ids
 
 
 def fill(plan: Plan, report: ImportReport, found: dict) -> None:
@@ -58,13 +55,6 @@ def queue(plan: Plan) -> None:
     suggestions = plan.suggestions
     if not suggestions:
         return
-    keys = {plan.key("service", k): k for k in suggestions}
-    ids: dict[str, str] = {}
-    found = list(keys)
-    for start in range(0, len(found), 500):
-        for sid, source_key in db.session.execute(select(m.Service.id, m.Service.source_key)
-                                                  .where(m.Service.source_key.in_(
-                                                      found[start:start + 500]))):
-            ids[keys[source_key]] = sid
+    ids = service_ids(plan, suggestions)
     review.queue([(ids[k], list(g.categories), g.confidence, ", ".join(g.evidence))
                   for k, g in suggestions.items() if k in ids])

@@ -18,7 +18,14 @@ from resdir.extensions import db
 from resdir.interop.hsds_import.clean import Cleaner, ids
 from resdir.interop.hsds_import.plan import Plan, limit
 from resdir.interop.hsds_import.report import ImportReport
-from resdir.interop.hsds_import.store import by_key, changed_set, child_ids, count, replace
+from resdir.interop.hsds_import.store import (
+    by_key,
+    changed_set,
+    child_ids,
+    count,
+    replace,
+    service_ids,
+)
 from resdir.interop.hsds_import.tables import Rec
 
 LIMITS = {c: limit(m.Contact, c) for c in ("name", "title", "department", "email")}
@@ -63,8 +70,8 @@ def read(plan: Plan, recs: list[Rec], clean: Cleaner) -> None:
 
 def write(plan: Plan, report: ImportReport, org_ids: dict, loc_ids: dict) -> None:
     """After the programs: contacts with their phones, and organizations' own phones."""
-    service_ids = _service_ids(plan, {c.service_id for c in plan.contacts.values()
-                                      if c.service_id})
+    program_ids = service_ids(plan, {c.service_id for c in plan.contacts.values()
+                                     if c.service_id})
     found = by_key(m.Contact, [plan.key("contact", k) for k in plan.contacts],)
     for key, item in plan.contacts.items():
         source_key = plan.key("contact", key)
@@ -75,7 +82,7 @@ def write(plan: Plan, report: ImportReport, org_ids: dict, loc_ids: dict) -> Non
                                 source_key=source_key)
             db.session.add(contact)
         changed = changed_set(contact, organization_id=org_ids.get(item.org_id),
-                              service_id=service_ids.get(item.service_id),
+                              service_id=program_ids.get(item.service_id),
                               location_id=loc_ids.get(item.location_id), **item.values)
         phones = [m.Phone(id=p["id"], **{c: p.get(c) for c in PHONE_COLUMNS})
                   for p in child_ids(source_key, "phones", item.phones)]
@@ -104,15 +111,3 @@ def write(plan: Plan, report: ImportReport, org_ids: dict, loc_ids: dict) -> Non
 
 def _phone_key(phone: m.Phone) -> tuple:
     return tuple(getattr(phone, c) for c in PHONE_COLUMNS)
-
-
-def _service_ids(plan: Plan, keys: set[str]) -> dict[str, str]:
-    wanted = {plan.key("service", k): k for k in keys}
-    out: dict[str, str] = {}
-    names = list(wanted)
-    for start in range(0, len(names), 500):
-        for sid, source_key in db.session.execute(select(m.Service.id, m.Service.source_key)
-                                                  .where(m.Service.source_key.in_(
-                                                      names[start:start + 500]))):
-            out[wanted[source_key]] = sid
-    return out

@@ -7,6 +7,7 @@ import uuid
 
 from sqlalchemy import select
 
+from resdir.directory import models as m
 from resdir.directory.bulk import Bulk  # noqa: F401  (the writers import it from here)
 from resdir.extensions import db
 from resdir.interop.hsds_import.report import ImportReport
@@ -56,6 +57,20 @@ def by_key(model, keys, *options) -> dict:
             # Only the same kind of record (…:<table>:<id>) counts as the same record.
             if row.source_key.lower().endswith(":" + key.rsplit(":", 2)[1] + ":" + row.id):
                 out[key] = row
+    return out
+
+
+def service_ids(plan, keys) -> dict[str, str]:
+    """The ids of the written programs, by their key in the source (`plan.key` makes the
+    stored source key from it)."""
+    wanted = {plan.key("service", k): k for k in keys}
+    out: dict[str, str] = {}
+    names = list(wanted)
+    for start in range(0, len(names), CHUNK):
+        for sid, source_key in db.session.execute(
+                select(m.Service.id, m.Service.source_key)
+                .where(m.Service.source_key.in_(names[start:start + CHUNK]))):
+            out[wanted[source_key]] = sid
     return out
 
 
