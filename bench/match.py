@@ -185,7 +185,7 @@ def serve(workdir: Path, requests: list[dict]) -> dict:
     from resdir.auth.models import User
     from resdir.auth.operations import create_api_token, create_user
     from resdir.extensions import db
-    from resdir.matching import operations
+    from resdir.matching import matcher
     from resdir.search import SearchIndex
 
     app = base.make_app(workdir)
@@ -199,7 +199,7 @@ def serve(workdir: Path, requests: list[dict]) -> dict:
 
     engine: list[float] = [0.0]
     matching: list[float] = [0.0]
-    real_search, real_match = SearchIndex.search, operations.match
+    real_search, real_match = SearchIndex.search, matcher.match
 
     def timed_search(self, req):
         t0 = time.perf_counter()
@@ -216,17 +216,18 @@ def serve(workdir: Path, requests: list[dict]) -> dict:
             matching[0] += time.perf_counter() - t0
 
     SearchIndex.search = timed_search
-    operations.match = timed_match  # the view calls operations.match through the module
+    matcher.match = timed_match  # the views call matcher.match through the module
     client = app.test_client()
     runs, bodies = [], []
     for _ in range(2):
-        times, parts, bodies = [], {"engine": [], "match": []}, []
+        times, cpu, parts, bodies = [], [], {"engine": [], "match": []}, []
         runs.append((times, parts))
         for body in requests:
             engine[0] = matching[0] = 0.0
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             response = client.post("/api/v1/match", json=body, headers=headers)
             times.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
             parts["engine"].append(engine[0])
             parts["match"].append(matching[0])
             if response.status_code != 200:
@@ -237,6 +238,7 @@ def serve(workdir: Path, requests: list[dict]) -> dict:
     rest = [m - e for m, e in zip(parts["match"], parts["engine"], strict=True)]
     outside = [t - m for t, m in zip(times, parts["match"], strict=True)]
     return {"latency": base.percentiles(times), "cold": base.percentiles(cold),
+            "cpu": base.percentiles(cpu),
             "engine": base.percentiles(parts["engine"]), "match_rest": base.percentiles(rest),
             "outside": base.percentiles(outside), "rss_mb": rss, "stats": _stats(bodies)}
 
@@ -333,7 +335,8 @@ def benchmark(args) -> None:
 
     lat, cold = result["latency"], result["cold"]
     rows = [("run", "N", "requests", "p50 ms", "p95 ms", "max ms", "peak RSS MB")]
-    for label, r in (("first (cold)", cold), ("second (reported)", lat)):
+    for label, r in (("first (cold)", cold), ("second (reported)", lat),
+                     ("second, CPU time", result["cpu"])):
         rows.append((label, f"{args.n:,}", str(args.requests), f"{r['p50_ms']:.1f}",
                      f"{r['p95_ms']:.1f}", f"{r['max_ms']:.0f}", f"{result['rss_mb']:.0f}"))
     print()
@@ -347,10 +350,10 @@ def benchmark(args) -> None:
     print(f"answers: {s['programs_per_need']:.1f} programs per need; verdicts "
           + ", ".join(f"{k} {v}" for k, v in sorted(s["statuses"].items())))
     print("rules: " + ", ".join(f"{k} {v}" for k, v in s["rules"].items()))
-    p95 = lat["p95_ms"]
-    ok = p95 <= TARGETS["p95_ms"]
-    print(f"target: p95 {p95:.1f} ms {'<=' if ok else '>'} {TARGETS['p95_ms']:g} ms "
-          f"{'ok' if ok else 'MISSED'}  (load {base._load()})")
+    for label, p95 in (("p95", lat["p95_ms"]), ("CPU p95", result["cpu"]["p95_ms"])):
+        ok = p95 <= TARGETS["p95_ms"]
+        print(f"target: {label} {p95:.1f} ms {'<=' if ok else '>'} {TARGETS['p95_ms']:g} ms "
+              f"{'ok' if ok else 'MISSED'}  (load {base._load()})")
     (workdir / "match-result.json").write_text(json.dumps(
         {"n": args.n, "requests": args.requests, **result}, indent=2))
     if not args.workdir and not args.keep:

@@ -351,33 +351,43 @@ def build_index(app, procs: int) -> dict:
     """`indexing.reindex()` timed, with the time spent building documents told apart."""
     from resdir.directory import indexing
 
-    spent = [0.0]
+    spent = [0.0, 0.0]  # wall, CPU
     real_documents = indexing.documents
 
     def timed_documents(*args, **kwargs):
         it = real_documents(*args, **kwargs)
         while True:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             try:
                 doc = next(it)
             except StopIteration:
-                spent[0] += time.perf_counter() - t0
                 return
-            spent[0] += time.perf_counter() - t0
+            finally:
+                spent[0] += time.perf_counter() - t0
+                spent[1] += time.process_time() - c0
             yield doc
 
     with app.app_context():
         indexing.documents = timed_documents
         try:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), cpu_seconds()
             count = indexing.reindex(procs=procs)
-            total = time.perf_counter() - t0
+            total, cpu = time.perf_counter() - t0, cpu_seconds() - c0
         finally:
             indexing.documents = real_documents
         size = indexing.search_index().size_bytes()
         indexing.search_index().close()
     return {"count": count, "build_s": total, "documents_s": spent[0],
-            "whoosh_s": total - spent[0], "index_mb": size / 1e6}
+            "whoosh_s": total - spent[0], "index_mb": size / 1e6, "cpu_s": cpu,
+            "documents_cpu_s": spent[1], "whoosh_cpu_s": cpu - spent[1]}
+
+
+def cpu_seconds() -> float:
+    """User and system CPU time of this process and its finished children (Whoosh's
+    writer processes when procs > 1)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def build_fts(path: Path, directory: Directory) -> dict:
@@ -702,6 +712,7 @@ def benchmark(args) -> None:
     built = run_child("build-index", workdir, "--procs", str(args.procs))
     print(f"whoosh: {built['count']} documents, build {built['build_s']:.1f} s "
           f"(documents {built['documents_s']:.1f} s, whoosh {built['whoosh_s']:.1f} s), "
+          f"CPU {built['cpu_s']:.1f} s (documents {built['documents_cpu_s']:.1f} s), "
           f"{built['index_mb']:.1f} MB, reindex peak RSS {built['rss_mb']:.0f} MB"
           + (f" (writer processes {built['children_rss_mb']:.0f} MB)" if args.procs > 1 else "")
           + f", "

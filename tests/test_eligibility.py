@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import json
+from dataclasses import fields, replace
 from datetime import date
 
 import pytest
 from sqlalchemy import event
 
 from resdir.directory import models as m
-from resdir.matching import areas, eligibility
+from resdir.directory.facts import AreaFacts, ProgramFacts, RulesFacts
+from resdir.directory.facts_query import load_facts
+from resdir.matching import areas
 from resdir.matching.eligibility import evaluate
 from resdir.matching.facts import parse_facts
 from resdir.matching.poverty import percent_of_poverty
@@ -17,17 +20,30 @@ SQUARE = {"type": "Polygon", "coordinates": [
     [[-80.0, 40.4], [-79.9, 40.4], [-79.9, 40.5], [-80.0, 40.5], [-80.0, 40.4]]]}
 
 
-def program(min_age=None, max_age=None, areas=(), description=None, **rules) -> m.Service:
-    """A program built in memory, no database: rules are Eligibility columns."""
-    return m.Service(
-        name="Program", minimum_age=min_age, maximum_age=max_age,
-        eligibility_description=description,
-        eligibility=m.Eligibility(**rules) if rules else None,
-        service_areas=[m.ServiceArea(name=a.pop("name", None), **a) for a in map(dict, areas)],
-    )
+BLANK = ProgramFacts(
+    id="p1", name="Program", organization_name="Agency", alternate_name=None,
+    description=None, eligibility_description=None, status="active", capacity_status=None,
+    capacity_available=None, capacity_maximum=None, minimum_age=None, maximum_age=None,
+    assured_date=None, locations=(), schedules=(), languages=(), categories=(),
+    source_terms=(), eligibility=None, service_areas=(),
+)
 
 
-def rule_of(service: m.Service, **facts) -> tuple[str, str]:
+def program(min_age=None, max_age=None, areas=(), description=None, **rules) -> ProgramFacts:
+    """A program's facts built in memory, no database: rules are Eligibility columns."""
+    def area(given: dict) -> AreaFacts:
+        return AreaFacts(**{f.name: given.get(f.name, "text" if f.name == "kind" else None)
+                            for f in fields(AreaFacts)})
+
+    eligibility_rules = RulesFacts(**{
+        f.name: rules.get(f.name, False if f.name.endswith("_required") else None)
+        for f in fields(RulesFacts)}) if rules else None
+    return replace(BLANK, minimum_age=min_age, maximum_age=max_age,
+                   eligibility_description=description, eligibility=eligibility_rules,
+                   service_areas=tuple(area(a) for a in areas))
+
+
+def rule_of(service: ProgramFacts, **facts) -> tuple[str, str]:
     verdict = evaluate(service, parse_facts(facts, TODAY), percent_of_poverty, TODAY)
     assert len(verdict.rules) == 1, verdict.rules
     return verdict.rules[0].result, verdict.rules[0].detail
@@ -288,8 +304,7 @@ def test_loaded_programs_are_evaluated_without_queries(app, make_service):
         service.service_areas = [m.ServiceArea(**COUNTY)]
         db.session.commit()
         db.session.expunge_all()
-        loaded = db.session.scalars(
-            db.select(m.Service).options(*eligibility.LOAD_OPTIONS)).one()
+        loaded = load_facts([service_id])[service_id]
         statements = []
         event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
         verdict = evaluate(loaded, parse_facts({"age": 70, "zip": "15221"}, TODAY),

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from resdir.directory import changelog, indexing
+from resdir.directory import changelog, index_state, indexing
 from resdir.directory import models as m
 from resdir.extensions import db
 from tests.faults_support import (
@@ -105,7 +105,7 @@ def test_a_node_far_behind_the_change_log_rebuilds_instead_of_catching_up(app, c
         _backlog(app, 120, "quokka")  # over it: a fresh generation built from the database
         assert indexing.tick() is False
         assert index.generation() != before
-        assert indexing.pending_count() == 0
+        assert index_state.pending_count() == 0
     assert client.get("/api/v1/search?q=quokka").get_json()["total"] == 120
     assert client.get("/api/v1/search?q=wombat").get_json()["total"] == 30
     assert "more than 50 change-log rows were waiting" in caplog.text
@@ -250,7 +250,7 @@ def test_kill_9_during_an_import(app, mini, runner, tmp_path):
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             with app.app_context():
-                if indexing.pending_count() == 0:
+                if index_state.pending_count() == 0:
                     break
             time.sleep(0.1)
     finally:

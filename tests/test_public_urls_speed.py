@@ -138,7 +138,7 @@ def _old_answer(zip_code: str, miles: float | None) -> list[str]:
     from sqlalchemy.orm import selectinload
 
     from resdir.directory import models as m
-    from resdir.directory.documents import index_point
+    from resdir.directory.documents import location_point
     from resdir.geo import distance_mi
     from resdir.matching import eligibility
     from resdir.matching.facts import parse_facts
@@ -156,7 +156,7 @@ def _old_answer(zip_code: str, miles: float | None) -> list[str]:
             r.service.service_areas, facts).result != eligibility.FAIL]
     measured = []
     for r in rows:
-        point = index_point(r.location)
+        point = location_point(r.location)
         d = distance_mi((place.latitude, place.longitude), point) if point else None
         if d is not None and d <= miles:
             measured.append((d, r.id))

@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from resdir.basics import utcnow
-from resdir.directory import changelog, indexing
+from resdir.directory import changelog, index_state, indexing
 from resdir.directory import models as m
 from resdir.directory.changelog import Position
 from resdir.extensions import db
@@ -104,7 +104,7 @@ def test_a_request_after_a_backlog_applies_only_its_own_change(app, client, peop
     _backlog(app, 300)
     pantry = _service_id(app, "Hilltop Food Pantry")
     with app.app_context():
-        waiting = indexing.pending_count()
+        waiting = index_state.pending_count()
     assert waiting >= 300
     version = client.get(f"/api/v1/services/{pantry}").get_json()["version"]
     response = client.patch(f"/api/v1/services/{pantry}", headers=people.bearer("agency_a"),
@@ -117,10 +117,10 @@ def test_a_request_after_a_backlog_applies_only_its_own_change(app, client, peop
     # ... and it did not work off the backlog: none of the 300 is in the index yet.
     assert _names(client, q="quokka") == []
     with app.app_context():
-        assert indexing.pending_count() == waiting + 1
+        assert index_state.pending_count() == waiting + 1
         # The background pass works it off, BATCH rows at a time.
         assert indexing.tick() is False
-        assert indexing.pending_count() == 0
+        assert index_state.pending_count() == 0
     assert client.get("/api/v1/search?q=quokka").get_json()["total"] == 300
 
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from resdir.directory import indexing
+from resdir.directory import index_state, indexing
 from resdir.directory import models as m
 from resdir.extensions import db
 
@@ -184,11 +184,11 @@ def test_failed_index_write_stays_in_the_outbox_until_synced(app, client, mini, 
         service = db.session.query(m.Service).filter_by(name="Night Crisis Line").one()
         service.description = "Talk to a counselor about kayaks."
         indexing.commit()  # the data is saved even though the index write failed
-        assert indexing.pending_count() == 1
+        assert index_state.pending_count() == 1
         monkeypatch.undo()
         assert names(client, q="kayaks") == []
         assert indexing.apply_pending() == 1
-        assert indexing.pending_count() == 0
+        assert index_state.pending_count() == 0
     assert names(client, q="kayaks") == ["Night Crisis Line"]
 
 

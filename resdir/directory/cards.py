@@ -2,8 +2,9 @@
 until when, today's hours, languages by name, capacity counts and a map point. (Whether a
 coordinator's client meets the program's rules is matching's: matching/client_hints.py.)
 
-The facts are read for a page of results at once with plain column queries (four, whatever
-the page size), so the cards work the same whatever object the result list holds.
+The facts are a page of results' ProgramFacts (resdir.directory.facts_query: plain column
+queries, the same number whatever the page size), so the cards work the same whatever
+object the result list holds.
 """
 
 from __future__ import annotations
@@ -14,12 +15,11 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from resdir.directory import hours
-from resdir.directory import models as m
+from resdir.directory.documents import spans_of
+from resdir.directory.facts_query import load_facts
 from resdir.directory.present import language_name
-from resdir.extensions import db
 
 
 @dataclass(frozen=True)
@@ -107,36 +107,15 @@ def cards_for(ids: list[str], now: datetime | None = None) -> dict[str, Card]:
     if not ids:
         return {}
     now = now or datetime.now(UTC)
-    s, d, lang = m.Service, m.Schedule, m.Language
-    spans: dict[str, list[hours.Span]] = {i: [] for i in ids}
-    closures: dict[str, list[tuple[date, date]]] = {i: [] for i in ids}
-    for sid, byday, opens, closes, closed, first, last in db.session.execute(
-        select(d.service_id, d.byday, d.opens_at, d.closes_at, d.closed, d.valid_from,
-               d.valid_to).where(d.service_id.in_(ids)).order_by(d.position)
-    ):
-        if closed and first:
-            closures[sid].append((first, last or first))
-        elif not closed and byday in hours.HSDS_DAYS and opens and closes:
-            spans[sid].append(hours.Span(hours.HSDS_DAYS.index(byday), opens, closes))
-    languages: dict[str, list[str]] = {i: [] for i in ids}
-    for sid, code in db.session.execute(
-            select(lang.service_id, lang.code).where(lang.service_id.in_(ids))):
-        if code and language_name(code) not in languages[sid]:
-            languages[sid].append(language_name(code))
-    zones: dict[str, str] = {}
-    sal, loc = m.ServiceAtLocation, m.Location
-    for sid, zone in db.session.execute(
-        select(sal.service_id, loc.timezone).join(loc, loc.id == sal.location_id)
-        .where(sal.service_id.in_(ids), loc.timezone.is_not(None))
-    ):
-        zones.setdefault(sid, zone)
     default_zone = current_app.config["RESDIR_DEFAULT_TIMEZONE"]
     out = {}
-    for sid, available, maximum in db.session.execute(
-            select(s.id, s.capacity_available, s.capacity_maximum).where(s.id.in_(ids))):
-        local = now.astimezone(ZoneInfo(zones.get(sid, default_zone)))
-        out[sid] = Card(open_state(spans[sid], closures[sid], local),
-                        tuple(languages[sid]), _capacity(available, maximum))
+    for sid, program in load_facts(ids).items():
+        closures = [(c.valid_from, c.valid_to or c.valid_from) for c in program.schedules
+                    if c.closed and c.valid_from]
+        local = now.astimezone(ZoneInfo(program.timezone or default_zone))
+        names = tuple(dict.fromkeys(language_name(code) for code in program.languages))
+        out[sid] = Card(open_state(spans_of(program), closures, local), names,
+                        _capacity(program.capacity_available, program.capacity_maximum))
     return out
 
 

@@ -17,7 +17,7 @@ from werkzeug.datastructures import MultiDict
 from resdir import params
 from resdir.directory import hours, indexing, operations
 from resdir.directory import models as m
-from resdir.directory.documents import index_point
+from resdir.directory.documents import location_point
 from resdir.directory.present import is_stale
 from resdir.directory.results import ResultLocation, ResultProgram, programs_by_ids
 from resdir.errors import BadParameter
@@ -179,7 +179,7 @@ def nearest_location(service: ResultProgram,
     """The program's location closest to the searched point (its first one otherwise)."""
     if point is None or not service.locations:
         return (service.locations or [None])[0]
-    placed = [(where, loc) for loc in service.locations if (where := index_point(loc))]
+    placed = [(where, loc) for loc in service.locations if (where := location_point(loc))]
     if len(placed) < 2:  # most programs: no distance to compare (issue 12: per-hit cost)
         return placed[0][1] if placed else service.locations[0]
     return min(placed, key=lambda pair: distance_mi(point, pair[0]))[1]

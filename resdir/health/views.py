@@ -15,7 +15,7 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from resdir.directory import indexing
+from resdir.directory import index_state
 from resdir.extensions import db, limiter
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ def healthz():
         log.warning("health check: database unreachable (%s)", exc.__class__.__name__)
         database = "unreachable"
         problems.append("database unreachable")
-    index = indexing.health(database_ok=database == "ok")
+    index = index_state.health(database_ok=database == "ok")
     if not index["present"]:
         problems.append("search index missing")
     elif index["lag_seconds"] is not None and (

@@ -9,7 +9,7 @@ from flask import Blueprint, g, jsonify
 from resdir.audit.operations import record_now
 from resdir.auth import policy
 from resdir.errors import BadParameter, json_body
-from resdir.matching import operations
+from resdir.matching import matcher, operations
 from resdir.matching.facts import FACT_FIELDS, parse_facts
 from resdir.matching.screening import QUESTIONS, parse_ahc, score_ahc
 
@@ -80,7 +80,7 @@ def match():
     if not needs:
         raise BadParameter("Give needs, a screening with a positive domain, or a client "
                            "with needs.", "needs")
-    result = operations.match(g.user, facts, needs, words)
+    result = matcher.match(g.user, facts, needs, words)
     if screening is not None:
         result["screening"] = screening.as_dict()
     return jsonify(result)

@@ -14,7 +14,7 @@ import shapely
 from shapely.errors import GEOSException
 from shapely.geometry import Point, shape
 
-from resdir.directory import models as m
+from resdir.directory.facts import AreaFacts
 from resdir.geo import distance_mi, normalize_zip
 from resdir.matching.facts import ClientFacts
 
@@ -60,7 +60,7 @@ def _point(lat: float, lon: float) -> Point:
     return Point(lon, lat)
 
 
-def area_check(area: m.ServiceArea, facts: ClientFacts, who: str) -> tuple[str, str]:
+def area_check(area: AreaFacts, facts: ClientFacts, who: str) -> tuple[str, str]:
     """(PASS, FAIL or UNKNOWN, why) for one service area; `who` names the client's place."""
     label = area.name or "the area served"
     check = _AREA_CHECKS.get(area.kind)
@@ -118,7 +118,7 @@ _AREA_CHECKS = {"postal_codes": _in_postal_codes, "county": _in_county, "radius"
                 "polygon": _in_polygon}
 
 
-def area_result(area: m.ServiceArea, facts: ClientFacts) -> str:
+def area_result(area: AreaFacts, facts: ClientFacts) -> str:
     """PASS, FAIL or UNKNOWN: whether one service area takes in the client's place (the
     residency rule fails only when every area fails). `area` may be any object with the
     ServiceArea columns, such as a row of them."""

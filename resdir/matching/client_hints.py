@@ -10,12 +10,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
-
-from resdir.directory import models as m
-from resdir.extensions import db
+from resdir.directory.facts_query import load_facts
 from resdir.matching import operations as matching
-from resdir.matching.eligibility import LOAD_OPTIONS, evaluate
+from resdir.matching.eligibility import evaluate
 from resdir.matching.poverty import percent_of_poverty
 
 
@@ -36,8 +33,7 @@ def eligibility_hints(ids: list[str], facts) -> dict[str, dict]:
         return {}
     today = date.today()
     out = {}
-    for service in db.session.scalars(
-            select(m.Service).where(m.Service.id.in_(ids)).options(*LOAD_OPTIONS)):
-        verdict = evaluate(service, facts, percent_of_poverty, today)
-        out[service.id] = {"status": verdict.status, "text": verdict.summary}
+    for program in load_facts(ids).values():
+        verdict = evaluate(program, facts, percent_of_poverty, today)
+        out[program.id] = {"status": verdict.status, "text": verdict.summary}
     return out

@@ -1,7 +1,7 @@
 """Explainable eligibility: a program's structured rules, one by one, against a client's facts.
 
-`evaluate` reads only what is loaded on the objects; load `Service.eligibility` and
-`Service.service_areas` with the programs (see LOAD_OPTIONS) so that it runs no queries.
+`evaluate` reads a program's ProgramFacts (resdir.directory.facts_query.load_facts): plain
+values, so it runs no queries.
 """
 
 from __future__ import annotations
@@ -10,16 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy.orm import selectinload
-
-from resdir.directory import models as m
+from resdir.directory.facts import AreaFacts, ProgramFacts
 from resdir.directory.present import INSURANCE_NAMES, area_text, language_name
 from resdir.matching.areas import FAIL, PASS, UNKNOWN, area_check
 from resdir.matching.facts import ClientFacts
 from resdir.matching.poverty import PovertyResult, percent_text
 
 PovertyFn = Callable[[float, int, str | None, date], PovertyResult]
-LOAD_OPTIONS = (selectinload(m.Service.eligibility), selectinload(m.Service.service_areas))
 RULE_LABELS = {"household_size": "household size"}
 GENDER_GROUPS = {"female": "women", "male": "men"}
 CLIENT_GENDERS = {"female": "Woman", "male": "Man", "nonbinary": "Nonbinary",
@@ -74,7 +71,7 @@ class Verdict:
 
 
 def evaluate(
-    service: m.Service, facts: ClientFacts, poverty_fn: PovertyFn, today: date
+    service: ProgramFacts, facts: ClientFacts, poverty_fn: PovertyFn, today: date
 ) -> Verdict:
     """Check each structured rule of the program; an unknown fact never passes a rule."""
     rules = [_age(service.minimum_age, service.maximum_age, facts.age_on(today))]
@@ -217,7 +214,7 @@ def _language(wanted: str | None, spoken: tuple[str, ...] | None) -> Rule | None
     return Rule("language", PASS if shared else FAIL, f"Speaks {says}; {group}")
 
 
-def _residency(areas: list[m.ServiceArea], facts: ClientFacts) -> Rule:
+def _residency(areas: tuple[AreaFacts, ...], facts: ClientFacts) -> Rule:
     if not areas:
         return Rule("residency", UNKNOWN,
                     "Serves residents of an area that is not mapped; check with the program")

@@ -5,10 +5,8 @@ Functions take the acting user and check the policy themselves, so no caller can
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from types import SimpleNamespace
+from datetime import date
 
-from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -17,20 +15,15 @@ from resdir.audit.operations import record, record_now, save_new
 from resdir.auth import policy
 from resdir.auth.models import CareOrganization
 from resdir.basics import new_id
-from resdir.directory import indexing
-from resdir.directory import models as dm
 from resdir.directory.operations import category_slugs
 from resdir.errors import BadParameter, Conflict, NotFound
 from resdir.extensions import db
 from resdir.matching import contact as contacts
-from resdir.matching import eligibility, ranking
 from resdir.matching.contact import CONTACT_FIELDS, parse_contact
 from resdir.matching.facts import ClientFacts, parse_facts
 from resdir.matching.models import Client, ClientNeed, NeedCategory, Screening
 from resdir.matching.needs import load_needs
-from resdir.matching.poverty import percent_of_poverty
 from resdir.matching.screening import parse_ahc, score_ahc
-from resdir.search import SearchRequest
 
 # -- the need crosswalk ---------------------------------------------------------------
 
@@ -233,154 +226,3 @@ def record_screening(user, client: Client, answers) -> Screening:
     record("client.update", "client", client.id, user=user)
     _commit_client(client)
     return screening
-
-
-# -- matching --------------------------------------------------------------------------
-
-
-def match(user, facts: ClientFacts, needs: list[tuple[str, str]], words: str = "",
-          now: datetime | None = None) -> dict:
-    """Programs for each need, eligible and likely first, ineligible apart, each with why."""
-    now = now or datetime.now(UTC)
-    today = now.date()
-    cfg = current_app.config
-    walk = crosswalk()
-    known = load_needs()
-    poverty = None
-    if facts.annual_income is not None and facts.household_size:
-        poverty = percent_of_poverty(facts.annual_income, facts.household_size, facts.state,
-                                     today).as_dict()
-    out, searched = [], []
-    for code, source in needs:
-        categories = walk.get(code, [])
-        entry = {"code": code, "display": known[code].display, "source": source,
-                 "categories": categories, "results": [], "ineligible": []}
-        if categories:
-            searched.append((entry, _candidates(facts, categories, words, cfg)))
-        out.append(entry)
-    # One read of the programs of every need (needs share categories, so programs too), and
-    # one verdict per program: eligibility and hours do not depend on the need.
-    programs = _programs({h.id for _, hits in searched for h in hits})
-    judged: dict[str, tuple] = {}
-    for entry, hits in searched:
-        entry["results"], entry["ineligible"] = _match_need(facts, hits, programs, judged,
-                                                            words, now, cfg)
-    return {"needs": out, "poverty_guideline": poverty}
-
-
-def _candidates(facts: ClientFacts, categories: list[str], words: str, cfg) -> list:
-    """The search hits of one need: its categories near the client, nearest (or most
-    relevant to the words) first, at most RESDIR_MATCH_CANDIDATES."""
-    request = SearchRequest(
-        text=words, categories=categories, point=facts.point,
-        radius_mi=cfg["RESDIR_MATCH_RADIUS_MI"] if facts.point else None,
-        sort="relevance" if words.strip() else ("distance" if facts.point else "relevance"),
-        per_page=cfg["RESDIR_MATCH_CANDIDATES"],
-    )
-    return indexing.search_index().search(request).hits
-
-
-def _match_need(facts, hits, programs, judged, words, now, cfg):
-    """Rank one need's hits: (results, ineligible). `programs` holds the hits' programs
-    (from :func:`_programs`); `judged` keeps each program's verdict across needs."""
-    today = now.date()
-    top = max((h.score for h in hits), default=0.0) or 1.0
-    tz_default = cfg["RESDIR_DEFAULT_TIMEZONE"]
-    stale_after = cfg["RESDIR_STALE_AFTER_DAYS"]
-    relevant = bool(words.strip())
-    by_id = {h.id: h for h in hits}
-    results, ineligible = [], []
-    # In id order, as the programs came from the database before (ties keep that order).
-    for service_id in sorted(by_id):
-        service = programs.get(service_id)
-        if service is None:
-            continue  # gone from the database since the index was written
-        hit = by_id[service_id]
-        seen = judged.get(service_id)
-        if seen is None:
-            verdict = eligibility.evaluate(service, facts, percent_of_poverty, today)
-            seen = judged[service_id] = (
-                verdict, verdict.as_dict() | {"summary": verdict.summary},
-                ranking.open_now(service, now, service.timezone or tz_default),
-            )
-        verdict, verdict_json, is_open = seen
-        ranked = ranking.rank(service, verdict, hit.distance_mi,
-                              hit.score / top if relevant else None, is_open, today,
-                              stale_after)
-        row = {
-            "service_id": service.id,
-            "name": service.name,
-            "organization": service.organization.name,
-            "distance_mi": hit.distance_mi,
-            "eligibility": dict(verdict_json),
-            "capacity": service.capacity_status,
-            "score": ranked.score,
-            "why": ranked.why,
-        }
-        (ineligible if verdict.status == "ineligible" else results).append(row)
-    results.sort(key=lambda r: (-r["score"], r["distance_mi"] or 0, r["name"]))
-    ineligible.sort(key=lambda r: (r["distance_mi"] or 0, r["name"]))
-    return results, ineligible
-
-
-def _programs(ids: set[str]) -> dict[str, SimpleNamespace]:
-    """The programs with these ids as light stand-ins holding what eligibility.evaluate and
-    ranking read (and `timezone`, of the first location that has one).
-
-    Plain column queries on the tables: loading the programs as ORM objects with every
-    relationship took most of a match (some 2,700 objects a request, and full passes of the
-    garbage collector over them). A program's eligibility is its row of the first query.
-    """
-    if not ids:
-        return {}
-    execute, wanted = db.session.execute, list(ids)
-    service_t, rules_t, org_t = (model.__table__ for model in (dm.Service, dm.Eligibility,
-                                                               dm.Organization))
-    s, e, o = service_t.c, rules_t.c, org_t.c
-    found: dict[str, SimpleNamespace] = {}
-    residents = []
-    for r in execute(
-        select(s.id, s.name, s.minimum_age, s.maximum_age, s.eligibility_description,
-               s.capacity_status, s.assured_date, o.name.label("organization_name"),
-               e.service_id.label("has_rules"), e.income_limit_fpl, e.household_size_min,
-               e.household_size_max, e.veteran_required, e.insurance, e.gender,
-               e.pregnancy_required, e.disability_required, e.languages,
-               e.residency_required)
-        .join(org_t, o.id == s.organization_id)
-        .outerjoin(rules_t, e.service_id == s.id)
-        .where(s.id.in_(wanted))
-    ):
-        rules = None if r.has_rules is None else r
-        if rules is not None and rules.residency_required:
-            residents.append(r.id)
-        found[r.id] = SimpleNamespace(
-            id=r.id, name=r.name, minimum_age=r.minimum_age, maximum_age=r.maximum_age,
-            eligibility_description=r.eligibility_description,
-            capacity_status=r.capacity_status, assured_date=r.assured_date,
-            organization=SimpleNamespace(name=r.organization_name), eligibility=rules,
-            service_areas=[], schedules=[], timezone=None,
-        )
-    if residents:  # areas matter only to residency rules
-        a = dm.ServiceArea.__table__.c
-        for r in execute(
-            select(a.service_id, a.kind, a.name, a.extent, a.radius_mi, a.center_latitude,
-                   a.center_longitude).where(a.service_id.in_(residents))
-        ):
-            found[r.service_id].service_areas.append(r)
-    d = dm.Schedule.__table__.c
-    for r in execute(
-        select(d.service_id, d.byday, d.opens_at, d.closes_at, d.closed, d.valid_from,
-               d.valid_to).where(d.service_id.in_(wanted)).order_by(d.position)
-    ):
-        service = found.get(r.service_id)
-        if service is not None:
-            service.schedules.append(r)
-    sal, loc = dm.ServiceAtLocation.__table__, dm.Location.__table__
-    for service_id, tz in execute(
-        select(sal.c.service_id, loc.c.timezone).join(loc, loc.c.id == sal.c.location_id)
-        .where(sal.c.service_id.in_(wanted))
-    ):
-        service = found.get(service_id)
-        if tz and service is not None and service.timezone is None:
-            service.timezone = tz
-    return found

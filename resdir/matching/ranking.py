@@ -13,7 +13,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from resdir.directory import hours
-from resdir.directory import models as m
+from resdir.directory.facts import ProgramFacts
 from resdir.matching.eligibility import Verdict
 
 WEIGHTS = {"eligibility": 0.35, "distance": 0.25, "capacity": 0.15, "freshness": 0.10,
@@ -32,7 +32,7 @@ class Ranked:
     why: list[str]
 
 
-def open_now(service: m.Service, now: datetime, tz: str) -> bool | None:
+def open_now(service: ProgramFacts, now: datetime, tz: str) -> bool | None:
     """True or False when hours are known, None when they are not."""
     schedules = service.schedules
     # The weekly spans of documents.spans_of, as (byday, opens, closes).
@@ -60,7 +60,7 @@ def _minutes(byday: str, opens: time, closes: time) -> tuple[tuple[int, int], ..
     return tuple(hours.Span(hours.HSDS_DAYS.index(byday), opens, closes).minutes())
 
 
-def rank(service: m.Service, verdict: Verdict, distance_mi: float | None,
+def rank(service: ProgramFacts, verdict: Verdict, distance_mi: float | None,
          relevance: float | None, is_open: bool | None, today: date,
          stale_after_days: int) -> Ranked:
     why: list[str] = []

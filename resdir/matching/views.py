@@ -11,7 +11,7 @@ from resdir.directory.operations import categories
 from resdir.errors import BadParameter, Conflict
 from resdir.extensions import db
 from resdir.languages import language_code
-from resdir.matching import client_form, operations
+from resdir.matching import client_form, matcher, operations
 from resdir.matching.client_form import FACT_FLAGS, FACT_INPUTS
 from resdir.matching.contact import CONTACT_FIELDS, METHODS
 from resdir.matching.needs import load_needs
@@ -130,7 +130,7 @@ def client(client_id: str):
     found = operations.get_client(g.user, client_id)
     words = (request.args.get("words") or "")[:200]
     needs = [(n.code, n.source) for n in found.needs]
-    result = operations.match(g.user, operations.facts_of(found), needs, words) if needs \
+    result = matcher.match(g.user, operations.facts_of(found), needs, words) if needs \
         else None
     return render_template("matching/client.html", client=found, result=result, words=words,
                            common_languages=COMMON_LANGUAGES, cards=_cards(result),

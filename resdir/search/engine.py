@@ -13,23 +13,19 @@ import os
 import shutil
 import threading
 import time
-from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 
-from resdir.search import answering, children, generations, words
+from resdir.search import answering, children, generations, writing
 from resdir.search.generations import POINTER
 from resdir.search.schema import (
     VOCABULARY_FILE,
     VOCABULARY_STAMP,
-    content_of,
     make_schema,
     schema_fields,
-    spell_words,
-    to_fields,
 )
 from resdir.search.segments import SegmentStore, close_compound_files, close_searcher
 from resdir.search.types import Document, SearchRequest, SearchResult
@@ -146,7 +142,7 @@ class SearchIndex:
             # The searcher the writer keeps for finding replaced documents: its compound
             # files (the rebuilt segment) are closed below.
             leaves = [leaf for leaf, _ in writer.searcher().reader().leaf_readers()]
-            count = _write_documents(writer, docs, Path(ix.storage.folder), replace=True)
+            count = writing.write_documents(writer, docs, Path(ix.storage.folder), replace=True)
             for doc_id in delete_ids:
                 writer.delete_by_term("id", doc_id)
                 count += 1
@@ -175,21 +171,18 @@ class SearchIndex:
     def _rebuild(self, docs: Iterable[Document], procs: int, position: dict | None) -> int:
         name = self._create_generation()
         ix = _open_dir(self.root / name)
-        # limitmb: postings Whoosh keeps in memory before spilling sorted runs to disk.
-        # At 100,000 programs 256 MB meant spilling and merging: 56 s against 35 s.
-        if procs > 1:
-            children.die_with_parent()
-            writer = ix.writer(procs=procs, multisegment=True, limitmb=512)
-        else:
-            writer = ix.writer(limitmb=1024)
         try:
-            count = _write_documents(writer, docs, self.root / name, replace=False)
+            if procs > 1:
+                children.die_with_parent()
+                writer = ix.writer(procs=procs, multisegment=True,
+                                   limitmb=writing.SEGMENT_LIMIT_MB)
+                count = writing.write_committed(writer, docs, self.root / name)
+            else:
+                count = writing.write_segments(ix, docs, self.root / name)
         except BaseException:
-            writer.cancel()
             ix.close()
             shutil.rmtree(self.root / name, ignore_errors=True)
             raise
-        writer.commit()
         ix.close()
         if position is not None:
             generations.write_position(self.root / name, position)
@@ -292,21 +285,6 @@ def _open_dir(folder: Path):
     posting list once into numpy arrays, so mmap's faster slicing hardly matters, and the
     mapped pages no longer count in every worker's RSS.)"""
     return FileStorage(str(folder), supports_mmap=False).open_index()
-
-
-def _write_documents(writer, docs: Iterable[Document], folder: Path, replace: bool) -> int:
-    """Write (or, with replace, update) the documents and merge their words into the
-    generation's word list (under the writer's lock)."""
-    count = 0
-    found: Counter = Counter()
-    write = writer.update_document if replace else writer.add_document
-    for doc in docs:
-        content = content_of(doc)
-        found.update(spell_words(content))
-        write(**to_fields(doc, content))
-        count += 1
-    words.add_words(folder, found)
-    return count
 
 
 OPEN_TRIES = 10

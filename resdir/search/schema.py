@@ -11,17 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import math
-import random
 import re
 import struct
 
 from whoosh import columns, fields
-from whoosh import util as whoosh_util
 from whoosh.analysis import STOP_WORDS, StemmingAnalyzer
-from whoosh.codec import whoosh3
 
+from resdir.search import whoosh_patches
 from resdir.search.lexicon import MULTIWORD, PhraseFilter, stem
 from resdir.search.types import Document
 
@@ -170,14 +167,53 @@ def title_of(doc: Document) -> str:
     return " ".join([doc.name, *doc.terms])
 
 
-def to_fields(doc: Document, content: str | None = None) -> dict:
-    """Return the keyword arguments of `writer.update_document` for one program."""
+# Words as WORD_ANALYZER's tokenizer cuts them (its pattern keeps "*" inside words).
+_TOKEN_RE = re.compile(WORD_ANALYZER.items[0].expression.pattern.replace("(", "(?:"))
+
+
+class Terms:
+    """ANALYZER's terms of a text, each distinct word analysed once: Whoosh's analyzer chain
+    (a Token object through four filters per word) was half the time of a rebuild, and a
+    directory repeats the same few thousand words. The word cache lives as long as this
+    object (one build or update). Whoosh takes a list of strings as the field's tokens."""
+
+    def __init__(self) -> None:
+        self._words: dict[str, tuple[str, ...]] = {}
+        self._longest = max((len(p) for p in PHRASE_TERMS), default=0)
+
+    def __call__(self, text: str) -> list[str]:
+        words, out = self._words, []
+        for word in _TOKEN_RE.findall(text):
+            found = words.get(word)
+            if found is None:
+                # The word alone through the same chain (lower case, stop words, stem).
+                found = words[word] = tuple(t.text for t in WORD_ANALYZER(word))
+            out.extend(found)
+        return self._with_phrases(out) if self._longest >= 2 else out
+
+    def _with_phrases(self, terms: list[str]) -> list[str]:
+        """lexicon.PhraseFilter's output: after each term, the known phrases it ends."""
+        out: list[str] = []
+        for i, term in enumerate(terms):
+            out.append(term)
+            for size in range(2, min(self._longest, i + 1) + 1):
+                key = tuple(terms[i + 1 - size : i + 1])
+                if key in PHRASE_TERMS:
+                    out.append("_".join(key))
+        return out
+
+
+def to_fields(doc: Document, content: str | None = None, terms: Terms | None = None) -> dict:
+    """Return the keyword arguments of `writer.update_document` for one program. `terms`:
+    the Terms of this build (content and title go to Whoosh analysed, as term lists)."""
     week = week_key(doc.open_minutes)
+    content = content if content is not None else content_of(doc)
+    title = title_of(doc)
     out = {
         "id": doc.id,
         "stamp": doc.stamp,
-        "content": content if content is not None else content_of(doc),
-        "title": title_of(doc),
+        "content": terms(content) if terms else content,
+        "title": terms(title) if terms else title,
         "name_sort": (doc.name.casefold()[:100] or " ").encode(),
         "category": " ".join(doc.categories),
         "language": " ".join(doc.languages),
@@ -197,42 +233,5 @@ def to_fields(doc: Document, content: str | None = None) -> dict:
     return out
 
 
-def _patch_whoosh_lengths() -> None:
-    """Whoosh 2.7 looks up a field's length column for every posting it writes, and for a
-    field without one (every unscored field) asks the disk again each time: one stat()
-    per posting, a third of the time of a rebuild. Remember the answer instead."""
-    cls = whoosh3.W3PerDocReader
-    if getattr(cls, "_resdir_patched", False):
-        return
-    if not hasattr(cls, "_cached_reader"):  # tests/test_search_engine.py fails loudly too
-        logging.getLogger(__name__).warning(
-            "whoosh3.W3PerDocReader._cached_reader is gone (a Whoosh upgrade?): index "
-            "builds run without resdir's length-column patch, about a third slower")
-        return
-    original = cls._cached_reader
-
-    def _cached_reader(self, fieldname, column):
-        if fieldname in self._readers:
-            return self._readers[fieldname]
-        reader = original(self, fieldname, column)
-        if reader is None:
-            self._readers[fieldname] = None  # the segment's files never change
-        return reader
-
-    cls._cached_reader = _cached_reader
-    cls._resdir_original = original  # for tests/test_search_engine.py
-    cls._resdir_patched = True
-
-
-def _unrepeatable_file_names() -> None:
-    """Whoosh names new segments and temporary files with the shared `random` module, so
-    whatever reseeds it (a test framework does, before every example) makes the next names
-    repeat: a write then opens an existing segment's files for writing, truncates them, and
-    the index fails with "Unknown file header b''" and a writer lock left held. Draw names
-    from the operating system's generator instead, which nothing can reseed."""
-    if not isinstance(whoosh_util.random, random.SystemRandom):
-        whoosh_util.random = random.SystemRandom()
-
-
-_patch_whoosh_lengths()
-_unrepeatable_file_names()
+# Whoosh's writer and file names, patched at import (see whoosh_patches.py).
+whoosh_patches.apply()

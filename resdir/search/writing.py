@@ -1,0 +1,63 @@
+"""Writing documents into Whoosh: a rebuild's segments, and the words "did you mean" reads."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+from resdir.search import words
+from resdir.search.schema import Terms, content_of, spell_words, to_fields
+from resdir.search.types import Document
+
+# A rebuild writes a segment per SEGMENT_DOCS programs. Whoosh holds a segment's postings
+# as Python tuples until it commits (~250 bytes each, ~50 per program): one segment of
+# 100,000 programs peaked at 1.3 GB, and at 300,000 spilled sorted runs to disk and merged
+# them (643 s). Segments of 25,000 keep the writer near 300 MB whatever N, and the build
+# linear; searches read segments apart anyway (segments.py), and Whoosh's merge policy
+# leaves segments this size alone. SEGMENT_LIMIT_MB is above what a segment needs, so it
+# never spills.
+SEGMENT_DOCS = 25_000
+SEGMENT_LIMIT_MB = 512
+
+
+def write_segments(ix, docs: Iterable[Document], folder: Path) -> int:
+    """Add the documents to a new index, committing a segment per SEGMENT_DOCS."""
+    docs = iter(docs)
+    count = 0
+    while True:
+        writer = ix.writer(limitmb=SEGMENT_LIMIT_MB)
+        written = write_committed(writer, itertools.islice(docs, SEGMENT_DOCS), folder,
+                                  merge=False)
+        count += written
+        if written < SEGMENT_DOCS:
+            return count
+
+
+def write_committed(writer, docs: Iterable[Document], folder: Path, **commit) -> int:
+    """Add the documents and commit; cancel the writer if anything fails (its lock must
+    not outlive it)."""
+    try:
+        count = write_documents(writer, docs, folder, replace=False)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit(**commit)
+    return count
+
+
+def write_documents(writer, docs: Iterable[Document], folder: Path, replace: bool) -> int:
+    """Write (or, with replace, update) the documents and merge their words into the
+    generation's word list (under the writer's lock)."""
+    count = 0
+    found: Counter = Counter()
+    terms = Terms()
+    write = writer.update_document if replace else writer.add_document
+    for doc in docs:
+        content = content_of(doc)
+        found.update(spell_words(content))
+        write(**to_fields(doc, content, terms))
+        count += 1
+    words.add_words(folder, found)
+    return count
