@@ -33,19 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 import common  # noqa: E402  (bench/common.py: this folder is on sys.path)
 
-from tests.faults_support import (  # noqa: E402
-    OUTAGE_MESSAGE,
-    Editor,
-    Journal,
-    check_edits,
-    database_writing,
-    directory_csv,
-    index_writer_busy,
-    kill9,
-    start_threads,
-    wait_caught_up,
-    worker_pids,
-)
+from tests import faults_support as support  # noqa: E402
 from tests.servers import Gunicorn  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location("bench_replicas", ROOT / "bench" / "replicas.py")
@@ -107,7 +95,7 @@ def prepare(args, workdir: Path, url: str) -> tuple[dict[str, str], str]:
     return ids, token
 
 
-def readers(run: Run, server: Gunicorn, journal: Journal, some_id: str):
+def readers(run: Run, server: Gunicorn, journal: support.Journal, some_id: str):
     def read(stop: threading.Event) -> None:
         while not stop.is_set():
             journal.call("search", "GET", server.url + "/api/v1/search?q=food&zip=15213")
@@ -122,11 +110,11 @@ class Traffic:
     `halt()`, every answer written to one journal."""
 
     def __init__(self, run: Run, server: Gunicorn, ids, token=None, editors: str = "") -> None:
-        self.journal = Journal()
-        self.editors = [Editor(server.url, sid, token, self.journal, f"{editors}{n}")
+        self.journal = support.Journal()
+        self.editors = [support.Editor(server.url, sid, token, self.journal, f"{editors}{n}")
                         for n, sid in enumerate(ids.values())] if editors else []
         self.stop = threading.Event()
-        self.threads = start_threads(
+        self.threads = support.start_threads(
             [e.run for e in self.editors]
             + readers(run, server, self.journal, next(iter(ids.values()))), self.stop)
 
@@ -143,15 +131,15 @@ def fault_worker_kill(run: Run, server: Gunicorn, ids, token) -> None:
     traffic = Traffic(run, server, ids, token, editors="w")
     editors = traffic.editors
     time.sleep(run.args.seconds / 2)
-    victim = worker_pids(run.log)[0]
-    kill9(victim)
+    victim = support.worker_pids(run.log)[0]
+    support.kill9(victim)
     time.sleep(run.args.seconds / 2)
     errors = traffic.halt()
     acked = sum(len(e.acknowledged) for e in editors)
     lost = sum(1 for o in traffic.journal.outcomes if o.status is None)
     run.record(name, "edits acknowledged / requests without answer (killed mid-request)",
                f"{acked} / {lost}", acked > 0)
-    problems = check_edits(run.app, editors)
+    problems = support.check_edits(run.app, editors)
     run.record(name, "acknowledged edits in the database, whole", "; ".join(problems) or "all",
                not problems)
     run.record(name, "5xx answers", str(len(errors)), not errors)
@@ -161,7 +149,7 @@ def fault_worker_kill(run: Run, server: Gunicorn, ids, token) -> None:
 def finish(run: Run, server: Gunicorn, name: str) -> None:
     started = time.monotonic()
     try:
-        body = wait_caught_up(server.url, within=run.args.recover_within)
+        body = support.wait_caught_up(server.url, within=run.args.recover_within)
         caught = f"{time.monotonic() - started:.1f} s (seq {body['index']['applied_seq']})"
         ok = True
     except AssertionError as exc:
@@ -169,7 +157,7 @@ def finish(run: Run, server: Gunicorn, name: str) -> None:
     run.record(name, "node healthy, nothing pending, after", caught, ok)
     report = run.check_index()
     run.record(name, "resdir check-index", report, report == "clean")
-    statuses = [Journal().call("search", "GET", server.url + "/api/v1/search?q=food")[0]
+    statuses = [support.Journal().call("search", "GET", server.url + "/api/v1/search?q=food")[0]
                 for _ in range(5)]
     run.record(name, "serving after (5 searches)", str(statuses), statuses == [200] * 5)
 
@@ -198,12 +186,12 @@ def _count(run: Run, prefix: str) -> int:
 def fault_import_kill(run: Run, server: Gunicorn, ids, token) -> None:
     name = "kill -9 resdir import"
     traffic = Traffic(run, server, ids)
-    path = directory_csv(run.workdir / "import.csv", run.args.import_rows, "faultimport")
-    killed = _kill_when(run.flask("import", str(path)), lambda: database_writing(run.url))
+    path = support.directory_csv(run.workdir / "import.csv", run.args.import_rows, "faultimport")
+    killed = _kill_when(run.flask("import", str(path)), lambda: support.database_writing(run.url))
     found = _count(run, "faultimport")
     run.record(name, "killed with its transaction open; its programs in the database",
                f"{found} (killed: {killed})", killed and found == 0)
-    killed = _kill_when(run.flask("import", str(path)), lambda: index_writer_busy(
+    killed = _kill_when(run.flask("import", str(path)), lambda: support.index_writer_busy(
         run.index_dir) and _count(run, "faultimport") == run.args.import_rows)
     found = _count(run, "faultimport")
     run.record(name, "killed after its commit, writing the index; programs in the database",
@@ -215,8 +203,6 @@ def fault_import_kill(run: Run, server: Gunicorn, ids, token) -> None:
 
 
 def fault_reindex_kill(run: Run, server: Gunicorn, ids, token) -> None:
-    from tests.faults_support import call
-
     name = "kill -9 resdir reindex"
     traffic = Traffic(run, server, ids)
     sid = next(iter(ids.values()))
@@ -227,11 +213,11 @@ def fault_reindex_kill(run: Run, server: Gunicorn, ids, token) -> None:
     def building_then_edited() -> bool:
         if not [p for p in run.index_dir.glob("gen-*") if p.name != live]:
             return False
-        _, body = call("GET", f"{server.url}/api/v1/services/{sid}")
-        status, _ = call("PATCH", f"{server.url}/api/v1/services/{sid}",
-                         headers={"Authorization": f"Bearer {token}"},
-                         body={"program_description": "Wombat stew during the rebuild.",
-                               "version": json.loads(body)["version"]})
+        _, body = support.call("GET", f"{server.url}/api/v1/services/{sid}")
+        status, _ = support.call("PATCH", f"{server.url}/api/v1/services/{sid}",
+                                 headers={"Authorization": f"Bearer {token}"},
+                                 body={"program_description": "Wombat stew during the rebuild.",
+                                       "version": json.loads(body)["version"]})
         edited["status"] = status
         return True
 
@@ -242,7 +228,7 @@ def fault_reindex_kill(run: Run, server: Gunicorn, ids, token) -> None:
     still = (run.index_dir / "CURRENT").read_text().strip()
     run.record(name, "live generation unchanged", str(still == live), still == live)
     finish(run, server, name)
-    _, body = call("GET", server.url + "/api/v1/search?q=wombat+stew")
+    _, body = support.call("GET", server.url + "/api/v1/search?q=wombat+stew")
     names = [r["id"] for r in json.loads(body)["results"]]
     run.record(name, "the edit is searchable", str(sid in names), sid in names)
     errors = traffic.halt()
@@ -263,7 +249,7 @@ def fault_database_down(run: Run, server: Gunicorn, ids, token) -> None:
     time.sleep(run.args.seconds / 2)
     errors = traffic.halt()
     outside = [e for e in errors if e.ended < down or e.started > up + 1.0]
-    not_plain = [e for e in errors if e.status != 503 or OUTAGE_MESSAGE not in e.body]
+    not_plain = [e for e in errors if e.status != 503 or support.OUTAGE_MESSAGE not in e.body]
     after = [o for o in journal.outcomes if o.started > up and o.status == 200]
     first = min((o.ended for o in after), default=None)
     run.record(name, "5xx during the outage (all 503 with the plain message)",
@@ -271,7 +257,7 @@ def fault_database_down(run: Run, server: Gunicorn, ids, token) -> None:
     run.record(name, "5xx outside the outage (+1 s)", str(len(outside)), not outside)
     run.record(name, "first 200 after the server was back",
                f"{first - up:.2f} s" if first else "none", first is not None)
-    problems = check_edits(run.app, editors)
+    problems = support.check_edits(run.app, editors)
     acked = sum(len(e.acknowledged) for e in editors)
     run.record(name, "acknowledged edits in the database, whole",
                f"{acked} acknowledged; " + ("; ".join(problems) or "all there"), not problems)

@@ -20,15 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from resdir.basics import new_id, utcnow
-from resdir.directory.models.details import (
-    CostOption,
-    Eligibility,
-    Language,
-    Phone,
-    RequiredDocument,
-    Schedule,
-    ServiceArea,
-)
+from resdir.directory.models import details
 from resdir.directory.models.taxonomy import CATEGORY_TAXONOMY_ID, Attribute, TaxonomyTerm
 from resdir.extensions import db
 
@@ -145,17 +137,17 @@ class Service(db.Model):
     service_at_locations: Mapped[list[ServiceAtLocation]] = relationship(
         back_populates="service", cascade="all, delete-orphan"
     )
-    phones: Mapped[list[Phone]] = relationship(cascade="all, delete-orphan")
-    schedules: Mapped[list[Schedule]] = relationship(
+    phones: Mapped[list[details.Phone]] = relationship(cascade="all, delete-orphan")
+    schedules: Mapped[list[details.Schedule]] = relationship(
         cascade="all, delete-orphan", order_by="Schedule.position"
     )
-    service_areas: Mapped[list[ServiceArea]] = relationship(cascade="all, delete-orphan")
-    languages: Mapped[list[Language]] = relationship(cascade="all, delete-orphan")
-    required_documents: Mapped[list[RequiredDocument]] = relationship(
+    service_areas: Mapped[list[details.ServiceArea]] = relationship(cascade="all, delete-orphan")
+    languages: Mapped[list[details.Language]] = relationship(cascade="all, delete-orphan")
+    required_documents: Mapped[list[details.RequiredDocument]] = relationship(
         cascade="all, delete-orphan"
     )
-    cost_options: Mapped[list[CostOption]] = relationship(cascade="all, delete-orphan")
-    eligibility: Mapped[Eligibility | None] = relationship(
+    cost_options: Mapped[list[details.CostOption]] = relationship(cascade="all, delete-orphan")
+    eligibility: Mapped[details.Eligibility | None] = relationship(
         cascade="all, delete-orphan", uselist=False
     )
     attributes: Mapped[list[Attribute]] = relationship(
