@@ -12,6 +12,10 @@ a page waiting longer fails), with the same loop run beside it with no import ru
 the file with every description edited (all rows updated).
 
     python bench/import_lock.py --n 20000
+    python bench/import_lock.py --n 20000 --before /tmp/old-main   # a clone of older code
+
+`--before DIR` runs the same three imports with the code in DIR (a git clone at an older
+commit) on a database of its own, first, and prints its rows beside this tree's.
     python bench/import_lock.py --n 2000 --hsds ../shared/external/hsds-1.1-open211-miami/data
 """
 
@@ -64,14 +68,15 @@ def probe(database: Path, stop: threading.Event, waits: list[float]) -> None:
         time.sleep(0.02)
 
 
-def run(env: dict, args: list[str], database: Path) -> tuple[float, list[float], str]:
+def run(env: dict, args: list[str], database: Path,
+        root: Path = ROOT) -> tuple[float, list[float], str]:
     waits: list[float] = []
     stop = threading.Event()
     thread = threading.Thread(target=probe, args=(database, stop, waits))
     thread.start()
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "resdir", *args],
-                          cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+                          cwd=root, env=env, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
     stop.set()
     thread.join()
@@ -95,8 +100,21 @@ def line(name: str, seconds: float | None, waits: list[float]) -> str:
     over1 = sum(w > 1 for w in waits)
     over15 = sum(w > BUSY_TIMEOUT_S for w in waits)
     wall = f"{seconds:8.1f}" if seconds is not None else "       -"
-    return (f"{name:<34} {wall} {len(waits):7d} {statistics.median(waits) * 1000:9.1f} "
+    return (f"{name:<40} {wall} {len(waits):7d} {statistics.median(waits) * 1000:9.1f} "
             f"{max(waits) * 1000:9.0f} {over1:6d} {over15:6d}")
+
+
+def setup(workdir: Path, name: str, root: Path) -> tuple[dict, Path]:
+    """A fresh SQLite database for the code in `root`; its environment and path."""
+    database = workdir / f"{name}.sqlite3"
+    database.unlink(missing_ok=True)
+    env = {**os.environ, "RESDIR_DATABASE_URL": f"sqlite:///{database}",
+           "RESDIR_INDEX_DIR": str(workdir / f"{name}-index"),
+           "RESDIR_SEED_FILE": str(workdir / "none"), "RESDIR_INDEX_POLL_SECONDS": "0"}
+    shutil.rmtree(workdir / f"{name}-index", ignore_errors=True)
+    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "resdir", "init-db"],
+                   cwd=root, env=env, check=True, capture_output=True)
+    return env, database
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -104,32 +122,28 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n", type=int, default=20000, help="programs in the CSV")
     parser.add_argument("--hsds", help="also import this HSDS file or folder")
     parser.add_argument("--workdir", help="keep the database and files here")
+    parser.add_argument("--before", help="a checkout of older code to run first, beside")
     args = parser.parse_args(argv)
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="resdir-import-lock-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    database = workdir / "resdir.sqlite3"
-    database.unlink(missing_ok=True)
-    env = {**os.environ, "RESDIR_DATABASE_URL": f"sqlite:///{database}",
-           "RESDIR_INDEX_DIR": str(workdir / "index"), "RESDIR_SEED_FILE": str(workdir / "none"),
-           "RESDIR_INDEX_POLL_SECONDS": "0"}
-    shutil.rmtree(workdir / "index", ignore_errors=True)
-    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "resdir", "init-db"],
-                   cwd=ROOT, env=env, check=True, capture_output=True)
     first, edited = workdir / "directory.csv", workdir / "edited.csv"
     make_csv(first, args.n)
     make_csv(edited, args.n, edit=" Edited.")
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"{'run':<34} {'import s':>8} {'writes':>7} {'p50 ms':>9} {'max ms':>9} "
+    print(f"{'run':<40} {'import s':>8} {'writes':>7} {'p50 ms':>9} {'max ms':>9} "
           f"{'>1 s':>6} {'>15 s':>6}")
-    print(line("reference: no import running", None, reference(database)))
-    for name, file in ((f"CSV, {args.n} new programs", first),
-                       ("same CSV again (unchanged)", first),
-                       ("CSV with every program edited", edited)):
-        seconds, waits, _ = run(env, ["import", str(file)], database)
-        print(line(name, seconds, waits))
-    if args.hsds:
-        seconds, waits, _ = run(env, ["import", args.hsds], database)
-        print(line(f"HSDS {Path(args.hsds).parent.name}"[:34], seconds, waits))
+    trees = [("before: ", Path(args.before).resolve())] if args.before else []
+    for label, root in [*trees, ("" if not trees else "now: ", ROOT)]:
+        env, database = setup(workdir, "before" if label == "before: " else "resdir", root)
+        print(line(label + "reference: no import running", None, reference(database)))
+        for name, file in ((f"CSV, {args.n} new programs", first),
+                           ("same CSV again (unchanged)", first),
+                           ("CSV with every program edited", edited)):
+            seconds, waits, _ = run(env, ["import", str(file)], database, root)
+            print(line(label + name, seconds, waits))
+        if args.hsds:
+            seconds, waits, _ = run(env, ["import", args.hsds], database, root)
+            print(line(f"{label}HSDS {Path(args.hsds).parent.name}"[:34], seconds, waits))
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if not args.workdir:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -31,6 +31,7 @@ MAX_RADIUS_M = 402336  # RESDIR_MAX_RADIUS_MI (250) in metres
 URLS = [
     "/hsds/",  # the reference: no database work
     "/hsds/service_at_locations?postcode={zip}",
+    "/hsds/service_at_locations?postcode={zip}&proximity=250",  # 250 metres (the issue's URL)
     f"/hsds/service_at_locations?postcode={{zip}}&proximity={MAX_RADIUS_M}",
     f"/hsds/service_at_locations?postcode={{zip}}&proximity={MAX_RADIUS_M}&page=400",
     "/hsds/service_at_locations?postcode={zip}&proximity=16093&search=help",
@@ -50,7 +51,7 @@ URLS = [
 ]
 
 
-def serve(workdir: Path, repeat: int) -> list[dict]:
+def serve(workdir: Path, repeat: int, only: str = "") -> list[dict]:
     """Child process: each URL `repeat` times through the test client."""
     from sqlalchemy import select
 
@@ -64,7 +65,7 @@ def serve(workdir: Path, repeat: int) -> list[dict]:
     values = {"zip": "15213", "program": program}
     client = app.test_client()
     out = []
-    for template in URLS:
+    for template in [u for u in URLS if u == URLS[0] or only in u]:
         url = template.format(**values)
         times, cpu, status, items = [], [], None, None
         for _ in range(repeat):
@@ -84,7 +85,7 @@ def serve(workdir: Path, repeat: int) -> list[dict]:
 def benchmark(args) -> None:
     workdir, _ = match.prepare(args, f"repeat={args.repeat}")
     subprocess_args = [sys.executable, __file__, "--serve", "--workdir", str(workdir),
-                       "--repeat", str(args.repeat)]
+                       "--repeat", str(args.repeat), "--only", args.only]
     subprocess.run(subprocess_args, check=True)
     results = json.loads((workdir / "public.json").read_text())
     rows = [("URL", "status", "items", "first ms", "median ms", "max ms", "CPU median ms",
@@ -111,10 +112,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     match.common_arguments(parser)
     parser.add_argument("--repeat", type=int, default=5, help="times each URL (default 5)")
+    parser.add_argument("--only", default="", help="only the URLs containing this text "
+                        "(and the reference)")
     args = parser.parse_args(argv)
     if args.serve:
         workdir = Path(args.workdir)
-        (workdir / "public.json").write_text(json.dumps(serve(workdir, args.repeat)))
+        (workdir / "public.json").write_text(json.dumps(serve(workdir, args.repeat,
+                                                              args.only)))
         return
     benchmark(args)
 

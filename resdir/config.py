@@ -143,6 +143,12 @@ SETTINGS: list[Setting] = [
             "Largest total an uploaded zip may unpack to; checked while unpacking.", float),
     Setting("MAX_ZIP_RATIO", 100,
             "Largest unpacked-to-packed size ratio of an uploaded zip (zip bombs).", int),
+    Setting("IMPORT_DIR", "",
+            "Where uploaded directory files wait for their import job (empty: "
+            "instance/imports). Shared storage when `resdir worker` runs on other machines.",),
+    Setting("IMPORT_WAIT_SECONDS", 10.0,
+            "An uploaded directory file is imported in the background; the upload's answer "
+            "waits this long for its report, then shows the import's progress page.", float),
     Setting("WORKER_INTERVAL_SECONDS", 60,
             "How often `resdir worker` looks for due jobs (reminders, verification mail).", int),
     Setting("WORKER_BATCH", 200, "Most mails one job sends per worker tick.", int),

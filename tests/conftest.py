@@ -111,6 +111,10 @@ def _test_app(folder: Path, database_url: str):
         "RESDIR_SECRET_KEY": "test-secret",
         "RESDIR_MAIL_ENABLED": False,  # the `mailbox` fixture turns mail on, to a real server
         "RESDIR_INDEX_POLL_SECONDS": 0,  # no background sync: tests apply the log themselves
+        # An upload's answer waits for its import job (in its thread) to finish, however
+        # busy the machine: tests of the progress page set 0.
+        "RESDIR_IMPORT_WAIT_SECONDS": 300,
+        "RESDIR_IMPORT_DIR": str(folder / "imports"),
         # Map tiles from a closed loopback port: browser tests never reach the internet,
         # and the results must work without tiles.
         "RESDIR_MAP_TILE_URL": "http://127.0.0.1:9/tiles/{z}/{x}/{y}.png",

@@ -201,6 +201,7 @@ MATRIX = {
     ("POST", "/agency/upload"): ("page", "/agency/upload", _signed_in(401, 403, agency_a=400,
                                                                     agency_b=400, admin=400)),
     ("GET", "/admin/import"): ("page", "/admin/import", ADMIN_ONLY),
+    ("GET", "/imports/<job_id>"): ("page", "/imports/no-such-job", _signed_in(401, 404)),
     ("POST", "/admin/import"): ("page", "/admin/import", _signed_in(401, 403, admin=400)),
     ("GET", "/agency/"): ("page", "/agency/", _signed_in(401, 403, agency_a=200, agency_b=200,
                                                           admin=200)),

@@ -14,6 +14,7 @@ from resdir.directory import changelog, index_state, indexing
 from resdir.directory import models as m
 from resdir.directory.changelog import Position
 from resdir.extensions import db
+from tests.faults_support import alive
 from tests.servers import Gunicorn, get, patch
 
 
@@ -177,14 +178,6 @@ def _children(pid: int) -> set[int]:
     return found
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 def test_killed_reindex_takes_its_workers_along_and_start_up_cleans_up(app, runner, mini,
                                                                         tmp_path, node_env):
     import os
@@ -211,9 +204,9 @@ def test_killed_reindex_takes_its_workers_along_and_start_up_cleans_up(app, runn
     os.kill(build.pid, signal.SIGKILL)
     build.wait()
     deadline = time.monotonic() + 10
-    while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+    while any(alive(p) for p in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
-    survivors = [p for p in workers if _alive(p)]
+    survivors = [p for p in workers if alive(p)]
     for pid in survivors:  # do not leave them behind on the old code either
         os.kill(pid, signal.SIGKILL)
     assert survivors == []

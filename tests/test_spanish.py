@@ -52,9 +52,10 @@ def test_search_in_spanish_keeps_the_programs_as_written(mini, client):
         assert spanish in page, spanish
     assert re.search(r"\d+ programas? a 10 millas", page)
     assert "What do you need?" not in page and "Find programs" not in page
-    # The program's own words, as the agency wrote them (the search word highlighted).
+    # The program's own words, as the agency wrote them (the word that matched "food",
+    # its synonym "groceries", highlighted), not translated.
     assert "Hilltop Food Pantry" in page
-    assert "SNAP application help on Tuesdays." in page
+    assert "Free <mark>groceries</mark> and fresh produce every week." in page
 
 
 def test_zip_the_search_cannot_place_is_explained_in_spanish(mini, client):

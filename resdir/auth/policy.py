@@ -78,6 +78,17 @@ def can_see_agency_record(user, organization_id: str | None) -> bool:
     return user.role == "agency" and user.organization_id == organization_id
 
 
+def can_see_import_job(user, job) -> bool:
+    """An upload's import job: admins see all; others their own uploads and their
+    agency's."""
+    if user is None or not user.active:
+        return False
+    if user.role == "admin" or job.created_by == user.id:
+        return True
+    return user.role == "agency" and job.organization_id is not None and (
+        user.organization_id == job.organization_id)
+
+
 def require_admin(user) -> None:
     require_login(user)
     if not is_admin(user):

@@ -4,10 +4,11 @@ single write lock is held only for the short second one (issue 9, item 4):
 1. Staging (reads only): existing records are loaded by source key and changed in the
    session with autoflush off, so nothing reaches the database; new organizations,
    locations and programs (with every child row and their index change-log rows) become
-   plain rows with their ids given.
-2. Writing: one transaction of multi-row INSERTs for the new rows and one flush for the
-   changed records, then commit. A program changed by someone else meanwhile fails the
-   flush (its version no longer matches) and the whole import rolls back.
+   plain rows with their ids given, put into temporary staging tables (bulk.py).
+2. Writing: one transaction that copies the new rows from their staging tables (one
+   `INSERT ... SELECT` per table, see bulk.py) and flushes the changed records, then
+   commits. A program changed by someone else meanwhile fails the flush (its version no
+   longer matches) and the whole import rolls back.
 
 Bad input never gets here (csvimport.read refused it), so all or nothing still holds: the
 write either commits everything or nothing. Re-running updates instead of duplicating.
@@ -94,7 +95,9 @@ def stage(rows: list[csvimport.Row], terms: dict[str, m.TaxonomyTerm],
             else:
                 _update_service(service, org_ids[org_key], loc_ids[loc_key], v, terms)
                 summary.updated += 1
-    bulk.prepare()
+        # New rows into temporary tables (no lock on the real ones); autoflush stays off so
+        # that the changed records are not written yet either.
+        bulk.stage()
     return Staged(summary, bulk)
 
 

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 import numpy as np
 from sqlalchemy import and_, exists, func, or_, select
 
+from resdir import gazetteer
 from resdir.directory import models as m
 from resdir.extensions import db
 from resdir.geo import Place, UnknownZip, bounding_box, distance_mi, distances_mi, lookup_zip
@@ -123,8 +124,7 @@ def nearest_page(conditions: list, place: Place, miles: float, start: int,
     origin = (place.latitude, place.longitude)
     coords = np.array(list(map(tuple, db.session.execute(  # tuples: numpy probes a Row slowly
         _in_box((L.latitude, L.longitude), conditions, place, miles)))), float).reshape(-1, 2)
-    hidden = db.session.execute(
-        _rows(ID_COLUMNS, conditions).where(L.confidential.is_(True))).all()
+    hidden = _hidden_near(conditions, place, miles)
     with np.errstate(invalid="ignore"):
         near = _measured(origin, coords[:, 0], coords[:, 1], miles)
     hidden_dist = _distances(place, hidden, miles)
@@ -158,6 +158,26 @@ def nearest_page(conditions: list, place: Place, miles: float, start: int,
 
 
 ID_COLUMNS = (SAL.id, SAL.service_id, SAL.location_id, L.latitude, L.longitude, L.confidential)
+
+
+def _hidden_near(conditions: list, place: Place, miles: float) -> list:
+    """The rows of confidential locations that may lie within `miles`: those with an
+    address in a ZIP whose centre is in the (padded) box. Each is then measured from its
+    chosen address's ZIP centre as before; a location placed within `miles` always has such
+    an address, so the answer is the same. (All confidential rows were read and their ZIPs
+    looked up one by one: 250 ms of CPU at 100,000 programs even for a 250 m radius.)"""
+    low_lat, low_lon, high_lat, high_lon = bounding_box(place.latitude, place.longitude,
+                                                        miles * 1.01 + 0.5)
+    table = gazetteer.load()
+    inside = ((table.lat >= low_lat) & (table.lat <= high_lat) & (table.lon >= low_lon)
+              & (table.lon <= high_lon))
+    zips = [f"{z:05d}" for z in table.zips[inside].tolist()]
+    query = _rows(ID_COLUMNS, conditions).where(L.confidential.is_(True))
+    if len(zips) <= MAX_IN_LIST:
+        query = query.where(exists(select(Address.id).where(
+            Address.location_id == L.id,
+            func.substr(func.trim(Address.postal_code), 1, 5).in_(zips))))
+    return db.session.execute(query).all()
 
 
 def _rows(columns, conditions: list):

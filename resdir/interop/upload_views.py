@@ -1,5 +1,6 @@
 """The pages that take a directory file: an admin's import (/admin/import) and an agency's
-upload of its own organization's HSDS file (/agency/upload).
+upload of its own organization's HSDS file (/agency/upload). Each upload becomes an import
+job (import_views.answer): its report when it is done soon, else its progress page.
 
 They live with the importer, not among auth's admin pages or the agency pages, so that those
 packages (which the importer reads) never import it back.
@@ -12,7 +13,8 @@ from flask import Blueprint, g, render_template, request
 from resdir.auth import policy
 from resdir.auth.forms import ConfirmForm, require_valid_form
 from resdir.errors import BadParameter
-from resdir.interop.uploads import import_upload
+from resdir.interop import import_jobs
+from resdir.interop.import_views import answer
 
 bp = Blueprint("uploads", __name__)
 
@@ -22,10 +24,10 @@ def import_directory():
     """Upload a directory file (HSDS or Ohana) and see the import report."""
     policy.require_admin(g.user)
     if request.method == "GET":
-        return render_template("interop/import.html", form=ConfirmForm())
+        return render_template("interop/import.html", form=ConfirmForm(),
+                               jobs=import_jobs.recent(g.user, None))
     require_valid_form()
-    return _report(import_upload(request.files.get("file"),
-                                 dry_run=bool(request.form.get("dry_run"))))
+    return answer(request.files.get("file"), dry_run=bool(request.form.get("dry_run")))
 
 
 @bp.post("/agency/upload")
@@ -35,11 +37,5 @@ def agency_upload():
     require_valid_form()
     if g.user.organization_id is None:
         raise BadParameter("Only agency staff upload their organization's file.")
-    return _report(import_upload(request.files.get("file"),
-                                 dry_run=bool(request.form.get("dry_run")),
-                                 organization_id=g.user.organization_id))
-
-
-def _report(report):
-    return render_template("interop/import_report.html", report=report), (
-        200 if report.ok else 400)
+    return answer(request.files.get("file"), dry_run=bool(request.form.get("dry_run")),
+                  organization_id=g.user.organization_id)

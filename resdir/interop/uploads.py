@@ -1,4 +1,8 @@
-"""Directory files uploaded through the web: an admin's import, an agency's own HSDS file."""
+"""Directory files uploaded through the web: an admin's import, an agency's own HSDS file.
+
+The request only keeps the file (save_upload); an import job reads it in the background
+(import_jobs.py, import_saved here), so a big file ties up neither a web worker nor its
+memory for the length of the import."""
 
 from __future__ import annotations
 
@@ -23,33 +27,47 @@ MAX_MEMBERS = 1000  # an HSDS datapackage has a few dozen tables
 CHUNK = 1024 * 1024
 
 
-def import_upload(upload: FileStorage | None, *, dry_run: bool,
-                  organization_id: str | None = None):
-    """Import an uploaded .json, .csv or .zip (an HSDS CSV datapackage); return the report."""
+def save_upload(upload: FileStorage | None, folder: Path) -> str:
+    """Check an uploaded file's name and keep it in `folder`; return its (safe) name.
+    Nothing is read yet: the import job reads it (import_saved)."""
     if upload is None or not upload.filename:
         raise BadParameter("Choose a file to upload.", "file")
     name = secure_filename(upload.filename) or "upload"
     if not name.lower().endswith(ALLOWED):
         raise BadParameter("Upload HSDS as .json, a .csv table, or a .zip of CSV files.", "file")
-    with tempfile.TemporaryDirectory(prefix="resdir-upload-") as folder:
-        target = Path(folder) / name
-        upload.save(target)
+    folder.mkdir(parents=True, exist_ok=True)
+    upload.save(folder / name)
+    return name
+
+
+def import_saved(target: Path, *, dry_run: bool, organization_id: str | None = None,
+                 progress=None) -> ImportReport:
+    """Import a saved upload (.json, .csv, or .zip of an HSDS CSV datapackage); return the
+    report. Problems with the file itself become report entries, never exceptions."""
+    name = target.name
+    try:
         if name.lower().endswith(".csv") and is_seed_csv(target):
             if organization_id:
                 raise BadParameter("This is the directory's own CSV format, which only "
                                    "administrators load. Upload your HSDS file instead.", "file")
-            return _seed_import(target, name, dry_run)
-        if name.lower().endswith(".zip"):
-            cfg = current_app.config
-            target = _unzip(target, Path(folder) / "unpacked",
-                            int(cfg["RESDIR_MAX_UNPACKED_MB"] * 1024 * 1024),
-                            cfg["RESDIR_MAX_ZIP_RATIO"])
-        report = import_path(target, dry_run=dry_run, organization_id=organization_id,
-                             source=Path(name).stem)
-        return _without_server_paths(report, folder, name)
+            return _seed_import(target, name, dry_run, progress)
+        with tempfile.TemporaryDirectory(prefix="resdir-upload-") as folder:
+            path = target
+            if name.lower().endswith(".zip"):
+                cfg = current_app.config
+                path = _unzip(target, Path(folder) / "unpacked",
+                              int(cfg["RESDIR_MAX_UNPACKED_MB"] * 1024 * 1024),
+                              cfg["RESDIR_MAX_ZIP_RATIO"])
+            report = import_path(path, dry_run=dry_run, organization_id=organization_id,
+                                 source=Path(name).stem, progress=progress)
+            return _without_server_paths(report, [folder, str(target.parent)], name)
+    except BadParameter as exc:
+        report = ImportReport(name, dry_run=dry_run, organization_id=organization_id)
+        report.refused(name, None, exc.field or "file", exc.message)
+        return report
 
 
-def _seed_import(path: Path, name: str, dry_run: bool) -> ImportReport:
+def _seed_import(path: Path, name: str, dry_run: bool, progress=None) -> ImportReport:
     """The seed CSV (README format) through the web, with the same checks as the CLI."""
     report = ImportReport(name, form="resdir directory CSV", source="resdir CSV",
                           dry_run=dry_run)
@@ -59,7 +77,7 @@ def _seed_import(path: Path, name: str, dry_run: bool) -> ImportReport:
             rows = csvimport.read(path, operations.category_slugs())
             report.read["program"] = len(rows)
         else:
-            summary = operations.import_csv(path)
+            summary = operations.import_csv(path, progress)
             report.applied = True
             report.created["program"], report.updated["program"] = (summary.created,
                                                                     summary.updated)
@@ -71,17 +89,22 @@ def _seed_import(path: Path, name: str, dry_run: bool) -> ImportReport:
     return report
 
 
-def _without_server_paths(report: ImportReport, folder: str, name: str) -> ImportReport:
+def _without_server_paths(report: ImportReport, folders: list[str],
+                          name: str) -> ImportReport:
     """The report speaks of the uploaded file, never of where the server kept it."""
     report.path = name
-    inner = [str(Path(folder) / "unpacked") + "/", str(Path(folder)) + "/", str(Path(folder))]
+    inner = []
+    for folder in folders:
+        inner += [str(Path(folder) / "unpacked") + "/", str(Path(folder)) + "/", str(folder)]
 
     def clean(text):
         if not isinstance(text, str):
             return text
         for prefix in inner:
             text = text.replace(prefix, "")
-        return text.replace(Path(folder).name, "upload")
+        for folder in folders:
+            text = text.replace(Path(folder).name, "upload")
+        return text
 
     report.entries = [dataclasses.replace(e, file=clean(e.file), reason=clean(e.reason))
                       for e in report.entries]

@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from resdir.agencies.operations import send_verification_requests
 from resdir.auth.throttle import prune
 from resdir.extensions import db
+from resdir.interop.import_jobs import run_queued
 from resdir.jobs.models import JobLease
 from resdir.referrals.deadlines import send_reminders
 
@@ -54,12 +55,19 @@ def _prune(limit: int) -> int:
     return prune()
 
 
+def _imports(limit: int) -> int:
+    # Uploads are imported by a thread of the web process that took them; this picks up
+    # any that process did not get to (it stopped), and marks dead ones failed.
+    return run_queued(most=1)
+
+
 JOBS = (
     Job("send-reminders", timedelta(hours=1), _reminders, "reminder(s)"),
     Job("send-verification-requests", timedelta(hours=1), _verification,
         "verification request(s)"),
     Job("prune-rate-limits", timedelta(hours=1), _prune, "expired rate-limit counter(s)",
         bounded=False),
+    Job("import-uploads", timedelta(0), _imports, "uploaded file(s) imported", bounded=False),
 )
 
 

@@ -49,7 +49,7 @@ def apply(plan: Plan, report: ImportReport, organization_id: str | None = None,
         terms = writing.terms(plan, report, categories)
         touched = writing.services(plan, report, services, org_ids, loc_ids, terms, bulk,
                                    progress)
-        bulk.prepare()
+        bulk.stage()  # into temporary tables, still without a lock on the real ones
         # Writing, in one go: new parents, then the changed records (taxonomy terms among
         # them, before the programs that use them), then new programs with their details.
         bulk.write(m.Organization, m.Location, m.Address)

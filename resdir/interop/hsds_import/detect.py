@@ -101,13 +101,13 @@ def is_seed_csv(path: str | Path) -> bool:
 
 def _json_files(paths: list[Path], base: Path, report: ImportReport,
                 source: str | None) -> Dataset | None:
-    docs = [(p, read_json.load(p, report)) for p in paths]
+    shapes = [(p, read_json.load(p, report)) for p in paths]
     if not report.ok:
         return None
-    tabular = all(read_json.is_tabular(doc) for _, doc in docs)
+    tabular = all(read_json.is_tabular(shape) for _, shape in shapes)
     dataset = Dataset(FORMS["tabular" if tabular else "json"], source_name(base, None, source))
-    for path, doc in docs:
-        read_json.read(path, doc, dataset, report)
+    for path, shape in shapes:
+        read_json.read(path, shape, dataset, report)
     return dataset
 
 

@@ -1,6 +1,11 @@
 """HSDS 3.0 JSON: one object, a list of objects, the API's paged envelope (`contents`), or
 the tabular form (`{"services.csv": [...], ...}`), flattened into HSDS 3.0 tables.
 
+A file is read as a stream (ijson), one record of the list at a time: a 160 MB file never
+exists as one Python object (json.loads made it ten to twenty times its size). A first pass
+looks only at the top level (is it a list, an envelope, tables); the second builds the
+records one by one.
+
 Nested objects become records of their own table, linked to the object they sit in (a
 phone inside a service gets its `service_id`). The same object repeated in several places
 (the spec's examples repeat a phone five times) is merged later by id.
@@ -8,8 +13,13 @@ phone inside a service gets its `service_id`). The same object repeated in sever
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from dataclasses import field as default
 from pathlib import Path
+
+import ijson
 
 from resdir.interop.hsds_import.report import ImportReport
 from resdir.interop.hsds_import.tables import FILE_TABLES, Dataset, Rec
@@ -82,47 +92,111 @@ def kind_of(obj: dict) -> str | None:
     return None
 
 
-def load(path: Path, report: ImportReport):
+BOM = b"\xef\xbb\xbf"
+ENVELOPE = "contents"
+ROOT_KEYS = {"version", "profile", "openapi_url"}  # the HSDS API's root document
+
+
+@dataclass
+class Shape:
+    """What a JSON file holds at its top level."""
+
+    top: str  # "start_map", "start_array", or the event of a bare value
+    values: dict[str, str] = default(default_factory=dict)  # object key -> its value's event
+
+    @property
+    def tabular(self) -> bool:
+        return self.top == "start_map" and bool(self.values) and all(
+            event == "start_array" and key.removesuffix(".csv").lower() in FILE_TABLES
+            for key, event in self.values.items())
+
+
+@contextmanager
+def _open(path: Path):
+    with path.open("rb") as handle:
+        if handle.read(3) != BOM:
+            handle.seek(0)
+        yield handle
+
+
+def load(path: Path, report: ImportReport) -> Shape | None:
+    """The file's shape (one streaming pass over an object's top level, which also checks
+    that it is JSON); None (and a fatal entry) when it is not readable JSON."""
     try:
-        return json.loads(path.read_text(encoding="utf-8-sig"))
+        with _open(path) as handle:
+            events = ijson.parse(handle, use_float=True)
+            _, top, _ = next(events)
+            shape = Shape(top)
+            if top == "start_map":
+                for prefix, event, value in events:
+                    if prefix == "" and event == "map_key":
+                        key = value
+                    elif prefix == key and key not in shape.values:
+                        shape.values[key] = event
+            return shape
+    except StopIteration:
+        report.fatal(path.name, None, "-", "not valid JSON (the file is empty)")
     except UnicodeDecodeError:
         report.fatal(path.name, None, "-", "not UTF-8 text")
-    except ValueError as exc:
-        report.fatal(path.name, None, "-", f"not valid JSON ({exc})")
+    except ijson.JSONError as exc:
+        report.fatal(path.name, None, "-", _problem(exc))
     except OSError as exc:
         report.fatal(path.name, None, "-", f"cannot read the file: {exc.strerror}")
     return None
 
 
-def is_tabular(doc) -> bool:
-    return isinstance(doc, dict) and bool(doc) and all(
-        isinstance(v, list) and k.removesuffix(".csv").lower() in FILE_TABLES
-        for k, v in doc.items()
-    )
+def _problem(exc: Exception) -> str:
+    """ijson's error (yajl's message, as bytes) as a report's reason."""
+    text = exc.args[0] if exc.args else ""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    text = str(text)
+    if "invalid bytes in UTF8" in text:
+        return "not UTF-8 text"
+    return f"not valid JSON ({(text.strip().splitlines() or ['unreadable'])[0][:200]})"
 
 
-def read(path: Path, doc, dataset: Dataset, report: ImportReport) -> None:
-    """Flatten one parsed JSON document into the dataset."""
+def is_tabular(shape: Shape) -> bool:
+    return shape.tabular
+
+
+def _items(path: Path, prefix: str) -> Iterator:
+    with _open(path) as handle:
+        yield from ijson.items(handle, prefix, use_float=True)
+
+
+def read(path: Path, shape: Shape, dataset: Dataset, report: ImportReport) -> None:
+    """Flatten one JSON file into the dataset, record by record."""
+    try:
+        _read(path, shape, dataset, report)
+    except UnicodeDecodeError:
+        report.fatal(path.name, None, "-", "not UTF-8 text")
+    except ijson.JSONError as exc:
+        report.fatal(path.name, None, "-", _problem(exc))
+
+
+def _read(path: Path, shape: Shape, dataset: Dataset, report: ImportReport) -> None:
     name = path.name
-    if is_tabular(doc):
-        for key, rows in doc.items():
+    if shape.tabular:
+        for key in shape.values:
             table = FILE_TABLES[key.removesuffix(".csv").lower()]
-            for i, row in enumerate(rows):
+            for i, row in enumerate(_items(path, f"{key}.item")):
                 if isinstance(row, dict):
-                    dataset.add(Rec(table, name, f"{key}[{i}]", _scalars(row)))
+                    dataset.add(Rec(table, name, f"{key}[{i}]",
+                                    dataset.compact(_scalars(row))))
                     report.read[table] += 1
         return
-    if isinstance(doc, dict) and isinstance(doc.get("contents"), list):
-        items, prefix = doc["contents"], "contents"
-    elif isinstance(doc, list):
-        items, prefix = doc, ""
-    elif isinstance(doc, dict):
-        items, prefix = [doc], None
+    if shape.top == "start_map" and shape.values.get(ENVELOPE) == "start_array":
+        items, prefix = _items(path, f"{ENVELOPE}.item"), ENVELOPE
+    elif shape.top == "start_array":
+        items, prefix = _items(path, "item"), ""
+    elif shape.top == "start_map":
+        if set(shape.values) <= ROOT_KEYS:
+            report.note(name, None, "-", "an HSDS API root document; it holds no records")
+            return
+        items, prefix = _items(path, ""), None
     else:
         report.fatal(name, None, "-", "not an HSDS object, list of objects or paged envelope")
-        return
-    if isinstance(doc, dict) and set(doc) <= {"version", "profile", "openapi_url"}:
-        report.note(name, None, "-", "an HSDS API root document; it holds no records")
         return
     for i, obj in enumerate(items):
         where = "$" if prefix is None else f"{prefix}[{i}]" if prefix else f"[{i}]"
@@ -139,7 +213,7 @@ def _scalars(obj: dict) -> dict:
 
 def _flatten(table: str, obj: dict, file: str, where: str, links: dict, dataset: Dataset,
              report: ImportReport, nested: bool) -> Rec:
-    data = _scalars(obj)
+    data = dataset.compact(_scalars(obj))
     for key, value in links.items():
         if key in ("link_id", "link_entity") or not data.get(key):
             data[key] = value

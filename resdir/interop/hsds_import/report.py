@@ -88,8 +88,22 @@ class ImportReport:
             "tables": {t: {"created": self.created[t], "updated": self.updated[t],
                            "unchanged": self.unchanged[t]} for t in tables},
             "counts": self.counts(),
+            "read": dict(self.read),
             "entries": [e.as_dict() for e in self.entries],
         }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ImportReport:
+        """The report as_dict() gave (an import job keeps its report that way)."""
+        tables = data.get("tables", {})
+        return cls(
+            data["path"], form=data.get("form", "unknown"), source=data.get("source", ""),
+            dry_run=data.get("dry_run", False), applied=data.get("applied", False),
+            seconds=data.get("seconds", 0.0), read=Counter(data.get("read", {})),
+            created=Counter({t: c["created"] for t, c in tables.items()}),
+            updated=Counter({t: c["updated"] for t, c in tables.items()}),
+            unchanged=Counter({t: c["unchanged"] for t, c in tables.items()}),
+            entries=[Entry(**e) for e in data.get("entries", [])])
 
     def lines(self, per_group: int = 3) -> list[str]:
         """A readable summary: totals, then entries grouped by kind, file, field and reason

@@ -46,7 +46,10 @@ FILE_TABLES = {
 }
 
 
-@dataclass
+SHORT = 24  # texts up to this long are shared between records (Dataset.compact)
+
+
+@dataclass(slots=True)  # a big file has hundreds of thousands: no __dict__ each
 class Rec:
     """One record of a table, as read: field -> value (text, number, list, None)."""
 
@@ -79,6 +82,15 @@ class Dataset:
     source: str
     tables: dict[str, list[Rec]] = field(default_factory=dict)
     used: dict[str, set] = field(default_factory=dict)  # table -> fields some step read
+    # One copy of each short text (codes, states, times, repeated ids): a streaming JSON
+    # parser gives every record its own copy of each key and value.
+    strings: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def compact(self, data: dict) -> dict:
+        """The record's fields with shared keys and short values."""
+        share = self.strings.setdefault
+        return {share(k, k): share(v, v) if isinstance(v, str) and len(v) <= SHORT else v
+                for k, v in data.items()}
 
     def add(self, rec: Rec) -> Rec:
         self.tables.setdefault(rec.table, []).append(rec)
