@@ -21,7 +21,6 @@ import argparse
 import importlib.util
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+import common  # noqa: E402  (bench/common.py: this folder is on sys.path)
 
 from tests.faults_support import (  # noqa: E402
     OUTAGE_MESSAGE,
@@ -93,7 +94,7 @@ def prepare(args, workdir: Path, url: str) -> tuple[dict[str, str], str]:
     from resdir.extensions import db
 
     app = replicas.make_app(url, workdir / "index")
-    replicas.load(app, args.n, args.seed, url.startswith("postgresql"))
+    replicas.load(app, args.n, args.seed)
     with app.app_context():
         indexing.reindex()
         admin = auth.create_user("admin@bench.example", "admin", password="bench faults pass")
@@ -116,29 +117,43 @@ def readers(run: Run, server: Gunicorn, journal: Journal, some_id: str):
     return [read] * 2
 
 
+class Traffic:
+    """Readers (and, with `editors`, one editor a program) running against the node until
+    `halt()`, every answer written to one journal."""
+
+    def __init__(self, run: Run, server: Gunicorn, ids, token=None, editors: str = "") -> None:
+        self.journal = Journal()
+        self.editors = [Editor(server.url, sid, token, self.journal, f"{editors}{n}")
+                        for n, sid in enumerate(ids.values())] if editors else []
+        self.stop = threading.Event()
+        self.threads = start_threads(
+            [e.run for e in self.editors]
+            + readers(run, server, self.journal, next(iter(ids.values()))), self.stop)
+
+    def halt(self) -> list:
+        """Stop every thread and return the 5xx answers they saw."""
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(60)
+        return self.journal.server_errors()
+
+
 def fault_worker_kill(run: Run, server: Gunicorn, ids, token) -> None:
     name = "kill -9 web worker during edits"
-    journal = Journal()
-    editors = [Editor(server.url, sid, token, journal, f"w{n}") for n, sid in
-               enumerate(ids.values())]
-    stop = threading.Event()
-    threads = start_threads([e.run for e in editors]
-                            + readers(run, server, journal, next(iter(ids.values()))), stop)
+    traffic = Traffic(run, server, ids, token, editors="w")
+    editors = traffic.editors
     time.sleep(run.args.seconds / 2)
     victim = worker_pids(run.log)[0]
     kill9(victim)
     time.sleep(run.args.seconds / 2)
-    stop.set()
-    for thread in threads:
-        thread.join(60)
+    errors = traffic.halt()
     acked = sum(len(e.acknowledged) for e in editors)
-    lost = sum(1 for o in journal.outcomes if o.status is None)
+    lost = sum(1 for o in traffic.journal.outcomes if o.status is None)
     run.record(name, "edits acknowledged / requests without answer (killed mid-request)",
                f"{acked} / {lost}", acked > 0)
     problems = check_edits(run.app, editors)
     run.record(name, "acknowledged edits in the database, whole", "; ".join(problems) or "all",
                not problems)
-    errors = journal.server_errors()
     run.record(name, "5xx answers", str(len(errors)), not errors)
     finish(run, server, name)
 
@@ -182,9 +197,7 @@ def _count(run: Run, prefix: str) -> int:
 
 def fault_import_kill(run: Run, server: Gunicorn, ids, token) -> None:
     name = "kill -9 resdir import"
-    journal = Journal()
-    stop = threading.Event()
-    threads = start_threads(readers(run, server, journal, next(iter(ids.values()))), stop)
+    traffic = Traffic(run, server, ids)
     path = directory_csv(run.workdir / "import.csv", run.args.import_rows, "faultimport")
     killed = _kill_when(run.flask("import", str(path)), lambda: database_writing(run.url))
     found = _count(run, "faultimport")
@@ -197,10 +210,7 @@ def fault_import_kill(run: Run, server: Gunicorn, ids, token) -> None:
                f"{found} of {run.args.import_rows} (killed: {killed})",
                killed and found == run.args.import_rows)
     finish(run, server, name)
-    stop.set()
-    for thread in threads:
-        thread.join(60)
-    errors = journal.server_errors()
+    errors = traffic.halt()
     run.record(name, "5xx answers to readers", str(len(errors)), not errors)
 
 
@@ -208,10 +218,8 @@ def fault_reindex_kill(run: Run, server: Gunicorn, ids, token) -> None:
     from tests.faults_support import call
 
     name = "kill -9 resdir reindex"
-    journal = Journal()
-    stop = threading.Event()
+    traffic = Traffic(run, server, ids)
     sid = next(iter(ids.values()))
-    threads = start_threads(readers(run, server, journal, sid), stop)
     live = (run.index_dir / "CURRENT").read_text().strip()
     build = run.flask("reindex")
     edited = {}
@@ -237,21 +245,14 @@ def fault_reindex_kill(run: Run, server: Gunicorn, ids, token) -> None:
     _, body = call("GET", server.url + "/api/v1/search?q=wombat+stew")
     names = [r["id"] for r in json.loads(body)["results"]]
     run.record(name, "the edit is searchable", str(sid in names), sid in names)
-    stop.set()
-    for thread in threads:
-        thread.join(60)
-    errors = journal.server_errors()
+    errors = traffic.halt()
     run.record(name, "5xx answers to readers", str(len(errors)), not errors)
 
 
 def fault_database_down(run: Run, server: Gunicorn, ids, token) -> None:
     name = f"PostgreSQL down {run.args.outage:g} s"
-    journal = Journal()
-    editors = [Editor(server.url, sid, token, journal, f"d{n}") for n, sid in
-               enumerate(ids.values())]
-    stop = threading.Event()
-    threads = start_threads([e.run for e in editors]
-                            + readers(run, server, journal, next(iter(ids.values()))), stop)
+    traffic = Traffic(run, server, ids, token, editors="d")
+    editors, journal = traffic.editors, traffic.journal
     time.sleep(run.args.seconds / 2)
     before_log = run.log.read_text()
     down = time.monotonic()
@@ -260,10 +261,7 @@ def fault_database_down(run: Run, server: Gunicorn, ids, token) -> None:
     run.pg.resume()
     up = time.monotonic()
     time.sleep(run.args.seconds / 2)
-    stop.set()
-    for thread in threads:
-        thread.join(60)
-    errors = journal.server_errors()
+    errors = traffic.halt()
     outside = [e for e in errors if e.ended < down or e.started > up + 1.0]
     not_plain = [e for e in errors if e.status != 503 or OUTAGE_MESSAGE not in e.body]
     after = [o for o in journal.outcomes if o.started > up and o.status == 200]
@@ -344,12 +342,7 @@ def main(argv: list[str] | None = None) -> None:
 
             db.engine.dispose()
     finally:
-        if pg is not None:
-            pg.stop()
-        if args.keep:
-            print(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        common.stop_and_clean(pg, workdir, args.keep)
     sys.exit(1 if run.failed else 0)
 
 

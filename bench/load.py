@@ -25,7 +25,6 @@ import math
 import os
 import random
 import re
-import shutil
 import statistics
 import sys
 import tempfile
@@ -38,6 +37,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+import common  # noqa: E402  (bench/common.py: this folder is on sys.path)
 
 from tests.servers import Gunicorn, get  # noqa: E402
 
@@ -76,7 +77,7 @@ def prepare(args, workdir: Path, url: str) -> dict:
 
     app = replicas.make_app(url, workdir / "index")
     app.config["RESDIR_MAIL_ENABLED"] = False
-    replicas.load(app, args.n, args.seed, url.startswith("postgresql"))
+    replicas.load(app, args.n, args.seed)
     with app.app_context():
         indexing.reindex()
         services = db.session.query(m.Service.id, m.Service.organization_id).filter(
@@ -416,7 +417,7 @@ def fts_database(args, workdir: Path, url: str) -> Path:
         return Path(url.removeprefix("sqlite:///"))
     path = workdir / "yardstick.sqlite3"
     app = replicas.make_app(f"sqlite:///{path}", workdir / "yardstick-index")
-    replicas.load(app, args.n, args.seed, False)
+    replicas.load(app, args.n, args.seed)
     return path
 
 
@@ -603,12 +604,7 @@ def main(argv: list[str] | None = None) -> None:
               f"yardstick comparison (same gunicorn.conf.py, {args.workers} workers, same "
               f"queries in the same order)")
     finally:
-        if pg is not None:
-            pg.stop()
-        if args.keep:
-            print(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        common.stop_and_clean(pg, workdir, args.keep)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ import time
 import uuid
 from pathlib import Path
 
+import common  # bench/common.py
 import search as base  # bench/search.py (this folder is on sys.path when run as a script)
 
 TARGETS = {"p95_ms": 60.0}
@@ -362,14 +363,8 @@ def benchmark(args) -> None:
 
 def common_arguments(parser: argparse.ArgumentParser) -> None:
     """The data and workdir options shared with bench/public.py (same synthetic directory)."""
-    parser.add_argument("--n", type=int, default=100_000, help="programs (default 100000)")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--workdir", help="folder for the database and index (default: temp)")
-    parser.add_argument("--procs", type=int, default=1, help="Whoosh writer processes")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary workdir")
-    parser.add_argument("--reuse-db", action="store_true",
-                        help="reuse the workdir's database and index when made with the same "
-                        "N and seed")
+    common.data_arguments(parser, "reuse the workdir's database and index when made with the "
+                          "same N and seed")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
 
 

@@ -53,33 +53,15 @@ def make_app(url: str, index_dir: Path):
                        "RESDIR_INDEX_POLL_SECONDS": 0, "TESTING": True})
 
 
-def load(app, n: int, seed: int, postgres: bool) -> None:
+def load(app, n: int, seed: int) -> None:
     import csv
 
-    from flask_migrate import upgrade
-    from sqlalchemy import insert
-
     from resdir.directory import operations
-    from resdir.extensions import db
 
     with open(operations.CATEGORIES_FILE, encoding="utf-8") as handle:
         names = {row["slug"]: row["name"] for row in csv.DictReader(handle)}
     directory = search_bench.generate(n, seed, search_bench.pa_zips(), names)
-    with app.app_context():
-        upgrade(directory=app.extensions["migrate"].directory)
-        terms = operations.ensure_categories()
-        db.session.commit()
-        term_ids = {slug: term.id for slug, term in terms.items()}
-        for row in directory.tables["attribute"]:
-            row["taxonomy_term_id"] = term_ids[row["taxonomy_term_id"]]
-        with db.engine.begin() as conn:
-            for name, given in directory.tables.items():
-                table = db.metadata.tables[name]
-                keys = {k for row in given for k in row}
-                rows = [{k: row.get(k) for k in keys} for row in given]
-                for start in range(0, len(rows), 5000):
-                    conn.execute(insert(table), rows[start:start + 5000])
-        db.session.remove()
+    search_bench.load_database(app, directory, migrations=True)
 
 
 def log_bytes(app, postgres: bool) -> int:
@@ -185,7 +167,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"N={args.n} backlog={args.backlog} db={args.db} cores={os.cpu_count()} "
               f"load {_load()}", flush=True)
         app = make_app(url, workdir / "index-a")
-        load(app, args.n, args.seed, args.db == "postgres")
+        load(app, args.n, args.seed)
         build_s, _ = timed(app, indexing.reindex)
         empty = log_bytes(app, args.db == "postgres")
         add_changes(app, args.backlog)

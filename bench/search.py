@@ -31,6 +31,8 @@ from datetime import UTC, date, datetime
 from datetime import time as dtime
 from pathlib import Path
 
+import common  # bench/common.py (this folder is on sys.path when run as a script)
+
 EARTH_RADIUS_MI = 6371.009 / 1.609344  # geopy's great_circle radius, in miles
 DB_NAME = "bench.sqlite3"
 FTS_NAME = "fts.sqlite3"
@@ -321,29 +323,37 @@ def make_app(workdir: Path):
     })
 
 
-def load_database(app, directory: Directory) -> None:
-    """Create the schema and bulk-insert every row with SQLAlchemy Core."""
+def load_database(app, directory: Directory, migrations: bool = False) -> None:
+    """Create the schema (`db.create_all()`, or the Alembic migrations with `migrations`, as
+    bench/replicas.py wants on PostgreSQL) and bulk-insert every row with SQLAlchemy Core."""
+    from flask_migrate import upgrade
     from sqlalchemy import insert
 
     from resdir.directory import operations
     from resdir.extensions import db
 
     with app.app_context():
-        db.create_all()
+        if migrations:
+            upgrade(directory=app.extensions["migrate"].directory)
+        else:
+            db.create_all()
         terms = operations.ensure_categories()
         db.session.commit()
         term_ids = {slug: term.id for slug, term in terms.items()}
         for row in directory.tables["attribute"]:
             row["taxonomy_term_id"] = term_ids[row["taxonomy_term_id"]]
+        sqlite = db.engine.dialect.name == "sqlite"
         with db.engine.begin() as conn:
-            conn.exec_driver_sql("PRAGMA synchronous=OFF")
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA synchronous=OFF")
             for name, given in directory.tables.items():
                 table = db.metadata.tables[name]
                 keys = {k for row in given for k in row}  # executemany needs the same keys
                 rows = [{k: row.get(k) for k in keys} for row in given]
-                for start in range(0, len(rows), 20000):
-                    conn.execute(insert(table), rows[start : start + 20000])
-            conn.exec_driver_sql("ANALYZE")  # as `resdir import` does on SQLite
+                for start in range(0, len(rows), 5000):
+                    conn.execute(insert(table), rows[start : start + 5000])
+            if sqlite:
+                conn.exec_driver_sql("ANALYZE")  # as `resdir import` does on SQLite
         db.session.remove()
 
 
@@ -785,14 +795,8 @@ def benchmark(args) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=100_000, help="programs (default 100000)")
+    common.data_arguments(parser, "reuse the workdir's database when it has the same N and seed")
     parser.add_argument("--queries", type=int, default=200, help="queries (default 200)")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--workdir", help="folder for the database and indexes (default: temp)")
-    parser.add_argument("--procs", type=int, default=1, help="Whoosh writer processes")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary workdir")
-    parser.add_argument("--reuse-db", action="store_true",
-                        help="reuse the workdir's database when it has the same N and seed")
     parser.add_argument("--serve-queries", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--serve-fts", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--serve-reference", action="store_true", help=argparse.SUPPRESS)

@@ -55,15 +55,8 @@ def distance_mi(a: tuple[float, float], b: tuple[float, float]) -> float:
     if len(a) != 2 or len(b) != 2 or not (abs(lat_a) <= 90 and abs(lat_b) <= 90
                                           and abs(lon_a) <= 180 and abs(lon_b) <= 180):
         return great_circle(a, b).miles
-    lat1, lng1 = math.radians(lat_a), math.radians(lon_a)
-    lat2, lng2 = math.radians(lat_b), math.radians(lon_b)
-    sin_lat1, cos_lat1 = math.sin(lat1), math.cos(lat1)
-    sin_lat2, cos_lat2 = math.sin(lat2), math.cos(lat2)
-    delta_lng = lng2 - lng1
-    cos_delta_lng, sin_delta_lng = math.cos(delta_lng), math.sin(delta_lng)
-    d = math.atan2(math.sqrt((cos_lat2 * sin_delta_lng) ** 2
-                             + (cos_lat1 * sin_lat2 - sin_lat1 * cos_lat2 * cos_delta_lng) ** 2),
-                   sin_lat1 * sin_lat2 + cos_lat1 * cos_lat2 * cos_delta_lng)
+    d = _central_angle(math.radians(lat_a), math.radians(lon_a), math.radians(lat_b),
+                       math.radians(lon_b), math)
     return GREAT_CIRCLE_KM * d / 1.609344
 
 
@@ -75,18 +68,23 @@ def distances_mi(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> 
     """geopy's great_circle (distance_mi) from one point to many at once, in miles. numpy's
     sin/cos may differ from the C library's in the last bit: callers that compare with a
     radius ask distance_mi itself for values within a hair of it."""
-    lat1, lng1 = math.radians(lat), math.radians(lon)
-    sin_lat1, cos_lat1 = math.sin(lat1), math.cos(lat1)
-    lat2, lng2 = np.radians(lats), np.radians(lons)
-    sin_lat2, cos_lat2 = np.sin(lat2), np.cos(lat2)
-    delta = lng2 - lng1
-    cos_delta, sin_delta = np.cos(delta), np.sin(delta)
-    d = np.arctan2(
-        np.sqrt((cos_lat2 * sin_delta) ** 2 + (cos_lat1 * sin_lat2 - sin_lat1 * cos_lat2
-                                               * cos_delta) ** 2),
-        sin_lat1 * sin_lat2 + cos_lat1 * cos_lat2 * cos_delta,
-    )
+    d = _central_angle(math.radians(lat), math.radians(lon), np.radians(lats),
+                       np.radians(lons), np)
     return GREAT_CIRCLE_MI * d
+
+
+def _central_angle(lat1: float, lng1: float, lat2, lng2, lib):
+    """geopy great_circle's central angle (radians) from one point to a second one (`lib` is
+    `math`) or to many (`lib` is `numpy`, lat2 and lng2 arrays), in geopy's order of
+    operations. The first point is always one, so its sine and cosine come from `math`."""
+    sin_lat1, cos_lat1 = math.sin(lat1), math.cos(lat1)
+    sin_lat2, cos_lat2 = lib.sin(lat2), lib.cos(lat2)
+    delta = lng2 - lng1
+    cos_delta, sin_delta = lib.cos(delta), lib.sin(delta)
+    atan2 = np.arctan2 if lib is np else math.atan2
+    return atan2(lib.sqrt((cos_lat2 * sin_delta) ** 2
+                          + (cos_lat1 * sin_lat2 - sin_lat1 * cos_lat2 * cos_delta) ** 2),
+                 sin_lat1 * sin_lat2 + cos_lat1 * cos_lat2 * cos_delta)
 
 
 def bounding_box(lat: float, lon: float, radius_mi: float) -> tuple[float, float, float, float]:

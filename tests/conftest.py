@@ -377,6 +377,25 @@ class People:
     def bearer(self, who: str) -> dict:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
 
+    def refer_to_pantry(self, client_name: str) -> tuple[str, str, str]:
+        """Coordinator A (Northside Clinic) refers a new client, ZIP 15213, for food
+        insecurity with verbal consent, to the Hilltop Food Pantry. Returns the pantry's, the
+        client's and the referral's ids."""
+        from resdir.auth.models import User
+        from resdir.matching.operations import create_client
+        from resdir.referrals.operations import create_referral
+
+        with self.app.app_context():
+            coord = db.session.get(User, self.ids["coord_a"])
+            pantry = db.session.query(m.Service.id).filter_by(name="Hilltop Food Pantry").scalar()
+            client = create_client(coord, {"name": client_name, "zip": "15213",
+                                           "needs": ["food-insecurity"]})
+            referral = create_referral(coord, {
+                "client_id": client.id, "service_id": pantry, "need": "food-insecurity",
+                "consent": {"given": True, "method": "verbal", "scope": "Name, age and ZIP"}})
+            db.session.commit()
+            return pantry, client.id, referral.id
+
 
 def _csrf(client, path: str) -> str:
     import re

@@ -9,10 +9,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from resdir.auth import operations as auth
-from resdir.directory import models as m
 from resdir.extensions import db
-from resdir.matching.operations import create_client
-from resdir.referrals.operations import create_referral
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -23,21 +20,13 @@ BLOCKING = ("serious", "critical")
 @pytest.fixture
 def pages(app, people):
     """The pages each role sees, with a client, a referral and a set-password link to show."""
-    from resdir.auth.models import User
-
+    pantry, c, r = people.refer_to_pantry("Wilhelmina Oyelaran")
+    org = people.pantry_org
     with app.app_context():
-        coord = db.session.get(User, people.ids["coord_a"])
-        pantry = db.session.query(m.Service.id).filter_by(name="Hilltop Food Pantry").scalar()
-        client = create_client(coord, {"name": "Wilhelmina Oyelaran", "zip": "15213",
-                                       "needs": ["food-insecurity"]})
-        referral = create_referral(coord, {
-            "client_id": client.id, "service_id": pantry, "need": "food-insecurity",
-            "consent": {"given": True, "method": "verbal", "scope": "Name, age and ZIP"}})
         newcomer = auth.create_user("new.person@clinic-a.example", "coordinator",
                                     "Northside Clinic")
         setup = auth.setup_link_token(newcomer)
         db.session.commit()
-        c, r, org = client.id, referral.id, people.pantry_org
     public = ["/", "/?q=food&zip=15213", "/?zip=99999", f"/programs/{pantry}", "/login",
               f"/set-password/{setup}", "/programs/no-such-program"]
     return {

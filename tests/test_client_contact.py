@@ -20,6 +20,20 @@ def pantry(app):
         return db.session.query(m.Service.id).filter_by(name="Hilltop Food Pantry").scalar()
 
 
+def _contact_client(api, method: str) -> str:
+    """Ilse Varga, with a phone and an email, to be reached by `method`."""
+    return api("POST", "/api/v1/clients", json={
+        "name": "Ilse Varga", "zip": "15219", "phone": PHONE, "email": EMAIL,
+        "contact_method": method}).get_json()["id"]
+
+
+def _refer(api, client: str, pantry: str, consent: dict = CONSENT, **more) -> dict:
+    """The coordinator refers `client` to the pantry for food insecurity."""
+    return api("POST", "/api/v1/referrals", json={
+        "client_id": client, "service_id": pantry, "need": "food-insecurity",
+        "consent": consent, **more}).get_json()
+
+
 def _form(csrf, **fields):
     return {"csrf_token": csrf, "name": "Ilse Varga", "zip": "15219", "need": "food-insecurity",
             **fields}
@@ -75,31 +89,23 @@ def test_contact_saves_field_by_field_and_a_stale_save_is_refused(app, people, a
 
 
 def test_agency_sees_contact_only_when_consent_covers_it(app, people, api, pantry):
-    client = api("POST", "/api/v1/clients", json={
-        "name": "Ilse Varga", "zip": "15219", "phone": PHONE, "email": EMAIL,
-        "contact_method": "phone"}).get_json()["id"]
-    plain = api("POST", "/api/v1/referrals", json={
-        "client_id": client, "service_id": pantry, "need": "food-insecurity",
-        "consent": CONSENT}).get_json()
+    client = _contact_client(api, "phone")
+    plain = _refer(api, client, pantry)
     agency = people.login(app.test_client(), "agency_a")
     page = agency.get(f"/referrals/{plain['id']}").get_data(as_text=True)
     assert PHONE not in page and EMAIL not in page
     assert "consent does not cover contact" in page
     assert "contact" not in api("GET", f"/api/v1/referrals/{plain['id']}",
                                 who="agency_a").get_json()["client"]
-    covered = api("POST", "/api/v1/referrals", json={
-        "client_id": client, "service_id": pantry, "need": "food-insecurity",
-        "confirm_duplicate": True, "consent": {**CONSENT, "contact": True}}).get_json()
+    covered = _refer(api, client, pantry, {**CONSENT, "contact": True}, confirm_duplicate=True)
     page = agency.get(f"/referrals/{covered['id']}").get_data(as_text=True)
     assert PHONE in page and EMAIL in page
     shared = api("GET", f"/api/v1/referrals/{covered['id']}", who="agency_a").get_json()
     assert shared["client"]["contact"] == {"phone": PHONE, "email": EMAIL,
                                            "contact_method": "phone"}
     # Do-not-contact wins over the consent: the agency works through the coordinator.
-    quiet = api("POST", "/api/v1/referrals", json={
-        "client_id": client, "service_id": pantry, "need": "food-insecurity",
-        "confirm_duplicate": True, "contact_preference": "do-not-contact",
-        "consent": {**CONSENT, "contact": True}}).get_json()
+    quiet = _refer(api, client, pantry, {**CONSENT, "contact": True}, confirm_duplicate=True,
+                   contact_preference="do-not-contact")
     assert PHONE not in agency.get(f"/referrals/{quiet['id']}").get_data(as_text=True)
 
 
@@ -112,9 +118,7 @@ def _marker(page: str, referral_id: str) -> str | None:
 
 def test_lists_mark_referrals_changed_since_last_opened(app, people, api, pantry):
     client = api("POST", "/api/v1/clients", json={"name": "Ilse Varga"}).get_json()["id"]
-    made = api("POST", "/api/v1/referrals", json={
-        "client_id": client, "service_id": pantry, "need": "food-insecurity",
-        "consent": CONSENT}).get_json()
+    made = _refer(api, client, pantry)
     coord = people.login(app.test_client(), "coord_a")
     agency = people.login(app.test_client(), "agency_a")
     # Own work is not a change; the agency has never opened it: new.
@@ -144,19 +148,13 @@ def test_hostile_contact_values_are_refused_by_name_never_500(api):
 
 
 def test_fhir_patient_carries_contact_only_as_consented(app, people, api, pantry):
-    client = api("POST", "/api/v1/clients", json={
-        "name": "Ilse Varga", "zip": "15219", "phone": PHONE, "email": EMAIL,
-        "contact_method": "text"}).get_json()["id"]
-    made = api("POST", "/api/v1/referrals", json={
-        "client_id": client, "service_id": pantry, "need": "food-insecurity",
-        "consent": CONSENT}).get_json()
+    client = _contact_client(api, "text")
+    made = _refer(api, client, pantry)
     own = api("GET", f"/fhir/Patient/{client}").get_json()
     assert {(t["system"], t["value"]) for t in own["telecom"]} == {
         ("phone", PHONE), ("sms", PHONE), ("email", EMAIL)}
     assert "telecom" not in api("GET", f"/fhir/Patient/{client}", who="agency_a").get_json()
-    api("POST", "/api/v1/referrals", json={
-        "client_id": client, "service_id": pantry, "need": "food-insecurity",
-        "confirm_duplicate": True, "consent": {**CONSENT, "contact": True}})
+    _refer(api, client, pantry, {**CONSENT, "contact": True}, confirm_duplicate=True)
     shared = api("GET", f"/fhir/Patient/{client}", who="agency_a").get_json()
     assert [t for t in shared["telecom"] if t.get("rank") == 1] == [
         {"system": "sms", "value": PHONE, "use": "home", "rank": 1}]

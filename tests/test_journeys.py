@@ -9,7 +9,6 @@ import pytest
 
 from resdir.extensions import db
 from resdir.matching.operations import create_client
-from resdir.referrals.operations import create_referral
 from tests.journeys import Journey
 
 pytestmark = pytest.mark.browser
@@ -43,18 +42,7 @@ def test_public_finds_a_food_pantry_near_home(live_server, mini, page, request):
 @pytest.fixture
 def waiting_referral(app, people):
     """A coordinator at Northside Clinic has referred a client to the Hilltop pantry."""
-    from resdir.auth.models import User
-    from resdir.directory import models as m
-
-    with app.app_context():
-        coord = db.session.get(User, people.ids["coord_a"])
-        pantry = db.session.query(m.Service.id).filter_by(name="Hilltop Food Pantry").scalar()
-        client = create_client(coord, {"name": "Ottilie Fairweather-Mbeki", "zip": "15213",
-                                       "needs": ["food-insecurity"]})
-        create_referral(coord, {
-            "client_id": client.id, "service_id": pantry, "need": "food-insecurity",
-            "consent": {"given": True, "method": "verbal", "scope": "Name, age and ZIP"}})
-        db.session.commit()
+    people.refer_to_pantry("Ottilie Fairweather-Mbeki")
 
 
 def test_agency_answers_its_inbox_and_keeps_its_listing_true(live_server, people,
