@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 
 from sqlalchemy import bindparam, select
 
@@ -138,9 +139,8 @@ def _batch(chunk: list[str], terms: Terms) -> list[ProgramFacts]:
             places[r.service_id].append(PlaceFacts(r.latitude, r.longitude, r.timezone,
                                                    bool(r.confidential), r.postal_code))
     schedules: dict[str, list[ScheduleFacts]] = defaultdict(list)
-    for r in _run("schedules", chunk):
-        schedules[r.service_id].append(ScheduleFacts(r.byday, r.opens_at, r.closes_at,
-                                                     bool(r.closed), r.valid_from, r.valid_to))
+    for service_id, *span in _run("schedules", chunk):
+        schedules[service_id].append(_schedule(*span))
     languages: dict[str, list[str]] = defaultdict(list)
     for service_id, code in _run("languages", chunk):
         if code:
@@ -170,6 +170,13 @@ def _batch(chunk: list[str], terms: Terms) -> list[ProgramFacts]:
         )
         for r in rows
     ]
+
+
+@lru_cache(maxsize=4096)
+def _schedule(byday, opens_at, closes_at, closed, valid_from, valid_to) -> ScheduleFacts:
+    """One shared ScheduleFacts per distinct span: programs repeat a few hundred opening
+    patterns, and building a frozen dataclass costs more than looking one up."""
+    return ScheduleFacts(byday, opens_at, closes_at, bool(closed), valid_from, valid_to)
 
 
 def _terms(chunk: list[str], terms: Terms):
