@@ -18,3 +18,11 @@ def new_id() -> str:
 def utcnow() -> datetime:
     """Now, timezone-aware in UTC (what every DateTime(timezone=True) column stores)."""
     return datetime.now(UTC)
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """The moment in UTC: SQLite gives DateTime(timezone=True) columns back naive (they
+    were stored in UTC), PostgreSQL aware."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -7,12 +7,13 @@ Service, combined with AND; `search` runs the directory's full-text index and ke
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import current_app, request
 from sqlalchemy import String, and_, func, or_, select
 
 from resdir import params
+from resdir.basics import aware
 from resdir.directory import indexing
 from resdir.directory import models as m
 from resdir.errors import BadParameter
@@ -80,8 +81,7 @@ def modified_after():
 def _iso(text: str) -> datetime | None:
     """The moment in UTC, or None: not ISO 8601, or beyond the years 1..9999 in UTC."""
     try:
-        moment = datetime.fromisoformat(text)
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        return aware(datetime.fromisoformat(text))
     except (ValueError, OverflowError):
         return None
 

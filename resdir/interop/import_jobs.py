@@ -29,7 +29,7 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from resdir.basics import new_id, utcnow
+from resdir.basics import aware, new_id, utcnow
 from resdir.extensions import db
 from resdir.interop.hsds_import import ImportReport
 from resdir.interop.models import ImportJob
@@ -164,11 +164,7 @@ def report_of(job: ImportJob) -> ImportReport | None:
 
 
 def _age(moment) -> timedelta:
-    if moment is None:
-        return timedelta.max
-    if moment.tzinfo is None:  # SQLite gives naive UTC back
-        moment = moment.replace(tzinfo=utcnow().tzinfo)
-    return utcnow() - moment
+    return timedelta.max if moment is None else utcnow() - aware(moment)
 
 
 def _gone(job: ImportJob) -> bool:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
+
+from resdir.basics import aware
 
 FHIR_VERSION = "4.0.1"
 MIMETYPE = "application/fhir+json"
@@ -54,12 +56,6 @@ def server_base() -> str:
     """Base of fullUrls and paging links: the configured public address, not the Host
     header a caller sent."""
     return current_app.config["RESDIR_BASE_URL"].rstrip("/") + "/fhir"
-
-
-def aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def when(value: datetime | None) -> str | None:
