@@ -15,14 +15,14 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from resdir.audit.operations import record, record_now
 from resdir.auth import policy
-from resdir.basics import utcnow
+from resdir.basics import aware, utcnow
 from resdir.directory import models as dm
 from resdir.errors import BadParameter, Conflict, Forbidden, NotFound
 from resdir.extensions import db
 from resdir.matching import operations as clients
 from resdir.matching.needs import load_needs
 from resdir.referrals import notify, states
-from resdir.referrals.deadlines import aware, overdue
+from resdir.referrals.deadlines import overdue
 from resdir.referrals.models import CONTACT, PRIORITIES, Consent, Referral, ReferralEvent
 from resdir.values import column_length
 

@@ -30,6 +30,7 @@ from datetime import UTC, date, datetime, time
 
 from sqlalchemy import func, select
 
+from resdir.basics import aware
 from resdir.directory.models import Organization
 from resdir.extensions import db
 from resdir.matching.models import Client
@@ -154,13 +155,8 @@ def _scoped(query, scope: dict, since: date | None):
     return query
 
 
-def _utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes (stored as UTC), PostgreSQL aware ones."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def _hours(start: datetime, end: datetime) -> float:
-    return (_utc(end) - _utc(start)).total_seconds() / 3600
+    return (aware(end) - aware(start)).total_seconds() / 3600
 
 
 def _median(values: list[float]) -> float | None:
@@ -235,7 +231,7 @@ def _time_the_loop(report: Report, scope: dict, since: date | None) -> None:
     per_month: dict[str, Counter] = defaultdict(Counter)
     to_response, to_close = [], []
     for status, created, requested, responded, closed in rows:
-        per_month[_utc(created).strftime("%Y-%m")][status] += 1
+        per_month[aware(created).strftime("%Y-%m")][status] += 1
         if requested is None or status == EXCLUDED:
             continue
         report.requested += 1
