@@ -21,10 +21,20 @@ PREFIX_RENDERERS: dict = {}
 
 
 class ResdirError(Exception):
-    """An error a user can act on. `status` is the HTTP status; `field` names the input."""
+    """An error a user can act on. `status` is the HTTP status, `title` heads the error
+    page; `field` names the input. A kind of error states its status and title in its
+    class line: `class Gone(ResdirError, status=410, title="Gone")`."""
 
     status = 400
     title = "Request not accepted"
+
+    def __init_subclass__(cls, status: int | None = None, title: str | None = None,
+                          **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status = status
+        if title is not None:
+            cls.title = title
 
     def __init__(self, message: str, field: str | None = None, status: int | None = None):
         super().__init__(message)
@@ -38,21 +48,16 @@ class BadParameter(ResdirError):
     """A request parameter is missing, malformed or out of range."""
 
 
-class Unauthorized(ResdirError):
-    status = 401
-    title = "Sign in required"
+class Unauthorized(ResdirError, status=401, title="Sign in required"):
+    """Nobody is signed in (or the token is not valid)."""
 
 
-class Forbidden(ResdirError):
-    status = 403
-    title = "Not allowed"
+class Forbidden(ResdirError, status=403, title="Not allowed"):
+    """The user is known but may not do this (auth/policy.py decides)."""
 
 
-class Conflict(ResdirError):
+class Conflict(ResdirError, status=409, title="Changed by someone else"):
     """Someone else changed the record first; the answer carries the current state."""
-
-    status = 409
-    title = "Changed by someone else"
 
     def __init__(self, message: str, field: str | None = None, status: int | None = None,
                  version: int | None = None):
@@ -60,9 +65,8 @@ class Conflict(ResdirError):
         self.version = version  # the record's current version, for the caller to re-read
 
 
-class NotFound(ResdirError):
-    status = 404
-    title = "Not found"
+class NotFound(ResdirError, status=404, title="Not found"):
+    """No such record, or one the user may not know of (auth/policy.py)."""
 
 
 def json_body(allowed: Iterable[str] | None = None) -> dict:

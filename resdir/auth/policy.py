@@ -63,6 +63,10 @@ def can_see_care_record(user, care_organization_id: str | None) -> bool:
                               and user.care_organization_id == care_organization_id)
 
 
+def can_see_client(user, client) -> bool:
+    return can_see_care_record(user, client.care_organization_id)
+
+
 def can_see_agency_record(user, organization_id: str | None) -> bool:
     """Records addressed to a partner agency (e.g. referrals it receives)."""
     return is_admin(user) or (is_agency_staff(user) and user.organization_id == organization_id)

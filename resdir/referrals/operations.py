@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from resdir.audit.operations import record, record_now
+from resdir.audit.operations import audited_read, record, record_now
 from resdir.auth import policy
 from resdir.basics import aware, utcnow
 from resdir.directory import models as dm
-from resdir.errors import BadParameter, Conflict, Forbidden, NotFound
+from resdir.errors import BadParameter, Conflict, Forbidden
 from resdir.extensions import db
 from resdir.matching import operations as clients
 from resdir.matching.needs import load_needs
@@ -36,15 +36,9 @@ CHANGE_FIELDS = ("status", "reason", "reason_text", "outcome", "version", "note"
 
 def get_referral(user, referral_id: str, *, audit: bool = True) -> Referral:
     policy.require_login(user)
-    referral = db.session.get(Referral, referral_id)
-    if referral is None or not policy.can_see_referral(user, referral):
-        # Refused reads are audited too (ASVS 16.3.2); see matching.operations.get_client.
-        record_now("referral.read", "referral", referral and referral.id, user=user,
-                   outcome="refused" if referral else "not-found")
-        raise NotFound("No such referral.")
-    if audit:
-        record_now("referral.read", "referral", referral.id, user=user)
-    return referral
+    return audited_read("referral", db.session.get(Referral, referral_id),
+                        policy.can_see_referral, user=user, missing="No such referral.",
+                        audit=audit)
 
 
 def _text(data: dict, name: str, limit: int = 2000) -> str | None:
