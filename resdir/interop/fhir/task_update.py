@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from resdir.audit.operations import record
 from resdir.auth import policy
 from resdir.basics import utcnow
 from resdir.errors import BadParameter, Conflict, Forbidden
@@ -150,13 +149,12 @@ def _check(referral, side: str, data: dict, changes: _Changes, version_checked: 
 def _stage(user, referral, side: str, data: dict, changes: _Changes, linked) -> None:
     """The new notes, the business status and the outputs, in the session."""
     for text in changes.notes:
-        operations._event(referral, user, side, None, None, note=text)
-        record("referral.note", "referral", referral.id, user=user)
+        operations.stage_note(user, referral, side, text)
     if changes.business:
         state = db.session.get(TaskState, referral.id) or TaskState(referral_id=referral.id)
         state.business_status = data["business_status"]
         db.session.add(state)
-        operations._event(referral, user, side, None, None,
+        operations.add_event(referral, user, side, None, None,
                           note=f"Business status: {data['business_status'] or '(cleared)'}")
     for row in linked:
         row.in_output = True
@@ -176,4 +174,4 @@ def _save(user, referral, data: dict, changes: _Changes, linked) -> None:
     else:
         if changes.business:  # a state of the Task a second writer could overwrite
             referral.updated_at = utcnow()  # so: a new version
-        operations._commit()
+        operations.commit_or_conflict()
