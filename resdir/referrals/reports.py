@@ -35,6 +35,7 @@ from resdir.directory.models import Organization
 from resdir.extensions import db
 from resdir.matching.models import Client
 from resdir.matching.needs import load_needs
+from resdir.referrals import lists
 from resdir.referrals.models import Referral
 from resdir.referrals.states import REASONS, STATUSES
 
@@ -143,13 +144,7 @@ def _scoped(query, scope: dict, since: date | None):
     unknown = set(scope) - set(SCOPE_KEYS)
     if unknown:  # never widen a report silently because of a misspelt key
         raise ValueError(f"unknown report scope: {', '.join(sorted(unknown))}")
-    for key in SCOPE_KEYS:
-        if key in scope:
-            query = query.where(getattr(Referral, key) == scope[key])
-    if "agency_organization_id" in scope and "care_organization_id" not in scope:
-        # An agency learns of a referral when it is sent: drafts, and drafts cancelled
-        # before sending, are the referring side's own business.
-        query = query.where(Referral.requested_at.is_not(None))
+    query = lists.scoped(query, scope)  # an agency's: only referrals sent to it
     if since is not None:
         query = query.where(Referral.created_at >= datetime.combine(since, time(), UTC))
     return query
