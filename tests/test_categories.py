@@ -123,7 +123,8 @@ def test_only_admins_change_the_crosswalk(app, client, people, csrf_token):
 ORG = "id,name,description\no1,Eastside Neighbors,A neighborhood charity.\n"
 SERVICES = ("id,organization_id,name,description,status\n"
             "s1,o1,Eastside Food Pantry,Free groceries and hot meals every week.,active\n"
-            "s2,o1,Helping Hands,Playgroup for toddlers and their parents.,active\n")
+            "s2,o1,Helping Hands,\"Play mornings for toddlers, with a speaker on health or "
+            "money.\",active\n")  # a guess, mixed evidence: queued for review
 
 
 def _no_taxonomy(folder: Path) -> Path:
@@ -321,3 +322,27 @@ def test_category_benchmark_judges_a_broad_term_by_its_branch_only():
     assert result["judged"] == 2 and abs(result["coverage"] - 2 / 3) < 1e-9
     assert abs(result["precision"] - 2 / 3) < 1e-9 and result["recall"] == 1.0
     assert abs(result["strict"] - 2 * (1 / 3) * (1 / 2) / (1 / 3 + 1 / 2)) < 1e-9
+
+
+def test_the_lead_sentence_says_what_a_program_is():
+    """The first sentence names the program ("an after-school program"); the activities listed
+    after it (literacy, homework, tutoring) do not outvote it."""
+    from resdir.categorize.classify import suggest
+
+    got = suggest("Creative Play", "The city runs an after-school program for children. "
+                  "Activities include literacy, homework support, a science curriculum, "
+                  "tutoring and learning games.")
+    assert got.categories[0] == "childcare" and "after school" in got.evidence
+
+
+def test_a_second_category_needs_a_strong_phrase_of_its_own():
+    """Many passing mentions (school, homework, literacy) do not make a food market a school;
+    one phrase that names the service (tutoring) does."""
+    from resdir.categorize.classify import suggest
+
+    mentions = suggest("Friday Market", "Free groceries every Friday. While parents shop, "
+                       "children get help with school, homework, literacy and enrichment.")
+    assert mentions.categories == ("food",) and mentions.scores["education"] > 5
+    service = suggest("Friday Market", "Free groceries every Friday. While parents shop, "
+                      "volunteers offer tutoring and homework help.")
+    assert service.categories == ("food", "education")

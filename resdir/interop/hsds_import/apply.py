@@ -40,9 +40,10 @@ def apply(plan: Plan, report: ImportReport, organization_id: str | None = None,
             return set()
         categories = operations.ensure_categories()
         categorizing.fill(plan, report, services)
-        # Staging: new rows are queued in `bulk`, changes to existing records wait in the
-        # session (autoflush is off), so nothing is written yet and SQLite's write lock is
-        # free while the plan is turned into rows (issue 9, item 4).
+        # Staging: new rows and changed programs are queued in `bulk`, changes to existing
+        # organizations, locations and terms wait in the session (autoflush is off), so
+        # nothing is written yet and SQLite's write lock is free while the plan is turned
+        # into rows (issue 9, item 4).
         bulk = Bulk()
         org_ids = _organizations(plan, report, orgs, bulk)
         loc_ids = _locations(plan, report, locations, org_ids, bulk)
@@ -50,9 +51,11 @@ def apply(plan: Plan, report: ImportReport, organization_id: str | None = None,
         touched = writing.services(plan, report, services, org_ids, loc_ids, terms, bulk,
                                    progress)
         bulk.stage()  # into temporary tables, still without a lock on the real ones
-        # Writing, in one go: new parents, then the changed records (taxonomy terms among
-        # them, before the programs that use them), then new programs with their details.
+        # Writing, in one go: new parents, the changed programs (version checked and bumped,
+        # changed details removed), the other changed records (taxonomy terms among them,
+        # before the programs that use them), then the new programs and details.
         bulk.write(m.Organization, m.Location, m.Address)
+        bulk.write_edits()
         db.session.flush()
         bulk.write(*writing.BULK_ORDER)
         categorizing.queue(plan)
