@@ -168,8 +168,9 @@ def _safety(value: Any) -> dict[str, int]:
 
 def score_ahc(parsed: AhcAnswers) -> ScreeningResult:
     """Score each domain on its own (there is no total) into need codes."""
-    scored = [_housing(parsed), _housing_quality(parsed), _food(parsed),
-              _transportation(parsed), _utilities(parsed), _safety(parsed.safety)]
+    scored = [_score_housing(parsed), _score_housing_quality(parsed), _score_food(parsed),
+              _score_transportation(parsed), _score_utilities(parsed),
+              _score_safety(parsed.safety)]
     return ScreeningResult(
         tuple(d for d in scored if isinstance(d, PositiveDomain)),
         _safety_review(parsed.safety),
@@ -180,7 +181,7 @@ def score_ahc(parsed: AhcAnswers) -> ScreeningResult:
 Scored = PositiveDomain | NotAssessed | None
 
 
-def _housing(parsed: AhcAnswers) -> Scored:
+def _score_housing(parsed: AhcAnswers) -> Scored:
     living = parsed.living_situation
     if living is None:
         return NotAssessed("housing", NOT_ANSWERED)
@@ -191,7 +192,7 @@ def _housing(parsed: AhcAnswers) -> Scored:
                           (Answer("living_situation", living, LIVING[living]),))
 
 
-def _housing_quality(parsed: AhcAnswers) -> Scored:
+def _score_housing_quality(parsed: AhcAnswers) -> Scored:
     if parsed.housing_problems is None:
         return NotAssessed("housing_quality", NOT_ANSWERED)
     if not parsed.housing_problems:
@@ -200,7 +201,7 @@ def _housing_quality(parsed: AhcAnswers) -> Scored:
         Answer("housing_problems", p, PROBLEMS[p]) for p in parsed.housing_problems))
 
 
-def _food(parsed: AhcAnswers) -> Scored:
+def _score_food(parsed: AhcAnswers) -> Scored:
     food = {n: getattr(parsed, n) for n in FOOD if getattr(parsed, n) is not None}
     hits = [Answer(n, v, f"{FOOD[n]}: {OFTEN[v]}") for n, v in food.items() if v != "never"]
     if hits:
@@ -211,7 +212,7 @@ def _food(parsed: AhcAnswers) -> Scored:
     return None
 
 
-def _transportation(parsed: AhcAnswers) -> Scored:
+def _score_transportation(parsed: AhcAnswers) -> Scored:
     if parsed.transportation is None:
         return NotAssessed("transportation", NOT_ANSWERED)
     if not parsed.transportation:
@@ -221,7 +222,7 @@ def _transportation(parsed: AhcAnswers) -> Scored:
         "appointments, meetings, work or getting things needed for daily living"),))
 
 
-def _utilities(parsed: AhcAnswers) -> Scored:
+def _score_utilities(parsed: AhcAnswers) -> Scored:
     if parsed.utilities is None:
         return NotAssessed("utilities", NOT_ANSWERED)
     if parsed.utilities == "no":
@@ -231,7 +232,7 @@ def _utilities(parsed: AhcAnswers) -> Scored:
         f"shut off services: {UTILITIES[parsed.utilities]}"),))
 
 
-def _safety(safety: dict[str, int]) -> Scored:
+def _score_safety(safety: dict[str, int]) -> Scored:
     answers = tuple(Answer(f"safety.{i}", s, f"{SAFETY[i]}: {FREQUENCY[s]}")
                     for i, s in safety.items())
     total, unanswered = sum(safety.values()), len(SAFETY) - len(safety)
