@@ -24,18 +24,26 @@ from resdir.matching.facts import ClientFacts, parse_facts
 from resdir.matching.models import Client, ClientNeed, NeedCategory, Screening
 from resdir.matching.needs import load_needs
 from resdir.matching.screening import parse_ahc, score_ahc
+from resdir.shipped import first_offers
 
 # -- the need crosswalk ---------------------------------------------------------------
 
 
-def ensure_crosswalk() -> None:
-    """Seed the need -> category crosswalk from data/sdoh_needs.csv when it is empty."""
-    if db.session.scalar(select(NeedCategory).limit(1)) is not None:
-        return
-    for need in load_needs().values():
-        for category in need.categories:
-            db.session.add(NeedCategory(need_code=need.code, category=category))
+def ensure_crosswalk() -> list[str]:
+    """Add the need -> category links of data/sdoh_needs.csv this database has never been
+    offered (all of them into an empty table; a release's new links into an older one; see
+    resdir/shipped.py). Returns one line per link added, for init-db."""
+    shipped = {f"{need.code}:{category}" for need in load_needs().values()
+               for category in need.categories}
+    have = {f"{r.need_code}:{r.category}" for r in db.session.scalars(select(NeedCategory))}
+    added = sorted(first_offers("need-crosswalk", shipped) - have)
+    for link in added:
+        code, category = link.split(":", 1)
+        db.session.add(NeedCategory(need_code=code, category=category))
     db.session.flush()
+    if not have:
+        return [f"{len(added)} need links from data/sdoh_needs.csv"]
+    return [f"added need {link.replace(':', ' -> ', 1)}" for link in added]
 
 
 def crosswalk() -> dict[str, list[str]]:
