@@ -38,7 +38,9 @@ category, the text-only mode's right, wrong and missed suggestions and the most 
 Halves. Anyone tuning a weight or threshold of the classifier by reading these errors tunes on
 half `a` of each dataset and checks half `b`: a program is in half `a` when the CRC-32 of its
 source id is even (stable across runs and machines). `--half both` prints the whole dataset and
-each half; `--half a` only half a.
+each half; `--half a` only half a. `--calibration` prints, per band of the text classifier's
+confidence, how often its first category is right: the confidence is meant as that
+probability.
 
 Programs left without a category are listed (`uncovered`, up to five with the start of their
 description): San Mateo's two are the export's test records ("just a test service"), which
@@ -47,6 +49,7 @@ name no topic at all; no category is forced on them.
     python bench/categories.py
     python bench/categories.py --half both
     python bench/categories.py --dataset miami --half a --show 20    # 20 misses of half a
+    python bench/categories.py --half both --calibration   # is the confidence a probability?
 """
 
 from __future__ import annotations
@@ -164,6 +167,24 @@ def judge(rows: list[dict], predict) -> dict:
             "uncovered": uncovered}
 
 
+def calibration(rows: list[dict], suggest) -> None:
+    """Per band of the classifier's confidence: how often its first category is right (in the
+    program's categories or their terms' branches). A calibrated confidence matches it."""
+    bands = {}
+    for row in rows:
+        guess = suggest(row)
+        if row["truth"] and guess.categories:
+            allowed = row["truth"].union(*row["scopes"].values())
+            low = next(b for b in (0.9, 0.75, 0.6, 0.45, 0.3, 0.0) if guess.confidence >= b)
+            band = bands.setdefault(low, [0, 0, 0.0])
+            band[0] += 1
+            band[1] += guess.categories[0] in allowed
+            band[2] += guess.confidence
+    print(f"    {'text only, confidence':<22} {'programs':>8} {'mean':>6} {'right':>6}")
+    for low, (n, right, total) in sorted(bands.items()):
+        print(f"    {f'>= {low:.2f}':<22} {n:>8} {total / n:>6.2f} {right / n:>6.2f}")
+
+
 def confusion(per: dict) -> None:
     print(f"    {'category':<15} {'right':>6} {'wrong':>6} {'missed':>6}  missed, said instead")
     for category, c in sorted(per.items(), key=lambda x: -(x[1]["wrong"] + x[1]["missed"])):
@@ -178,6 +199,8 @@ def main() -> int:
     parser.add_argument("--show", type=int, default=0, help="print this many misses")
     parser.add_argument("--confusion", action="store_true",
                         help="per category confusion of the text-only mode")
+    parser.add_argument("--calibration", action="store_true",
+                        help="text only: how often the first category is right per confidence")
     parser.add_argument("--half", choices=["a", "b", "both"],
                         help="judge half a or b of each dataset (by its program ids), or the "
                              "whole and both halves")
@@ -192,9 +215,12 @@ def main() -> int:
     app = create_app({"RESDIR_DATABASE_URL": f"sqlite:///{work}/bench.sqlite3",
                       "RESDIR_INDEX_DIR": f"{work}/index", "RESDIR_INDEX_SYNC": False})
 
-    def text(row, keywords=False):
+    def suggest(row, keywords=False):
         return for_program(f"{row['name']} {row['alternate_name']}", row["description"],
-                           row["keywords"] if keywords else None, row["organization"]).categories
+                           row["keywords"] if keywords else None, row["organization"])
+
+    def text(row, keywords=False):
+        return suggest(row, keywords).categories
 
     modes = {
         "taxonomy only": lambda row: row["truth"],
@@ -213,6 +239,8 @@ def main() -> int:
                 rows = [r for r in everything if part is None or half(r) == part]
                 label = f"{name}/{part}" if part else name
                 failed += report(label, rows, modes, args)
+                if args.calibration:
+                    calibration(rows, suggest)
     print("targets: text only coverage >= 95%, precision >= 0.80, F1 >= 0.75; "
           "taxonomy + text coverage >= 98%, F1 >= 0.85")
     print("missed: " + (", ".join(failed) if failed else "none"))
@@ -239,7 +267,8 @@ def report(name: str, rows: list[dict], modes: dict, args) -> list[str]:
             confusion(r["per"])
         if mode == "text only" and r["uncovered"]:
             shown = "; ".join(f"{n!r} ({d!r})" for n, d in r["uncovered"][:5])
-            print(f"    uncovered: {len(r['uncovered'])} without a category: {shown}")
+            print(f"    uncovered: {len(r['uncovered'])} whose text names no topic the classifier "
+                  f"knows (no category forced): {shown}")
     return failed
 
 
