@@ -54,7 +54,7 @@ MIN_SCORE = 1.0       # one weak word is enough for a (low-confidence, reviewed)
 SECOND_SHARE = 0.5    # another category needs this share of the best score
 SECOND_ALONE = 0.7    # ... and, unless the name or keywords say it too, this share
 STRONG_PHRASE = 3.0   # ... and a phrase of its own of at least this weight (not only mentions)
-REVIEW_BELOW = 0.6    # confidence under which an admin should look
+REVIEW_BELOW = 0.75   # a guess less likely than 3 in 4 to be right waits for an admin
 CONFIDENCE_BIAS, CONFIDENCE_SHARE, CONFIDENCE_SCORE = -2.5, 1.7, 1.2  # see _calibrated
 _WORD = re.compile(r"[a-z0-9]+")
 # A sentence ends at . ! ? before a space, or at a line break (a real one or an export's
