@@ -17,7 +17,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.filedb.filestore import FileStorage
 
 from resdir.search import answering, children, generations, writing
 from resdir.search.generations import POINTER
@@ -56,7 +55,7 @@ class SearchIndex:
 
     def _usable(self, name: str | None) -> bool:
         """An index of the current schema is in generation `name`."""
-        return _retried(lambda: self._usable_once(name))
+        return generations.retried(lambda: self._usable_once(name))
 
     def _usable_once(self, name: str | None) -> bool:
         if not name or not whoosh_index.exists_in(self.root / name):
@@ -98,7 +97,7 @@ class SearchIndex:
         return removed
 
     def _open(self):
-        return _retried(self._open_once)
+        return generations.retried(self._open_once)
 
     def _open_once(self):
         name = self._live_name()
@@ -110,7 +109,7 @@ class SearchIndex:
                           "rebuild it (resdir reindex)", name)
             name = self._create_generation()
             self._point_to(name)
-        return _open_dir(self.root / name)
+        return generations.open_dir(self.root / name)
 
     def _open_searcher(self):
         """The index and a searcher on it (segment files too can vanish under a reader
@@ -170,7 +169,7 @@ class SearchIndex:
 
     def _rebuild(self, docs: Iterable[Document], procs: int, position: dict | None) -> int:
         name = self._create_generation()
-        ix = _open_dir(self.root / name)
+        ix = generations.open_dir(self.root / name)
         try:
             if procs > 1:
                 children.die_with_parent()
@@ -228,7 +227,7 @@ class SearchIndex:
             # Not searcher.refresh(): it reuses the reader of a segment that has new
             # deletions, so deleted and replaced programs would stay visible (an edited
             # program twice). Unchanged segments' reads are reused through _segments.
-            ix, searcher = _retried(self._open_searcher)
+            ix, searcher = generations.retried(self._open_searcher)
             name = self._live_name()
             new = View(searcher, Path(ix.storage.folder), self._segments)
             old = self._view
@@ -276,30 +275,3 @@ class SearchIndex:
     def search(self, req: SearchRequest) -> SearchResult:
         with self.using_view() as view:
             return answering.answer(view, req)
-
-
-def _open_dir(folder: Path):
-    """Whoosh's open_dir without mmap: a mapped segment stays open (file and pages) until
-    every buffer Whoosh took from it is garbage-collected, one more per searcher replaced
-    after a write; read through the file, it closes with the searcher. (resdir reads each
-    posting list once into numpy arrays, so mmap's faster slicing hardly matters, and the
-    mapped pages no longer count in every worker's RSS.)"""
-    return FileStorage(str(folder), supports_mmap=False).open_index()
-
-
-OPEN_TRIES = 10
-
-
-def _retried(read):
-    """Run `read()` again when a file vanished under it: another process's commit replaces
-    the table-of-contents file (and a rebuild the generation folder) between Whoosh listing
-    the folder and opening what it found, so FileNotFoundError here means "read again",
-    not "broken" (it made a search a 500 and the sync thread log a traceback)."""
-    for attempt in range(OPEN_TRIES):
-        try:
-            return read()
-        except FileNotFoundError:
-            if attempt + 1 == OPEN_TRIES:
-                raise
-            time.sleep(0.005 * (attempt + 1))
-    return None

@@ -1,5 +1,6 @@
 """Files beside the index generations: locks between processes, the change-log position of a
-generation, and clean-up of generations a killed build left behind.
+generation, clean-up of generations a killed build left behind, and opening a generation
+(without mmap, read again when a file vanished under the reader).
 
 Locks are `flock`s on files in the index folder: the kernel drops them when the holder dies
 (even by kill -9), so a crash never leaves a lock behind.
@@ -15,6 +16,8 @@ import shutil
 import threading
 import time
 from pathlib import Path
+
+from whoosh.filedb.filestore import FileStorage
 
 POINTER = "CURRENT"  # names the live generation folder; replaced atomically on rebuild
 POSITION_FILE = "position.json"
@@ -77,3 +80,30 @@ def clean_orphans(root: Path, live: str | None) -> list[str]:
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder.name)
     return removed
+
+
+def open_dir(folder: Path):
+    """Whoosh's open_dir without mmap: a mapped segment stays open (file and pages) until
+    every buffer Whoosh took from it is garbage-collected, one more per searcher replaced
+    after a write; read through the file, it closes with the searcher. (resdir reads each
+    posting list once into numpy arrays, so mmap's faster slicing hardly matters, and the
+    mapped pages no longer count in every worker's RSS.)"""
+    return FileStorage(str(folder), supports_mmap=False).open_index()
+
+
+OPEN_TRIES = 10
+
+
+def retried(read):
+    """Run `read()` again when a file vanished under it: another process's commit replaces
+    the table-of-contents file (and a rebuild the generation folder) between Whoosh listing
+    the folder and opening what it found, so FileNotFoundError here means "read again",
+    not "broken" (it made a search a 500 and the sync thread log a traceback)."""
+    for attempt in range(OPEN_TRIES):
+        try:
+            return read()
+        except FileNotFoundError:
+            if attempt + 1 == OPEN_TRIES:
+                raise
+            time.sleep(0.005 * (attempt + 1))
+    return None
