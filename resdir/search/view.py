@@ -30,7 +30,8 @@ from resdir.search.words import read_words
 class View(SpelledValues):
     """One open searcher and what was read from it; replaced when the index changes."""
 
-    def __init__(self, searcher, folder: Path | None = None, store: SegmentStore | None = None):
+    def __init__(self, searcher, folder: Path | None = None, store: SegmentStore | None = None,
+                 answers: int = 0):
         self.searcher = searcher
         self.reader = searcher.reader()
         self.size = self.reader.doc_count_all()
@@ -53,6 +54,10 @@ class View(SpelledValues):
         self._name_rank: np.ndarray | None = None
         self._weeks: list[tuple[str, list]] | None = None
         self.keys_used: set[tuple] = set()  # what warm() replays on the next view
+        # The index folders' modification times when this view was last found current
+        # (SearchIndex._fresh).
+        self.folder_times: tuple[int, int] | None = None
+        self.answers = Bounded(answers)  # whole answers (SearchIndex.remembered)
 
     # -- assembling per-segment arrays -----------------------------------------------
 
