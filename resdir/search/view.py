@@ -27,6 +27,17 @@ from resdir.search.spelled import SpelledValues
 from resdir.search.words import read_words
 
 
+def sorted_union(parts: list[np.ndarray]) -> np.ndarray:
+    """The sorted distinct values of several arrays. np.unique (numpy 2) hashes before it
+    sorts: ~10x slower here, a tenth of a search's time (issue 12)."""
+    joined = np.concatenate(parts)
+    joined.sort()
+    keep = np.empty(joined.size, dtype=bool)
+    keep[:1] = True
+    np.not_equal(joined[1:], joined[:-1], out=keep[1:])
+    return joined[keep]
+
+
 class View(SpelledValues):
     """One open searcher and what was read from it; replaced when the index changes."""
 
@@ -154,7 +165,7 @@ class View(SpelledValues):
         if not parts:
             return NO_IDS
         # A program with several points can be in several cells.
-        return np.unique(np.concatenate(parts)) if len(parts) > 1 else parts[0]
+        return sorted_union(parts) if len(parts) > 1 else parts[0]
 
     def postings(self, text: str, field: str = "content") -> tuple[np.ndarray, np.ndarray]:
         """Docnums and term frequencies of a term of a scored field (content or title)."""
