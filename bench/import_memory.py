@@ -15,7 +15,11 @@ and the wall time of:
 With `--before DIR` (a clone of older code) the same rows are printed for it first.
 
     python bench/import_memory.py --mb 160
-    python bench/import_memory.py --mb 160 --before /tmp/old-main --full
+    python bench/import_memory.py --mb 40 160 --before /tmp/old-main --full
+
+With several sizes, each is measured in turn and a last table gives the peak per size and
+the growth per MB of file between the smallest and the largest (what still grows with the
+file, issue 9 item 8).
 """
 
 from __future__ import annotations
@@ -120,38 +124,56 @@ def run_child(args: list[str], root: Path, env: dict) -> tuple[float, float, dic
     return seconds, usage.ru_maxrss / 1024, json.loads(lines[-1]) if lines else {}
 
 
+def measure(workdir: Path, path: Path, label: str, root: Path, full: bool):
+    """(step, seconds, peak RSS MB, output) of each step, each in a fresh process."""
+    database = workdir / f"{label}.sqlite3"
+    database.unlink(missing_ok=True)
+    url, index = f"sqlite:///{database}", str(workdir / f"{label}-index")
+    env = {**os.environ, "RESDIR_DATABASE_URL": url, "RESDIR_INDEX_DIR": index,
+           "RESDIR_SEED_FILE": str(workdir / "none"), "RESDIR_INDEX_POLL_SECONDS": "0"}
+    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "resdir", "init-db"],
+                   cwd=root, env=env, check=True, capture_output=True)
+    steps = [("reference", [sys.executable, "-c", CHILD, url, index, "none", str(path)]),
+             ("read", [sys.executable, "-c", CHILD, url, index, "read", str(path)])]
+    if full:
+        steps.append(("import", [sys.executable, "-m", "flask", "--app", "wsgi", "resdir",
+                                 "import", str(path), "--dry-run"]))
+    for step, command in steps:
+        yield (step, *run_child(command, root, env))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mb", type=float, default=160.0, help="size of the JSON file")
+    parser.add_argument("--mb", type=float, nargs="+", default=[160.0],
+                        help="size(s) of the JSON file")
     parser.add_argument("--before", help="a checkout of older code, measured first")
     parser.add_argument("--full", action="store_true", help="also a whole --dry-run import")
     parser.add_argument("--workdir", help="keep the files here")
     args = parser.parse_args(argv)
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="resdir-import-memory-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    path = workdir / "directory.json"
-    count = make_json(path, args.mb)
-    print(f"{path.stat().st_size / 1024 / 1024:.0f} MB JSON, {count} services; "
-          f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"{'code':<8} {'step':<10} {'seconds':>8} {'peak RSS MB':>12} {'records':>9}")
     trees = [("before", Path(args.before).resolve())] if args.before else []
-    for label, root in [*trees, ("now", ROOT)]:
-        database = workdir / f"{label}.sqlite3"
-        database.unlink(missing_ok=True)
-        url, index = f"sqlite:///{database}", str(workdir / f"{label}-index")
-        env = {**os.environ, "RESDIR_DATABASE_URL": url, "RESDIR_INDEX_DIR": index,
-               "RESDIR_SEED_FILE": str(workdir / "none"), "RESDIR_INDEX_POLL_SECONDS": "0"}
-        subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "resdir", "init-db"],
-                       cwd=root, env=env, check=True, capture_output=True)
-        steps = [("reference", [sys.executable, "-c", CHILD, url, index, "none", str(path)]),
-                 ("read", [sys.executable, "-c", CHILD, url, index, "read", str(path)])]
-        if args.full:
-            steps.append(("import", [sys.executable, "-m", "flask", "--app", "wsgi", "resdir",
-                                     "import", str(path), "--dry-run"]))
-        for step, command in steps:
-            seconds, peak, out = run_child(command, root, env)
-            print(f"{label:<8} {step:<10} {seconds:8.1f} {peak:12.0f} "
-                  f"{out.get('records', ''):>9}")
+    peaks: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for megabytes in args.mb:
+        path = workdir / "directory.json"
+        count = make_json(path, megabytes)
+        size = path.stat().st_size / 1024 / 1024
+        print(f"{size:.0f} MB JSON, {count} services; "
+              f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print(f"{'code':<8} {'step':<10} {'seconds':>8} {'peak RSS MB':>12} {'records':>9}")
+        for label, root in [*trees, ("now", ROOT)]:
+            for step, seconds, peak, out in measure(workdir, path, label, root, args.full):
+                print(f"{label:<8} {step:<10} {seconds:8.1f} {peak:12.0f} "
+                      f"{out.get('records', ''):>9}")
+                peaks.setdefault((label, step), []).append((size, peak))
+    if len(args.mb) > 1:
+        print(f"{'code':<8} {'step':<10} " + " ".join(f"{s:>9.0f} MB" for s, _ in
+                                                      next(iter(peaks.values())))
+              + f" {'MB RSS per MB of file':>22}")
+        for (label, step), points in peaks.items():
+            (small, low), (large, high) = points[0], points[-1]
+            print(f"{label:<8} {step:<10} " + " ".join(f"{p:>9.0f} MB" for _, p in points)
+                  + f" {(high - low) / (large - small):>22.2f}")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if not args.workdir:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -12,7 +12,7 @@ RESDIR = Path(__file__).resolve().parent.parent / "resdir"
 # Bottom first. A new package gets a line here: below everything it serves.
 LAYERS = [
     {"basics", "config", "extensions", "gazetteer", "i18n", "languages", "mail"},
-    {"audit", "errors", "geo"},
+    {"audit", "errors", "geo", "shipped"},
     {"params", "search", "values"},
     {"directory"},
     {"auth", "health"},

@@ -51,10 +51,10 @@ def key(scheme: str, match: str) -> str:
     return "".join(match.split()).upper()
 
 
-def read_file(path: Path = CROSSWALK_FILE) -> list[Rule]:
+def read_file(path: Path | None = None) -> list[Rule]:
     """The shipped rules; of two rules for the same (scheme, match) the first counts."""
     out: dict[tuple[str, str], Rule] = {}
-    with Path(path).open(newline="", encoding="utf-8") as handle:
+    with Path(path or CROSSWALK_FILE).open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             scheme = row["scheme"].strip()
             if scheme in SCHEMES:

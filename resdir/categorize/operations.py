@@ -12,15 +12,36 @@ from resdir.categorize.models import CrosswalkRule
 from resdir.directory.operations import category_slugs
 from resdir.errors import BadParameter, NotFound
 from resdir.extensions import db
+from resdir.shipped import first_offers
 
 
-def ensure_crosswalk() -> None:
-    """Seed the crosswalk table from the shipped file when it is empty."""
-    if db.session.scalar(select(CrosswalkRule.id).limit(1)) is not None:
-        return
-    db.session.add_all(CrosswalkRule(scheme=r.scheme, match=r.match, category=r.category,
-                                     note=r.note or None) for r in read_file())
+def ensure_crosswalk() -> list[str]:
+    """Add the shipped rules this database has never been offered (all of them into an empty
+    table; a release's new rules into an older one; see resdir/shipped.py). Returns what it
+    added and where the shipped file and the table differ, one line each, for init-db."""
+    shipped = {(r.scheme, r.match): r for r in read_file()}
+    have = {(r.scheme, r.match): r for r in db.session.scalars(select(CrosswalkRule))}
+    new = first_offers("taxonomy-crosswalk", (f"{s}:{m}" for s, m in shipped))
+    lines = []
+    for (scheme, match), rule in shipped.items():
+        mine = have.get((scheme, match))
+        if f"{scheme}:{match}" in new and mine is None:
+            db.session.add(CrosswalkRule(scheme=scheme, match=match, category=rule.category,
+                                         note=rule.note or None))
+            lines.append(f"added {scheme} {match} -> {rule.category or NONE}")
+        elif mine is not None and mine.category != rule.category:
+            lines.append(f"kept {scheme} {match} -> {mine.category or NONE} "
+                         f"(shipped: {rule.category or NONE})")
     db.session.flush()
+    return lines if have else [f"{len(lines)} taxonomy rules from data/taxonomy_crosswalk.csv"]
+
+
+def _seed_if_empty() -> None:
+    """A database init-db has not seen yet (a test's, or one made by create_all) gets the
+    shipped rules on first use; otherwise init-db alone offers them (no read of the whole
+    table in a web request)."""
+    if db.session.scalar(select(CrosswalkRule.id).limit(1)) is None:
+        ensure_crosswalk()
 
 
 def rules() -> list[Rule]:
@@ -32,7 +53,7 @@ def rules() -> list[Rule]:
 
 
 def listing(scheme: str | None = None, text: str | None = None) -> list[CrosswalkRule]:
-    ensure_crosswalk()
+    _seed_if_empty()
     query = select(CrosswalkRule).order_by(CrosswalkRule.scheme, CrosswalkRule.match)
     if scheme:
         query = query.where(CrosswalkRule.scheme == scheme)
@@ -54,7 +75,7 @@ def set_rule(user, scheme: str, match: str, category: str, note: str = "") -> Cr
     category = (category or "").strip()
     if category != NONE and category not in category_slugs():
         raise BadParameter(f"Unknown category {category[:40]!r}.", "category")
-    ensure_crosswalk()
+    _seed_if_empty()
     rule = db.session.scalar(select(CrosswalkRule).where(CrosswalkRule.scheme == scheme,
                                                          CrosswalkRule.match == match))
     if rule is None:

@@ -1,14 +1,17 @@
 """Writing a checked directory CSV (rows from csvimport.read) in two steps, so that SQLite's
 single write lock is held only for the short second one (issue 9, item 4):
 
-1. Staging (reads only): existing records are loaded by source key and changed in the
-   session with autoflush off, so nothing reaches the database; new organizations,
-   locations and programs (with every child row and their index change-log rows) become
-   plain rows with their ids given, put into temporary staging tables (bulk.py).
-2. Writing: one transaction that copies the new rows from their staging tables (one
-   `INSERT ... SELECT` per table, see bulk.py) and flushes the changed records, then
-   commits. A program changed by someone else meanwhile fails the flush (its version no
-   longer matches) and the whole import rolls back.
+1. Staging (reads only): existing records are loaded by source key and compared. New
+   organizations, locations and programs (with every child row and their index change-log
+   rows) become plain rows with their ids given; a changed program becomes an edit (its
+   values and the version read) with its changed child rows to replace. All of it goes into
+   temporary staging tables (bulk.py). Changed organizations and locations (few) wait in
+   the session with autoflush off. Nothing reaches the real tables.
+2. Writing: one transaction that copies the new rows across (one `INSERT ... SELECT` per
+   table), updates the changed programs from their staging table in one statement that
+   checks and bumps each one's version, replaces their changed child rows (one DELETE and
+   one INSERT per table), flushes the changed organizations and locations, then commits. A
+   program changed by someone else meanwhile matches no row: the whole import rolls back.
 
 Bad input never gets here (csvimport.read refused it), so all or nothing still holds: the
 write either commits everything or nothing. Re-running updates instead of duplicating.
@@ -24,7 +27,7 @@ from sqlalchemy.orm import selectinload
 from resdir.basics import new_id, utcnow
 from resdir.directory import csvimport
 from resdir.directory import models as m
-from resdir.directory.bulk import Bulk
+from resdir.directory.bulk import Bulk, differs
 from resdir.directory.documents import LOAD_ALL
 from resdir.extensions import db
 
@@ -41,6 +44,7 @@ class ImportSummary:
     created: int = 0
     updated: int = 0
     new_ids: set[str] = field(default_factory=set)  # programs created (for the index)
+    edited_ids: set[str] = field(default_factory=set)  # existing programs changed
 
 
 @dataclass
@@ -93,8 +97,15 @@ def stage(rows: list[csvimport.Row], terms: dict[str, m.TaxonomyTerm],
                 _new_service(bulk, _key(row, "program_key"), org_ids[org_key],
                              loc_ids[loc_key], v, terms, summary)
             else:
-                _update_service(service, org_ids[org_key], loc_ids[loc_key], v, terms)
+                if _update_service(bulk, service, org_ids[org_key], loc_ids[loc_key], v,
+                                   terms):
+                    summary.edited_ids.add(service.id)
                 summary.updated += 1
+        # The programs were read only to compare: out of the session, so that a flush of a
+        # changed location (which bumps its programs' versions) reads them anew, after the
+        # edits of this import are written.
+        for service in services.values():
+            db.session.expunge(service)
         # New rows into temporary tables (no lock on the real ones); autoflush stays off so
         # that the changed records are not written yet either.
         bulk.stage()
@@ -104,7 +115,8 @@ def stage(rows: list[csvimport.Row], terms: dict[str, m.TaxonomyTerm],
 def write(staged: Staged) -> None:
     """Step 2: the new rows and the changed records, in the caller's transaction."""
     staged.bulk.write(*NEW_PARENTS)
-    db.session.flush()  # changed records (they may point at the new parents)
+    staged.bulk.write_edits()  # changed programs (version checked), replaced children
+    db.session.flush()  # changed organizations and locations
     staged.bulk.write(*NEW_CHILDREN)
 
 
@@ -215,28 +227,36 @@ def _new_service(bulk: Bulk, source_key: str, org_id: str, loc_id: str, v: dict,
     summary.new_ids.add(sid)
 
 
-def _update_service(service: m.Service, org_id: str, loc_id: str, v: dict, terms) -> None:
-    _set(service, organization_id=org_id, **_service_values(v))
+def _update_service(bulk: Bulk, service: m.Service, org_id: str, loc_id: str, v: dict,
+                    terms) -> bool:
+    """Stage the changes of an existing program (nothing is written now); True if any. A
+    changed program is written whole, its version checked and bumped (bulk.write_edits)."""
+    sid, now = service.id, utcnow()
+    values = dict(organization_id=org_id, **_service_values(v))
+    changed = differs(service, values)
     links = service.service_at_locations
     if not (len(links) == 1 and links[0].location_id == loc_id):
-        service.service_at_locations = [m.ServiceAtLocation(location_id=loc_id)]
+        bulk.clear(m.ServiceAtLocation, "service_id", sid)
+        bulk.add(m.ServiceAtLocation, id=new_id(), service_id=sid, location_id=loc_id)
+        changed = True
     for attr, rows in _children(v, terms).items():
         model, columns = CHILDREN[attr]
-
-        def same(values, cs=columns):
-            return tuple(values.get(c) for c in cs)
-
-        old = [{c: getattr(o, c) for c in columns} for o in getattr(service, attr)]
-        if sorted(map(same, old), key=repr) != sorted(map(same, rows), key=repr):
-            setattr(service, attr, [model(**child) for child in rows])
-    rules = _rules(v)
-    if rules is None:
-        if service.eligibility is not None:
-            service.eligibility = None
-        return
-    if service.eligibility is None:
-        service.eligibility = m.Eligibility()
-    _set(service.eligibility, **rules)
+        if attr == "attributes":
+            changed |= bulk.replace(model, "link_id", sid, service.attributes, rows, columns,
+                                    link_entity="service")
+        else:
+            changed |= bulk.replace(model, "service_id", sid, getattr(service, attr), rows,
+                                    columns)
+    rules, current = _rules(v), service.eligibility
+    if (rules is None) != (current is None) or (rules and differs(current, rules)):
+        bulk.clear(m.Eligibility, "service_id", sid)
+        if rules is not None:
+            bulk.add(m.Eligibility, service_id=sid, **rules)
+        changed = True
+    if changed:
+        bulk.edit(m.Service, sid, version=service.version, last_modified=now, **values)
+        bulk.add(m.IndexChange, service_id=sid, created_at=now)
+    return changed
 
 
 def _areas(v: dict) -> list[dict]:

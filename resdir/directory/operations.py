@@ -93,7 +93,7 @@ def import_csv(path: str | Path, progress=None) -> ImportSummary:
         db.session.rollback()
         raise
     summary = staged.summary
-    changed = db.session.info.pop("own_ids", set()) | summary.new_ids
+    changed = db.session.info.pop("own_ids", set()) | summary.new_ids | summary.edited_ids
     db.session.info.pop("own_seqs", None)
     if changed and current_app.config["RESDIR_INDEX_SYNC"]:
         try:

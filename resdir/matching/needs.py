@@ -35,7 +35,7 @@ def _read(path: Path, mtime_ns: int) -> tuple[Need, ...]:
         )
 
 
-def load_needs(path: Path = NEEDS_FILE) -> dict[str, Need]:
+def load_needs(path: Path | None = None) -> dict[str, Need]:
     """Need code -> Need, in file order. Re-read when the file changes (admins edit it)."""
-    path = Path(path)
+    path = Path(path or NEEDS_FILE)
     return {need.code: need for need in _read(path, path.stat().st_mtime_ns)}

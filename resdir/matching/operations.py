@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from resdir.audit.operations import record, record_now, save_new
+from resdir.audit.operations import audited_read, record, record_now, save_new
 from resdir.auth import policy
 from resdir.auth.models import CareOrganization
 from resdir.basics import new_id
@@ -24,18 +24,26 @@ from resdir.matching.facts import ClientFacts, parse_facts
 from resdir.matching.models import Client, ClientNeed, NeedCategory, Screening
 from resdir.matching.needs import load_needs
 from resdir.matching.screening import parse_ahc, score_ahc
+from resdir.shipped import first_offers
 
 # -- the need crosswalk ---------------------------------------------------------------
 
 
-def ensure_crosswalk() -> None:
-    """Seed the need -> category crosswalk from data/sdoh_needs.csv when it is empty."""
-    if db.session.scalar(select(NeedCategory).limit(1)) is not None:
-        return
-    for need in load_needs().values():
-        for category in need.categories:
-            db.session.add(NeedCategory(need_code=need.code, category=category))
+def ensure_crosswalk() -> list[str]:
+    """Add the need -> category links of data/sdoh_needs.csv this database has never been
+    offered (all of them into an empty table; a release's new links into an older one; see
+    resdir/shipped.py). Returns one line per link added, for init-db."""
+    shipped = {f"{need.code}:{category}" for need in load_needs().values()
+               for category in need.categories}
+    have = {f"{r.need_code}:{r.category}" for r in db.session.scalars(select(NeedCategory))}
+    added = sorted(first_offers("need-crosswalk", shipped) - have)
+    for link in added:
+        code, category = link.split(":", 1)
+        db.session.add(NeedCategory(need_code=code, category=category))
     db.session.flush()
+    if not have:
+        return [f"{len(added)} need links from data/sdoh_needs.csv"]
+    return [f"added need {link.replace(':', ' -> ', 1)}" for link in added]
 
 
 def crosswalk() -> dict[str, list[str]]:
@@ -121,16 +129,8 @@ def create_client(user, data: dict) -> Client:
 def get_client(user, client_id: str, *, audit: bool = True) -> Client:
     """The client, if the user's care organization holds it; NotFound otherwise."""
     policy.require_login(user)
-    client = db.session.get(Client, client_id)
-    if client is None or not policy.can_see_care_record(user, client.care_organization_id):
-        # Refused reads are audited too (ASVS 16.3.2): probing other organizations' ids
-        # shows in the log. A missing record has no id worth keeping.
-        record_now("client.read", "client", client and client.id, user=user,
-                   outcome="refused" if client else "not-found")
-        raise NotFound("No such client.")
-    if audit:
-        record_now("client.read", "client", client.id, user=user)
-    return client
+    return audited_read("client", db.session.get(Client, client_id), policy.can_see_client,
+                        user=user, missing="No such client.", audit=audit)
 
 
 def clients_of(user) -> list[Client]:

@@ -179,23 +179,43 @@ class Terms:
 
     def __init__(self) -> None:
         self._words: dict[str, tuple[str, ...]] = {}
+        self._spelled: dict[str, str] = {}  # word -> its spell_words entry, or ""
         self._longest = max((len(p) for p in PHRASE_TERMS), default=0)
+        self._ends = frozenset(p[-1] for p in PHRASE_TERMS)
 
-    def __call__(self, text: str) -> list[str]:
+    def __call__(self, text: str, spelled: set[str] | None = None) -> list[str]:
+        """The terms of `text`; with `spelled`, also add spell_words(text) to it."""
         words, out = self._words, []
-        for word in _TOKEN_RE.findall(text):
+        tokens = _TOKEN_RE.findall(text)
+        for word in tokens:
             found = words.get(word)
             if found is None:
                 # The word alone through the same chain (lower case, stop words, stem).
                 found = words[word] = tuple(t.text for t in WORD_ANALYZER(word))
+                lower = word.lower()
+                self._spelled[word] = (lower if len(lower) >= 2 and lower not in STOP_WORDS
+                                       else "")
             out.extend(found)
-        return self._with_phrases(out) if self._longest >= 2 else out
+        if spelled is not None:
+            if text.isascii():
+                # spell_words(text) without a second pass: lower-casing ASCII keeps the
+                # words where they were, so the tokens lower-cased are the same words.
+                spelled.update(map(self._spelled.__getitem__, tokens))
+                spelled.discard("")
+            else:
+                spelled |= spell_words(text)
+        if self._longest < 2 or self._ends.isdisjoint(out):
+            return out
+        return self._with_phrases(out)
 
     def _with_phrases(self, terms: list[str]) -> list[str]:
         """lexicon.PhraseFilter's output: after each term, the known phrases it ends."""
         out: list[str] = []
+        ends = self._ends
         for i, term in enumerate(terms):
             out.append(term)
+            if term not in ends:
+                continue
             for size in range(2, min(self._longest, i + 1) + 1):
                 key = tuple(terms[i + 1 - size : i + 1])
                 if key in PHRASE_TERMS:
@@ -203,16 +223,24 @@ class Terms:
         return out
 
 
-def to_fields(doc: Document, content: str | None = None, terms: Terms | None = None) -> dict:
+def to_fields(doc: Document, content: str | None = None, terms: Terms | None = None,
+              spelled: set[str] | None = None) -> dict:
     """Return the keyword arguments of `writer.update_document` for one program. `terms`:
-    the Terms of this build (content and title go to Whoosh analysed, as term lists)."""
+    the Terms of this build (content and title go to Whoosh analysed, as term lists).
+    `spelled`: a set that spell_words(content) is added to."""
     week = week_key(doc.open_minutes)
     content = content if content is not None else content_of(doc)
     title = title_of(doc)
+    if terms:
+        content_terms = terms(content, spelled)
+    else:
+        content_terms = content
+        if spelled is not None:
+            spelled |= spell_words(content)
     out = {
         "id": doc.id,
         "stamp": doc.stamp,
-        "content": terms(content) if terms else content,
+        "content": content_terms,
         "title": terms(title) if terms else title,
         "name_sort": (doc.name.casefold()[:100] or " ").encode(),
         "category": " ".join(doc.categories),

@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from resdir.search import words
-from resdir.search.schema import Terms, content_of, spell_words, to_fields
+from resdir.search.builder import SegmentBuilder
+from resdir.search.schema import Terms, content_of, to_fields
 from resdir.search.types import Document
 
 # A rebuild writes a segment per SEGMENT_DOCS programs. Whoosh holds a segment's postings
@@ -23,13 +24,18 @@ SEGMENT_LIMIT_MB = 512
 
 
 def write_segments(ix, docs: Iterable[Document], folder: Path) -> int:
-    """Add the documents to a new index, committing a segment per SEGMENT_DOCS."""
+    """Add the documents to a new index, committing a segment per SEGMENT_DOCS (written by
+    builder.SegmentBuilder: the same files as Whoosh's writer, a fraction of its time)."""
     docs = iter(docs)
     count = 0
     while True:
-        writer = ix.writer(limitmb=SEGMENT_LIMIT_MB)
-        written = write_committed(writer, itertools.islice(docs, SEGMENT_DOCS), folder,
-                                  merge=False)
+        builder = SegmentBuilder(ix.writer(limitmb=SEGMENT_LIMIT_MB))
+        try:
+            written = _add_all(builder.add, itertools.islice(docs, SEGMENT_DOCS), folder)
+        except BaseException:
+            builder.cancel()
+            raise
+        builder.commit(merge=False)
         count += written
         if written < SEGMENT_DOCS:
             return count
@@ -50,14 +56,20 @@ def write_committed(writer, docs: Iterable[Document], folder: Path, **commit) ->
 def write_documents(writer, docs: Iterable[Document], folder: Path, replace: bool) -> int:
     """Write (or, with replace, update) the documents and merge their words into the
     generation's word list (under the writer's lock)."""
+    write = writer.update_document if replace else writer.add_document
+    return _add_all(lambda fields: write(**fields), docs, folder)
+
+
+def _add_all(write, docs: Iterable[Document], folder: Path) -> int:
+    """Write each document's fields; merge their words into the word list."""
     count = 0
     found: Counter = Counter()
     terms = Terms()
-    write = writer.update_document if replace else writer.add_document
     for doc in docs:
         content = content_of(doc)
-        found.update(spell_words(content))
-        write(**to_fields(doc, content, terms))
+        spelled: set[str] = set()
+        write(to_fields(doc, content, terms, spelled))
+        found.update(spelled)
         count += 1
     words.add_words(folder, found)
     return count

@@ -40,9 +40,10 @@ def apply(plan: Plan, report: ImportReport, organization_id: str | None = None,
             return set()
         categories = operations.ensure_categories()
         categorizing.fill(plan, report, services)
-        # Staging: new rows are queued in `bulk`, changes to existing records wait in the
-        # session (autoflush is off), so nothing is written yet and SQLite's write lock is
-        # free while the plan is turned into rows (issue 9, item 4).
+        # Staging: new rows and changed programs are queued in `bulk`, changes to existing
+        # organizations, locations and terms wait in the session (autoflush is off), so
+        # nothing is written yet and SQLite's write lock is free while the plan is turned
+        # into rows (issue 9, item 4).
         bulk = Bulk()
         org_ids = _organizations(plan, report, orgs, bulk)
         loc_ids = _locations(plan, report, locations, org_ids, bulk)
@@ -50,9 +51,11 @@ def apply(plan: Plan, report: ImportReport, organization_id: str | None = None,
         touched = writing.services(plan, report, services, org_ids, loc_ids, terms, bulk,
                                    progress)
         bulk.stage()  # into temporary tables, still without a lock on the real ones
-        # Writing, in one go: new parents, then the changed records (taxonomy terms among
-        # them, before the programs that use them), then new programs with their details.
+        # Writing, in one go: new parents, the changed programs (version checked and bumped,
+        # changed details removed), the other changed records (taxonomy terms among them,
+        # before the programs that use them), then the new programs and details.
         bulk.write(m.Organization, m.Location, m.Address)
+        bulk.write_edits()
         db.session.flush()
         bulk.write(*writing.BULK_ORDER)
         categorizing.queue(plan)
@@ -94,54 +97,51 @@ def _restrict(plan: Plan, report: ImportReport, organization_id: str, orgs: dict
     return ok
 
 
-def _organizations(plan: Plan, report: ImportReport, orgs: dict, bulk: Bulk) -> dict:
-    """Update the organizations found, queue the new ones; return source id -> our id."""
-    free = free_ids(m.Organization, list(plan.orgs))
+def _records(plan: Plan, report: ImportReport, table: str, model, items: dict, found: dict,
+             add, update) -> dict:
+    """Queue each new record (`add(item, our id, source key)`) and change each existing one
+    (`update(record, item, source key)`, True if it changed); return source id -> our id.
+    A new record gets the source's id when it is a UUID nobody uses, else a new one."""
+    free = free_ids(model, list(items))
     out = {}
-    for key, item in plan.orgs.items():
-        source_key = plan.key("organization", key)
-        org = orgs.get(source_key)
-        if org is None:
-            out[key] = _claim(key, free)
-            bulk.add(m.Organization, id=out[key], source_key=source_key,
-                     last_modified=utcnow(), **item.values)
-            count(report, "organization", True, True)
+    for key, item in items.items():
+        source_key = plan.key(table, key)
+        existing = found.get(source_key)
+        if existing is None:
+            out[key] = key.lower() if key.lower() in free else new_id()
+            free.discard(out[key])
+            add(item, out[key], source_key)
+            count(report, table, True, True)
         else:
-            out[key] = org.id
-            count(report, "organization", False, changed_set(org, **item.values))
+            out[key] = existing.id
+            count(report, table, False, update(existing, item, source_key))
     return out
 
 
-def _claim(key: str, free: set[str]) -> str:
-    """The source's id when it is a UUID nobody uses, else a new one."""
-    if key.lower() in free:
-        free.discard(key.lower())
-        return key.lower()
-    return new_id()
+def _organizations(plan: Plan, report: ImportReport, orgs: dict, bulk: Bulk) -> dict:
+    def add(item, our_id: str, source_key: str) -> None:
+        bulk.add(m.Organization, id=our_id, source_key=source_key, last_modified=utcnow(),
+                 **item.values)
+
+    return _records(plan, report, "organization", m.Organization, plan.orgs, orgs, add,
+                    lambda org, item, _key: changed_set(org, **item.values))
 
 
 def _locations(plan: Plan, report: ImportReport, locations: dict, org_ids: dict,
                bulk: Bulk) -> dict:
-    free = free_ids(m.Location, list(plan.locations))
-    out = {}
-    for key, item in plan.locations.items():
-        source_key = plan.key("location", key)
-        loc = locations.get(source_key)
-        if loc is None:
-            out[key] = _claim(key, free)
-            bulk.add(m.Location, id=out[key], source_key=source_key,
-                     organization_id=org_ids[item.org_id], **{"confidential": False,
-                                                               **item.values})
-            for address in child_ids(source_key, "address", item.addresses):
-                bulk.add(m.Address, location_id=out[key], **address)
-            count(report, "location", True, True)
-            continue
-        out[key] = loc.id
+    def add(item, our_id: str, source_key: str) -> None:
+        bulk.add(m.Location, id=our_id, source_key=source_key,
+                 organization_id=org_ids[item.org_id], **{"confidential": False, **item.values})
+        for address in child_ids(source_key, "address", item.addresses):
+            bulk.add(m.Address, location_id=our_id, **address)
+
+    def update(loc: m.Location, item, source_key: str) -> bool:
         changed = changed_set(loc, organization_id=org_ids[item.org_id], **item.values)
         addresses = [m.Address(**a) for a in child_ids(source_key, "address", item.addresses)]
-        changed |= replace(loc, "addresses", addresses, _address_key)
-        count(report, "location", False, changed)
-    return out
+        return replace(loc, "addresses", addresses, _address_key) or changed
+
+    return _records(plan, report, "location", m.Location, plan.locations, locations, add,
+                    update)
 
 
 def _address_key(a: m.Address) -> tuple:

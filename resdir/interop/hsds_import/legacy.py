@@ -16,34 +16,27 @@ from resdir.interop.hsds_import.read_csv import read_rows, table_files
 from resdir.interop.hsds_import.report import ImportReport
 from resdir.interop.hsds_import.tables import Dataset, Rec
 
-# file stem -> (table, renamed fields, fixed fields)
-TABLES: dict[str, tuple[str, dict, dict]] = {
-    "organizations": ("organization", {}, {}),
-    "services": ("service", {}, {}),
-    "locations": ("location", {}, {}),
-    "services_at_location": ("service_at_location", {}, {}),
-    "services_at_locations": ("service_at_location", {}, {}),
-    "service_at_location": ("service_at_location", {}, {}),
-    "phones": ("phone", {}, {}),
+# file stem -> (table, renamed fields, fixed fields). First the files that are HSDS 3.0
+# tables under another stem, as they are.
+TABLES: dict[str, tuple[str, dict, dict]] = {stem: (table, {}, {}) for stem, table in {
+    "organizations": "organization", "services": "service", "locations": "location",
+    "services_at_location": "service_at_location", "phones": "phone",
+    "services_at_locations": "service_at_location", "languages": "language",
+    "service_at_location": "service_at_location", "regular_schedules": "schedule",
+    "eligibility": "eligibility", "required_documents": "required_document",
+    "contacts": "contact", "programs": "program", "funding": "funding",
+    "accessibility_for_disabilities": "accessibility", "payments_accepted": "payment_accepted",
+    "metadata": "metadata", "meta_table_descriptions": "meta_table_description",
+}.items()}
+TABLES |= {
     "physical_addresses": ("address", {}, {"address_type": "physical"}),
     "postal_addresses": ("address", {}, {"address_type": "postal"}),
-    "regular_schedules": ("schedule", {}, {}),
     "holiday_schedules": ("schedule", {}, {"_closure": True}),
-    "languages": ("language", {}, {}),
-    "eligibility": ("eligibility", {}, {}),
     "service_areas": ("service_area", {"service_area": "name"}, {}),
-    "required_documents": ("required_document", {}, {}),
     "services_taxonomy": ("attribute", {"service_id": "link_id",
                                         "taxonomy_id": "taxonomy_term_id",
                                         "taxonomy_detail": "value"}, {"link_entity": "service"}),
     "taxonomy": ("taxonomy_term", {"vocabulary": "taxonomy", "taxonomy_id": "record_id"}, {}),
-    "contacts": ("contact", {}, {}),
-    "programs": ("program", {}, {}),
-    "funding": ("funding", {}, {}),
-    "accessibility_for_disabilities": ("accessibility", {}, {}),
-    "payments_accepted": ("payment_accepted", {}, {}),
-    "metadata": ("metadata", {}, {}),
-    "meta_table_descriptions": ("meta_table_description", {}, {}),
 }
 
 

@@ -22,26 +22,27 @@ class OrgPlan:
 
 
 @dataclass
-class LocPlan:
+class PlacePlan:
+    """What locations and programs both hold: phones, hours and languages (a location's
+    also describe the programs held there, see children._inherit)."""
+
     rec: Rec
     org_id: str | None
     values: dict
-    addresses: list[dict] = field(default_factory=list)
-    languages: list[dict] = field(default_factory=list)
     phones: list[dict] = field(default_factory=list)
     schedules: list[dict] = field(default_factory=list)
+    languages: list[dict] = field(default_factory=list)
 
 
 @dataclass
-class SvcPlan:
-    rec: Rec
-    org_id: str | None
-    values: dict
+class LocPlan(PlacePlan):
+    addresses: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class SvcPlan(PlacePlan):
     location_ids: list[str] = field(default_factory=list)
-    phones: list[dict] = field(default_factory=list)
-    schedules: list[dict] = field(default_factory=list)
     areas: list[dict] = field(default_factory=list)
-    languages: list[dict] = field(default_factory=list)
     documents: list[str] = field(default_factory=list)
     costs: list[dict] = field(default_factory=list)
     term_ids: list[str] = field(default_factory=list)

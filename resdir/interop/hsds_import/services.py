@@ -10,17 +10,11 @@ from sqlalchemy.orm import selectinload
 
 from resdir.basics import new_id, utcnow
 from resdir.directory import models as m
+from resdir.directory.bulk import differs
 from resdir.extensions import db
 from resdir.interop.hsds_import.plan import Plan
 from resdir.interop.hsds_import.report import ImportReport
-from resdir.interop.hsds_import.store import (
-    Bulk,
-    changed_set,
-    child_ids,
-    count,
-    free_ids,
-    replace,
-)
+from resdir.interop.hsds_import.store import Bulk, changed_set, child_ids, count, free_ids
 
 LOAD = (
     selectinload(m.Service.service_at_locations), selectinload(m.Service.schedules),
@@ -109,8 +103,11 @@ BULK_ORDER = (m.Service, *(model for model, _ in CHILDREN.values()), m.Eligibili
 
 def services(plan: Plan, report: ImportReport, found: dict, org_ids: dict, loc_ids: dict,
              term_objs: dict, bulk: Bulk, progress=None) -> set[str]:
-    """Update the programs found (only what changed) and queue the new ones with their
-    details and their index outbox rows; return the ids of programs created or changed."""
+    """Stage the changes of the programs found (only those that changed) and the new ones,
+    with their details and index outbox rows; return the ids of programs created or
+    changed. The programs found leave the session: they were read only to compare, and a
+    flush of a changed location (which bumps its programs' versions) must read them anew,
+    after this import's edits are written."""
     free = free_ids(m.Service, list(plan.services))
     touched: set[str] = set()
     total = len(plan.services)
@@ -135,16 +132,15 @@ def services(plan: Plan, report: ImportReport, found: dict, org_ids: dict, loc_i
             count(report, "service", True, True)
             touched.add(sid)
         else:
-            changed = changed_set(service, organization_id=org_ids[item.org_id], **item.values)
-            for attr, (model, columns) in CHILDREN.items():
-                changed |= replace(service, attr, [model(**row) for row in rows[attr]],
-                                   lambda o, cs=columns: tuple(getattr(o, c) for c in cs))
-            changed |= _set_rules(service, item.eligibility)
-            count(report, "service", False, changed)
-            if changed:
+            edited = _edit(bulk, service, dict(organization_id=org_ids[item.org_id],
+                                               **item.values), rows, item.eligibility)
+            count(report, "service", False, edited)
+            if edited:
                 touched.add(service.id)
         if progress and (done % 500 == 0 or done == total):
             progress("writing programs", done, total)
+    for service in found.values():
+        db.session.expunge(service)
     return touched
 
 
@@ -181,15 +177,28 @@ def _rules(given: dict) -> dict | None:
     return {"gender": next(iter(genders))} if len(genders) == 1 else None
 
 
-def _set_rules(service: m.Service, given: dict) -> bool:
-    rules = _rules(given)
-    if rules is None:
-        return False
-    if not rules:
-        if service.eligibility is None:
-            return False
-        service.eligibility = None
-        return True
-    if service.eligibility is None:
-        service.eligibility = m.Eligibility()
-    return changed_set(service.eligibility, **rules)
+def _edit(bulk: Bulk, service: m.Service, values: dict, rows: dict, eligibility: dict) -> bool:
+    """Stage the changes of an existing program (nothing is written now); True if any. A
+    changed program is written whole, its version checked and bumped (bulk.write_edits)."""
+    sid = service.id
+    changed = differs(service, values)
+    for attr, (model, columns) in CHILDREN.items():
+        column, where = ("link_id", {"link_entity": "service"}) if attr == "attributes" else (
+            "service_id", {})
+        changed |= bulk.replace(model, column, sid, getattr(service, attr), rows[attr], columns,
+                                **where)
+    rules, current = _rules(eligibility), service.eligibility
+    if rules is not None and (current is not None if not rules else
+                              current is None or differs(current, rules)):
+        # Rules the file does not give stay as they are (an agency may have entered them).
+        kept = {c.name: getattr(current, c.name) for c in m.Eligibility.__table__.c
+                if c.name != "service_id"} if current is not None else {}
+        bulk.clear(m.Eligibility, "service_id", sid)
+        if rules:
+            bulk.add(m.Eligibility, service_id=sid, **{**kept, **rules})
+        changed = True
+    if changed:
+        now = utcnow()
+        bulk.edit(m.Service, sid, version=service.version, last_modified=now, **values)
+        bulk.add(m.IndexOutbox, service_id=sid, created_at=now)
+    return changed

@@ -21,28 +21,21 @@ NOT_STORED = (
     "organization_identifier", "payment_accepted", "unit",
 )
 
-# CSV file stem (either spelling) -> table.
-FILE_TABLES = {
-    "organizations": "organization", "organization": "organization",
-    "services": "service", "service": "service",
-    "locations": "location", "location": "location",
-    "service_at_location": "service_at_location", "services_at_location": "service_at_location",
-    "services_at_locations": "service_at_location", "service_at_locations": "service_at_location",
-    "addresses": "address", "address": "address",
-    "phones": "phone", "phone": "phone",
-    "schedules": "schedule", "schedule": "schedule",
-    "service_areas": "service_area", "service_area": "service_area",
-    "languages": "language", "language": "language",
-    "required_documents": "required_document", "required_document": "required_document",
-    "cost_options": "cost_option", "cost_option": "cost_option",
-    "taxonomies": "taxonomy", "taxonomy_terms": "taxonomy_term", "taxonomy_term": "taxonomy_term",
-    "attributes": "attribute", "attribute": "attribute",
-    "contacts": "contact", "contact": "contact", "programs": "program", "program": "program",
+# CSV file stem -> table: these tables go by their name or its plural with an "s"...
+FILE_TABLES = {stem: table for table in (
+    "organization", "service", "location", "phone", "schedule", "service_area", "language",
+    "required_document", "cost_option", "taxonomy_term", "attribute", "contact", "program",
+    "unit") for stem in (table, table + "s")}
+# ...and these by the spellings listed (no bare "taxonomy": HSDS 1.x's taxonomy.csv holds
+# terms, see legacy.py).
+FILE_TABLES |= {
+    "addresses": "address", "address": "address", "taxonomies": "taxonomy",
+    "service_capacities": "service_capacity", "service_capacity": "service_capacity",
+    **dict.fromkeys(("service_at_location", "services_at_location", "services_at_locations",
+                     "service_at_locations"), "service_at_location"),
     "funding": "funding", "accessibility": "accessibility", "metadata": "metadata",
     "meta_table_descriptions": "meta_table_description",
     "organization_identifiers": "organization_identifier",
-    "service_capacities": "service_capacity", "service_capacity": "service_capacity",
-    "units": "unit", "unit": "unit",
 }
 
 
