@@ -31,9 +31,6 @@ from resdir.search.types import Document, SearchRequest, SearchResult
 from resdir.search.view import View
 
 log = logging.getLogger(__name__)
-# Seconds after which a folder's modification time cannot be repeated by a later change
-# (2: the coarsest file-system clock resdir may meet).
-SETTLED_NS = 2_000_000_000
 
 
 class SearchIndex:
@@ -96,11 +93,7 @@ class SearchIndex:
 
     def clean_orphans(self) -> list[str]:
         """Remove generation folders left by a killed build; return their names."""
-        removed = generations.clean_orphans(self.root, self._live_name())
-        if removed:
-            log.warning("removed %d orphan index generation(s): %s", len(removed),
-                        ", ".join(removed))
-        return removed
+        return generations.clean_orphans(self.root, self._live_name())
 
     def _open(self):
         return generations.retried(self._open_once)
@@ -217,29 +210,18 @@ class SearchIndex:
 
     def _fresh(self) -> bool:
         """The current view shows the live generation as last committed. Every search asks:
-        when neither the index folder (a rebuild replaces the pointer file) nor the live
-        generation's folder (a commit adds a table of contents) changed since a full check
-        found the view fresh, two stats answer, not reading the pointer and listing the
-        generation's files (issue 12: about 0.7 ms of every search)."""
+        two stats answer while the index folders are as a full check found them (not reading
+        the pointer and listing the generation's files: ~0.7 ms a search, issue 12)."""
         view, name = self._view, self._view_gen
         if view is None:
             return False
-        times = self._folder_times(name)
+        times = generations.folder_times(self._root_text, name)
         if times is not None and times == view.folder_times:
             return True
         fresh = name == self._live_name() and view.searcher.up_to_date()
-        # Only a settled time is trusted: a change within the file system's clock tick of
-        # the last one could leave a folder's modification time as it was.
-        if fresh and times is not None and time.time_ns() - max(times) > SETTLED_NS:
+        if fresh and generations.settled(times):
             view.folder_times = times
         return fresh
-
-    def _folder_times(self, name: str | None) -> tuple[int, int] | None:
-        try:
-            return (os.stat(self._root_text).st_mtime_ns,
-                    os.stat(f"{self._root_text}/{name}").st_mtime_ns)
-        except (OSError, TypeError):  # no generation yet, or removed by a rebuild
-            return None
 
     def refresh(self, warm: bool = True, opened_only: bool = False) -> bool:
         """If the index changed, open a view of it (warm: assembling what the current view
@@ -303,9 +285,8 @@ class SearchIndex:
             return answering.answer(view, req)
 
     def remembered(self, key, compute) -> tuple[object, bool]:
-        """(the value kept for `key` with the current view, True), or (compute(), False)
-        after keeping it there. Any change to the index opens a new view, which starts with
-        nothing kept, so a value never outlives the index it was computed on."""
+        """(the value kept for `key` with the current view, True), or (compute(), False),
+        kept. A change to the index opens a new view, which starts with nothing kept."""
         if not self.answers:
             return compute(), False
         if not self._fresh():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import logging
 import os
 import shutil
 import threading
@@ -26,6 +27,11 @@ BUILD_LOCK = ".build.lock"  # held for a whole rebuild (and by its worker proces
 # A generation this young may be one that another process has just created and is about to
 # point to (an empty index made on first use); never remove it.
 YOUNG_SECONDS = 5.0
+# Seconds after which a folder's modification time cannot be repeated by a later change
+# (2: the coarsest file-system clock resdir may meet).
+SETTLED_NS = 2_000_000_000
+
+log = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager
@@ -79,6 +85,9 @@ def clean_orphans(root: Path, live: str | None) -> list[str]:
                 continue
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder.name)
+    if removed:
+        log.warning("removed %d orphan index generation(s): %s", len(removed),
+                    ", ".join(removed))
     return removed
 
 
@@ -107,3 +116,18 @@ def retried(read):
                 raise
             time.sleep(0.005 * (attempt + 1))
     return None
+
+
+def folder_times(root: str, name: str | None) -> tuple[int, int] | None:
+    """Modification times of the index folder (a rebuild replaces the pointer file in it)
+    and of generation `name` (a commit adds a table of contents); None when one is gone."""
+    try:
+        return os.stat(root).st_mtime_ns, os.stat(f"{root}/{name}").st_mtime_ns
+    except (OSError, TypeError):  # no generation yet, or removed by a rebuild
+        return None
+
+
+def settled(times: tuple[int, int] | None) -> bool:
+    """Whether these times may be trusted to change with the next write: a change within
+    the file system's clock tick of the last one could leave a folder's time as it was."""
+    return times is not None and time.time_ns() - max(times) > SETTLED_NS
