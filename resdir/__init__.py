@@ -20,17 +20,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
     )
-    app.config.update(config.load(app.instance_path))
-    if test_config:
-        app.config.update(test_config)
-        if "RESDIR_DATABASE_URL" in test_config:
-            app.config["SQLALCHEMY_DATABASE_URI"] = test_config["RESDIR_DATABASE_URL"]
-        if "RESDIR_SECRET_KEY" in test_config:
-            app.config["SECRET_KEY"] = test_config["RESDIR_SECRET_KEY"]
-        app.config["MAX_CONTENT_LENGTH"] = config.max_content_length(app.config)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app))
-
+    _configure(app, test_config)
     db.init_app(app)
     # The features (and versioning, which reads their models) are imported here, not at the
     # top: each of them imports this package first, so a top-level import would be a cycle.
@@ -74,6 +64,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.register_error_handlers(app)
     register_cli(app)
     return app
+
+
+def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Settings from the environment (resdir.config), then a test's own on top."""
+    app.config.update(config.load(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+        if "RESDIR_DATABASE_URL" in test_config:
+            app.config["SQLALCHEMY_DATABASE_URI"] = test_config["RESDIR_DATABASE_URL"]
+        if "RESDIR_SECRET_KEY" in test_config:
+            app.config["SECRET_KEY"] = test_config["RESDIR_SECRET_KEY"]
+        app.config["MAX_CONTENT_LENGTH"] = config.max_content_length(app.config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app))
 
 
 def _exempt_api_from_csrf(app: Flask) -> None:

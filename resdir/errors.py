@@ -21,10 +21,20 @@ PREFIX_RENDERERS: dict = {}
 
 
 class ResdirError(Exception):
-    """An error a user can act on. `status` is the HTTP status; `field` names the input."""
+    """An error a user can act on. `status` is the HTTP status, `title` heads the error
+    page; `field` names the input. A kind of error states its status and title in its
+    class line: `class Gone(ResdirError, status=410, title="Gone")`."""
 
     status = 400
     title = "Request not accepted"
+
+    def __init_subclass__(cls, status: int | None = None, title: str | None = None,
+                          **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status = status
+        if title is not None:
+            cls.title = title
 
     def __init__(self, message: str, field: str | None = None, status: int | None = None):
         super().__init__(message)
@@ -38,21 +48,16 @@ class BadParameter(ResdirError):
     """A request parameter is missing, malformed or out of range."""
 
 
-class Unauthorized(ResdirError):
-    status = 401
-    title = "Sign in required"
+class Unauthorized(ResdirError, status=401, title="Sign in required"):
+    """Nobody is signed in (or the token is not valid)."""
 
 
-class Forbidden(ResdirError):
-    status = 403
-    title = "Not allowed"
+class Forbidden(ResdirError, status=403, title="Not allowed"):
+    """The user is known but may not do this (auth/policy.py decides)."""
 
 
-class Conflict(ResdirError):
+class Conflict(ResdirError, status=409, title="Changed by someone else"):
     """Someone else changed the record first; the answer carries the current state."""
-
-    status = 409
-    title = "Changed by someone else"
 
     def __init__(self, message: str, field: str | None = None, status: int | None = None,
                  version: int | None = None):
@@ -60,9 +65,8 @@ class Conflict(ResdirError):
         self.version = version  # the record's current version, for the caller to re-read
 
 
-class NotFound(ResdirError):
-    status = 404
-    title = "Not found"
+class NotFound(ResdirError, status=404, title="Not found"):
+    """No such record, or one the user may not know of (auth/policy.py)."""
 
 
 def json_body(allowed: Iterable[str] | None = None) -> dict:
@@ -149,65 +153,69 @@ RETRY_AFTER_SECONDS = 10
 
 
 def register_error_handlers(app: Flask) -> None:
-    @app.teardown_appcontext
-    def end_session(_exc) -> None:
-        # Runs before Flask-SQLAlchemy's own session.remove() (teardowns run in reverse
-        # order). Ending the transaction on a connection the database has just cut (a
-        # restart, a failover) raises, and from a teardown that replaces the answer already
-        # made by gunicorn's bare 500 page: drop the connection instead of rolling it back.
-        try:
-            db.session.remove()
-        except Exception as error:
-            log.warning("database connection lost at the end of a request: %s",
-                        error_kind(error))
-            with contextlib.suppress(Exception):  # nothing left to close
-                db.session.invalidate()
-            db.session.registry.clear()
+    app.teardown_appcontext(_end_session)
+    app.register_error_handler(ResdirError, _handle_resdir_error)
+    app.register_error_handler(HTTPException, _handle_http_error)
+    app.register_error_handler(Exception, _handle_unexpected)
 
-    @app.errorhandler(ResdirError)
-    def handle_resdir_error(error: ResdirError):
-        return _render(error.status, error.title, error.message, error.field,
-                       getattr(error, "version", None))
 
-    @app.errorhandler(HTTPException)
-    def handle_http_error(error: HTTPException):
-        if error.code == 429:
-            # Says nothing of whether the account exists.
-            return _render(429, "Too many attempts", "Too many attempts. Wait a minute and "
-                           "try again.")
-        if error.code == 413:
+def _end_session(_exc) -> None:
+    # Runs before Flask-SQLAlchemy's own session.remove() (teardowns run in reverse
+    # order). Ending the transaction on a connection the database has just cut (a
+    # restart, a failover) raises, and from a teardown that replaces the answer already
+    # made by gunicorn's bare 500 page: drop the connection instead of rolling it back.
+    try:
+        db.session.remove()
+    except Exception as error:
+        log.warning("database connection lost at the end of a request: %s",
+                    error_kind(error))
+        with contextlib.suppress(Exception):  # nothing left to close
+            db.session.invalidate()
+        db.session.registry.clear()
 
-            limit = current_app.config["RESDIR_MAX_UPLOAD_MB"]
-            return _render(413, "Upload too large", f"The request is larger than the "
-                           f"{limit:g} MB this server accepts (RESDIR_MAX_UPLOAD_MB). Split the "
-                           "file, or import it on the server with `flask --app wsgi resdir "
-                           "import`.", "file")
-        if error.code == 400 and "CSRF" in (error.description or ""):
-            return _render(400, "Form expired", "The form expired or did not come from this "
-                           "site. Reload the page and try again.")
-        return _render(error.code or 500, error.name, error.description or error.name)
 
-    @app.errorhandler(Exception)
-    def handle_unexpected(error: Exception):
-        try:
-            db.session.rollback()
-        except Exception:  # the connection is gone: drop it, the pool opens a new one
-            db.session.remove()
-        if database_unavailable(error):
-            # An outage is not a bug: one line per request, no frames (the operator sees
-            # the outage in /healthz and in the index sync's "not answering" line).
-            log.warning("database unavailable on %s %s: %s", request.method, request.path,
-                        error_kind(error))
-            response = make_response(_render(
-                503, "Temporarily unavailable",
-                "The database is not answering right now. Try again in a minute; if you "
-                "were saving a change, reload first to see whether it was saved."))
-            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-            return response
-        log.error("unhandled error on %s %s: %s", request.method, request.path,
-                  describe_unexpected(error))
-        return _render(
-            500,
-            "Something went wrong",
-            "The server could not finish this request. Nothing was changed; please try again.",
-        )
+def _handle_resdir_error(error: ResdirError):
+    return _render(error.status, error.title, error.message, error.field,
+                   getattr(error, "version", None))
+
+
+def _handle_http_error(error: HTTPException):
+    if error.code == 429:
+        # Says nothing of whether the account exists.
+        return _render(429, "Too many attempts", "Too many attempts. Wait a minute and "
+                       "try again.")
+    if error.code == 413:
+        limit = current_app.config["RESDIR_MAX_UPLOAD_MB"]
+        return _render(413, "Upload too large", f"The request is larger than the "
+                       f"{limit:g} MB this server accepts (RESDIR_MAX_UPLOAD_MB). Split the "
+                       "file, or import it on the server with `flask --app wsgi resdir "
+                       "import`.", "file")
+    if error.code == 400 and "CSRF" in (error.description or ""):
+        return _render(400, "Form expired", "The form expired or did not come from this "
+                       "site. Reload the page and try again.")
+    return _render(error.code or 500, error.name, error.description or error.name)
+
+
+def _handle_unexpected(error: Exception):
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone: drop it, the pool opens a new one
+        db.session.remove()
+    if database_unavailable(error):
+        # An outage is not a bug: one line per request, no frames (the operator sees
+        # the outage in /healthz and in the index sync's "not answering" line).
+        log.warning("database unavailable on %s %s: %s", request.method, request.path,
+                    error_kind(error))
+        response = make_response(_render(
+            503, "Temporarily unavailable",
+            "The database is not answering right now. Try again in a minute; if you "
+            "were saving a change, reload first to see whether it was saved."))
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    log.error("unhandled error on %s %s: %s", request.method, request.path,
+              describe_unexpected(error))
+    return _render(
+        500,
+        "Something went wrong",
+        "The server could not finish this request. Nothing was changed; please try again.",
+    )

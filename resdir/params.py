@@ -24,29 +24,27 @@ def text(args: MultiDict, name: str, limit: int = 1000) -> str | None:
 
 
 def integer(args: MultiDict, name: str, low: int, high: int) -> int | None:
-    value = text(args, name)
-    if value is None:
-        return None
-    try:
-        number = int(value)
-    except ValueError:
-        raise BadParameter(f"{name} must be a whole number, not {value[:40]!r}.",
-                           name) from None
-    if not low <= number <= high:
-        raise BadParameter(f"{name} must be between {low} and {high}.", name)
-    return number
+    return _in_range(args, name, int, "a whole number", low, high)
 
 
 def number(args: MultiDict, name: str, low: float, high: float) -> float | None:
+    return _in_range(args, name, float, "a number", low, high)
+
+
+def _in_range(args: MultiDict, name: str, kind: type, kind_name: str, low, high):
+    """The value read as `kind`, or BadParameter naming `name`; None when missing."""
     value = text(args, name)
     if value is None:
         return None
     try:
-        found = float(value)
+        found = kind(value)
     except ValueError:
-        raise BadParameter(f"{name} must be a number, not {value[:40]!r}.", name) from None
-    if not math.isfinite(found) or not low <= found <= high:
-        raise BadParameter(f"{name} must be between {low:g} and {high:g}.", name)
+        raise BadParameter(f"{name} must be {kind_name}, not {value[:40]!r}.", name) from None
+    bound = "{:g}" if kind is float else "{}"  # 0.1 and 50, not 0.1 and 50.0
+    # The range first: a whole number too long for a float never reaches isfinite.
+    if not (low <= found <= high and math.isfinite(found)):
+        raise BadParameter(f"{name} must be between {bound.format(low)} and "
+                           f"{bound.format(high)}.", name)
     return found
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from resdir.agencies.models import ChangeRecord
 from resdir.audit.models import AuditEvent
 from resdir.auth.models import User
-from resdir.curation import operations
+from resdir.curation import merging, operations
 from resdir.directory import models as m
 from resdir.extensions import db
 from resdir.referrals.models import Referral
@@ -178,7 +178,7 @@ def test_merge_is_all_or_nothing_when_a_program_changed_meanwhile(app, people):
             other.execute(update(m.Service).where(m.Service.id == first.id)
                           .values(version=m.Service.version + 1))
         with pytest.raises(Conflict):
-            operations.merge(admin, people.pantry_org, people.counseling_org)
+            merging.merge(admin, people.pantry_org, people.counseling_org)
         db.session.rollback()
         assert db.session.get(m.Organization, people.counseling_org) is not None
         assert {s.organization_id for s in db.session.scalars(select(m.Service).where(
@@ -196,7 +196,7 @@ def test_a_reimport_after_a_merge_updates_the_survivor(app, people):
         survivor = operations.create_organization(admin, "Hilltop Pantry (admin's record)")
         key = db.session.get(m.Organization, people.pantry_org).source_key
         assert key
-        operations.merge(admin, survivor.id, people.pantry_org)
+        merging.merge(admin, survivor.id, people.pantry_org)
         organizations = db.session.query(m.Organization).count()
         import_csv(MINI_CSV)
         assert db.session.query(m.Organization).count() == organizations

@@ -191,6 +191,25 @@ def test_overdue_and_reminders_once_a_day(app, api, ids, mailbox, runner):
     assert "Overdue" in mailbox.messages[0]["Subject"]
 
 
+def test_the_deadline_does_not_depend_on_the_database_sessions_time_zone(app):
+    """SQLite hands a stored time back naive (UTC), PostgreSQL in its session's time zone:
+    the same moment must give the same deadline. Sent Friday 23:00 UTC (already Saturday in
+    Auckland), two business days later is Tuesday 23:00 UTC; counted in Auckland's days it
+    came out a day early, Monday 23:00 UTC."""
+    from zoneinfo import ZoneInfo
+
+    from resdir.referrals.deadlines import due
+
+    sent = datetime(2026, 11, 27, 23, 0)  # a Friday
+    in_auckland = sent.replace(tzinfo=UTC).astimezone(ZoneInfo("Pacific/Auckland"))
+    with app.app_context():
+        assert app.config["RESDIR_RESPOND_WITHIN_BUSINESS_DAYS"] == 2
+        from_sqlite = due(Referral(status="requested", requested_at=sent))
+        from_postgres = due(Referral(status="requested", requested_at=in_auckland))
+    assert from_sqlite == from_postgres == datetime(2026, 12, 1, 23, 0, tzinfo=UTC)
+    assert from_postgres.utcoffset() == timedelta(0)  # shown as UTC, like every other time
+
+
 def test_timeline_is_append_only(app, api, ids):
     from sqlalchemy import text
 

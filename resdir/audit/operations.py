@@ -5,12 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import logging
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from flask import g, has_request_context, request
 from sqlalchemy import select
 
 from resdir.audit.models import AuditEvent
+from resdir.errors import NotFound
 from resdir.extensions import db
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -46,6 +49,25 @@ def record_now(action: str, record_type: str | None = None, record_id: str | Non
     """Record and commit at once: for reads and refusals, which have no change to join."""
     record(action, record_type, record_id, **kwargs)
     db.session.commit()
+
+
+def audited_read(record_type: str, row, may_see: Callable[[Any, Any], bool], *, user,
+                 missing: str, audit: bool = True):
+    """`row` when `may_see(user, row)`, after committing a `<record_type>.read` event (unless
+    `audit` is False: the caller records what it does with the row); NotFound(missing) when
+    the row is None or hidden from the user.
+
+    Refused reads are audited too (ASVS 16.3.2): probing other organizations' ids shows in
+    the log. A missing record has no id worth keeping.
+    """
+    action = f"{record_type}.read"
+    if row is None or not may_see(user, row):
+        record_now(action, record_type, row and row.id, user=user,
+                   outcome="refused" if row else "not-found")
+        raise NotFound(missing)
+    if audit:
+        record_now(action, record_type, row.id, user=user)
+    return row
 
 
 def save_new(row, record_type: str, *, user) -> None:

@@ -23,6 +23,7 @@ from resdir.auth.secrets import (
     token_hash,
     verify_password,
 )
+from resdir.basics import aware, utcnow
 from resdir.directory.models import Organization
 from resdir.errors import BadParameter, NotFound, ResdirError
 from resdir.extensions import db
@@ -149,18 +150,13 @@ def sign_in(user: User) -> None:
     db.session.commit()
 
 
-class SecondFactorLocked(ResdirError):
+class SecondFactorLocked(ResdirError, status=429, title="Too many attempts"):
     """Too many wrong codes in a row: the second step waits, whoever is asking."""
-
-    status = 429
-    title = "Too many attempts"
 
 
 def _locked_until(user: User) -> datetime | None:
-    until = user.second_factor_locked_until
-    if until is not None and until.tzinfo is None:
-        until = until.replace(tzinfo=UTC)
-    return until if until is not None and until > datetime.now(UTC) else None
+    until = aware(user.second_factor_locked_until)
+    return until if until is not None and until > utcnow() else None
 
 
 def _lock_message(until: datetime) -> str:

@@ -47,11 +47,8 @@ def require_role(user, *roles: str) -> None:
 
 def can_edit_service(user, service) -> bool:
     """Admins edit every listing; agency staff only their own organization's."""
-    if user is None or not user.active:
-        return False
-    if user.role == "admin":
-        return True
-    return user.role == "agency" and service.organization_id == user.organization_id
+    return is_admin(user) or (is_agency_staff(user)
+                              and service.organization_id == user.organization_id)
 
 
 def require_edit_service(user, service) -> None:
@@ -62,20 +59,17 @@ def require_edit_service(user, service) -> None:
 
 def can_see_care_record(user, care_organization_id: str | None) -> bool:
     """Client data (clients, screenings, referrals) of a care organization."""
-    if user is None or not user.active:
-        return False
-    if user.role == "admin":
-        return True
-    return user.role == "coordinator" and user.care_organization_id == care_organization_id
+    return is_admin(user) or (is_coordinator(user)
+                              and user.care_organization_id == care_organization_id)
+
+
+def can_see_client(user, client) -> bool:
+    return can_see_care_record(user, client.care_organization_id)
 
 
 def can_see_agency_record(user, organization_id: str | None) -> bool:
     """Records addressed to a partner agency (e.g. referrals it receives)."""
-    if user is None or not user.active:
-        return False
-    if user.role == "admin":
-        return True
-    return user.role == "agency" and user.organization_id == organization_id
+    return is_admin(user) or (is_agency_staff(user) and user.organization_id == organization_id)
 
 
 def can_see_import_job(user, job) -> bool:
@@ -83,10 +77,9 @@ def can_see_import_job(user, job) -> bool:
     agency's."""
     if user is None or not user.active:
         return False
-    if user.role == "admin" or job.created_by == user.id:
-        return True
-    return user.role == "agency" and job.organization_id is not None and (
-        user.organization_id == job.organization_id)
+    return is_admin(user) or job.created_by == user.id or (
+        is_agency_staff(user) and job.organization_id is not None
+        and user.organization_id == job.organization_id)
 
 
 def require_admin(user) -> None:

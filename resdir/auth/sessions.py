@@ -8,7 +8,7 @@ revoke that row, so a copied cookie stops working at once.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 from resdir.auth import policy
 from resdir.auth.models import ApiToken, UserSession
 from resdir.auth.secrets import new_token, token_hash
+from resdir.basics import aware, utcnow
 from resdir.errors import Unauthorized
 from resdir.extensions import db
 
@@ -32,15 +33,6 @@ class SessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app) -> bool:
         # Secure whenever the request came over https (or the setting forces it).
         return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite gives naive datetimes back; they were written in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def load_user() -> None:
@@ -86,8 +78,8 @@ def _touch(model, row_id: str, column: str, last: datetime | None) -> None:
     connection, and never at the cost of the request. While another process holds the
     write lock (SQLite during an import) the touch is skipped after a short wait and
     logged; the request goes on (issue 9.4)."""
-    now = _now()
-    if last is not None and now - _aware(last) < TOUCH_EVERY:
+    now = utcnow()
+    if last is not None and now - aware(last) < TOUCH_EVERY:
         return
     with db.engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
@@ -109,12 +101,12 @@ def _touch(model, row_id: str, column: str, last: datetime | None) -> None:
 
 def _session_alive(row: UserSession) -> bool:
     cfg = current_app.config
-    now = _now()
+    now = utcnow()
     idle = timedelta(minutes=cfg["RESDIR_SESSION_IDLE_MINUTES"])
     lifetime = timedelta(hours=cfg["RESDIR_SESSION_MAX_HOURS"])
     if row.revoked_at is not None or not row.user.active:
         return False
-    if now - _aware(row.last_seen_at) > idle or now - _aware(row.created_at) > lifetime:
+    if now - aware(row.last_seen_at) > idle or now - aware(row.created_at) > lifetime:
         row.revoked_at = now
         db.session.commit()
         return False
@@ -134,13 +126,13 @@ def start(user) -> UserSession:
 def end() -> None:
     row = g.get("session_row")
     if row is not None and row.revoked_at is None:
-        row.revoked_at = _now()
+        row.revoked_at = utcnow()
     session.clear()
 
 
 def revoke_all(user) -> None:
     """End every session and API token of the user (on deactivation)."""
-    now = _now()
+    now = utcnow()
     for row in db.session.scalars(select(UserSession).where(
             UserSession.user_id == user.id, UserSession.revoked_at.is_(None))):
         row.revoked_at = now

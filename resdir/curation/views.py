@@ -6,7 +6,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from resdir.auth import policy
 from resdir.auth.forms import ConfirmForm, require_valid_form
-from resdir.curation import operations
+from resdir.curation import merging, operations
 from resdir.errors import BadParameter, Conflict
 
 bp = Blueprint("curation", __name__, url_prefix="/admin/directory")
@@ -87,11 +87,11 @@ def merge(organization_id: str):
     require_valid_form()
     try:
         duplicate = operations.find_organization(request.form.get("duplicate"))
-        plan = operations.plan_merge(g.user, org, duplicate)
+        plan = merging.plan_merge(g.user, org, duplicate)
         if request.form.get("confirm") != "yes":
             return _organization_page(org, merge=plan)
         name = duplicate.name  # the row is gone after the merge
-        operations.merge(g.user, org.id, duplicate.id)
+        merging.merge(g.user, org.id, duplicate.id)
     except (BadParameter, Conflict) as exc:
         return _organization_page(org, exc, exc.status)
     flash(f"Merged {name} into {org.name}: {plan.programs} program(s), "

@@ -135,24 +135,39 @@ class Checker:
             return None
 
     def row(self, raw: dict) -> dict:
+        """The row's values; every problem is noted (`bad`) with its column, in column order.
+
+        The row starts as each cell's stripped text; each step replaces the text of its
+        cells with their values (reading the text before it writes)."""
         v: dict[str, object] = {k: (raw.get(k) or "").strip() for k in COLUMNS}
-        raw = v  # stripped text from here on
         for column in REQUIRED:
-            if not raw[column]:
+            if not v[column]:
                 self.bad(column, "is required")
-        self._storable(raw)
-        cats = _split(raw["categories"])
+        self._storable(v)
+        self._listing(v)
+        self._place(v)
+        self._hours(v)
+        self._eligibility(v)
+        self._service_area(v)
+        self._capacity(v)
+        return v
+
+    def _listing(self, v: dict) -> None:
+        cats = _split(v["categories"])
         for c in cats:
             if c not in self.categories:
                 self.bad("categories", f"unknown category {c!r}")
         v["categories"] = cats
-        v["status"] = self.choice(raw, "status", SERVICE_STATUSES) or "active"
-        zip_code = normalize_zip(raw["postal_code"])
-        if raw["postal_code"] and zip_code is None:
-            self.bad("postal_code", f"{raw['postal_code']!r} is not a ZIP code")
+        v["status"] = self.choice(v, "status", SERVICE_STATUSES) or "active"
+
+    def _place(self, v: dict) -> None:
+        """ZIP, the point (the ZIP's centre when not given) and its time zone."""
+        zip_code = normalize_zip(v["postal_code"])
+        if v["postal_code"] and zip_code is None:
+            self.bad("postal_code", f"{v['postal_code']!r} is not a ZIP code")
         v["postal_code"] = zip_code
-        v["latitude"] = self.number(raw, "latitude", -90, 90)
-        v["longitude"] = self.number(raw, "longitude", -180, 180)
+        v["latitude"] = self.number(v, "latitude", -90, 90)
+        v["longitude"] = self.number(v, "longitude", -180, 180)
         if (v["latitude"] is None) != (v["longitude"] is None):
             self.bad("longitude", "latitude and longitude go together")
         if v["latitude"] is None and zip_code:
@@ -165,46 +180,53 @@ class Checker:
         if zip_code:
             with contextlib.suppress(UnknownZip):
                 v["timezone"] = lookup_zip(zip_code).timezone
-        v["confidential"] = self.flag(raw, "confidential", "yes")
+        v["confidential"] = self.flag(v, "confidential", "yes")
+
+    def _hours(self, v: dict) -> None:
         try:
-            v["hours"] = hours.parse(raw["hours"])
+            v["hours"] = hours.parse(v["hours"])
         except hours.HoursError as exc:
             self.bad("hours", str(exc))
             v["hours"] = []
-        v["hours_known"] = bool(raw["hours"])
         v["holiday_closures"] = [
-            d for d in (self.day(t, "holiday_closures") for t in _split(raw["holiday_closures"]))
+            d for d in (self.day(t, "holiday_closures") for t in _split(v["holiday_closures"]))
             if d
         ]
-        v["languages"] = self._codes(raw, "languages")
-        v["eligible_languages"] = self._codes(raw, "eligible_languages")
-        v["min_age"] = self.integer(raw, "min_age", 0, 120)
-        v["max_age"] = self.integer(raw, "max_age", 0, 120)
+
+    def _eligibility(self, v: dict) -> None:
+        """The languages spoken, and who the program is for."""
+        v["languages"] = self._codes(v, "languages")
+        v["eligible_languages"] = self._codes(v, "eligible_languages")
+        v["min_age"] = self.integer(v, "min_age", 0, 120)
+        v["max_age"] = self.integer(v, "max_age", 0, 120)
         if v["min_age"] is not None and v["max_age"] is not None and v["min_age"] > v["max_age"]:
             self.bad("max_age", "is below min_age")
-        v["income_limit_fpl"] = self.integer(raw, "income_limit_fpl", 1, 1000)
-        v["household_size_min"] = self.integer(raw, "household_size_min", 1, 30)
-        v["household_size_max"] = self.integer(raw, "household_size_max", 1, 30)
-        for column, word in (("veteran", "required"), ("pregnant", "required"),
-                             ("disability", "required")):
-            v[column] = self.flag(raw, column, word)
-        insurance = [i.lower() for i in _split(raw["insurance"])]
+        v["income_limit_fpl"] = self.integer(v, "income_limit_fpl", 1, 1000)
+        v["household_size_min"] = self.integer(v, "household_size_min", 1, 30)
+        v["household_size_max"] = self.integer(v, "household_size_max", 1, 30)
+        for column in ("veteran", "pregnant", "disability"):
+            v[column] = self.flag(v, column, "required")
+        insurance = [i.lower() for i in _split(v["insurance"])]
         for i in insurance:
             if i not in INSURANCE_TYPES:
                 self.bad("insurance", f"{i!r} is not one of: {', '.join(INSURANCE_TYPES)}")
         v["insurance"] = insurance
-        v["gender"] = self.choice(raw, "gender", ("female", "male"))
-        v["service_area_zips"] = self._zips(raw)
-        v["service_area_counties"] = _split(raw["service_area_counties"])
-        v["service_area_radius_mi"] = self.number(raw, "service_area_radius_mi", 0.1, 500)
-        v["service_area_geojson"] = self._polygon(raw)
-        v["required_documents"] = _split(raw["required_documents"])
-        v["capacity_status"] = self.choice(raw, "capacity_status", CAPACITY_STATUSES)
-        v["capacity_available"] = self.integer(raw, "capacity_available", 0, 100000)
-        v["capacity_maximum"] = self.integer(raw, "capacity_maximum", 0, 100000)
-        v["assured_date"] = self.day(raw["assured_date"], "assured_date") if raw[
-            "assured_date"] else None
-        return v
+        v["gender"] = self.choice(v, "gender", ("female", "male"))
+
+    def _service_area(self, v: dict) -> None:
+        v["service_area_zips"] = self._zips(v)
+        v["service_area_counties"] = _split(v["service_area_counties"])
+        v["service_area_radius_mi"] = self.number(v, "service_area_radius_mi", 0.1, 500)
+        v["service_area_geojson"] = self._polygon(v)
+        v["required_documents"] = _split(v["required_documents"])
+
+    def _capacity(self, v: dict) -> None:
+        """Capacity and the date the listing was last checked."""
+        v["capacity_status"] = self.choice(v, "capacity_status", CAPACITY_STATUSES)
+        v["capacity_available"] = self.integer(v, "capacity_available", 0, 100000)
+        v["capacity_maximum"] = self.integer(v, "capacity_maximum", 0, 100000)
+        v["assured_date"] = (self.day(v["assured_date"], "assured_date")
+                             if v["assured_date"] else None)
 
     def _storable(self, raw: dict) -> None:
         """Text the database can hold: no NUL, no overlong cell, web addresses only http(s)."""

@@ -153,13 +153,25 @@ def _location_json(loc: m.Location) -> dict:
     }
 
 
+# Columns shown under their own names (HSDS 3.0's), in the answer's order.
+SERVICE_COLUMNS = ("id", "name", "alternate_name", "description", "url", "email", "status")
+ORGANIZATION_COLUMNS = ("id", "name", "description", "website", "email")
+WHO_FOR_COLUMNS = ("application_process", "fees_description", "eligibility_description",
+                   "minimum_age", "maximum_age")
+
+
+def _columns(row, names: tuple[str, ...]) -> dict:
+    return {name: getattr(row, name) for name in names}
+
+
 def service_json(service: m.Service) -> dict:
     """One program in full, HSDS 3.0 field names plus resdir's extensions."""
     return {
-        **_identity_json(service),
-        "organization": _organization_json(service.organization),
+        **_columns(service, SERVICE_COLUMNS),
+        "organization": _columns(service.organization, ORGANIZATION_COLUMNS),
         "categories": _categories_json(service),
-        **_eligibility_json(service),
+        **_columns(service, WHO_FOR_COLUMNS),
+        "eligibility": _eligibility_json(service),
         "locations": [_location_json(loc) for loc in service.locations],
         "phones": [{"number": p.number, "type": p.type} for p in service.phones],
         **_hours_json(service),
@@ -179,23 +191,6 @@ def service_json(service: m.Service) -> dict:
     }
 
 
-def _identity_json(service: m.Service) -> dict:
-    return {
-        "id": service.id,
-        "name": service.name,
-        "alternate_name": service.alternate_name,
-        "description": service.description,
-        "url": service.url,
-        "email": service.email,
-        "status": service.status,
-    }
-
-
-def _organization_json(org: m.Organization) -> dict:
-    return {"id": org.id, "name": org.name, "description": org.description,
-            "website": org.website, "email": org.email}
-
-
 def _categories_json(service: m.Service) -> list[dict]:
     return [
         {"code": c.code, "name": c.name, "open_eligibility": c.open_eligibility}
@@ -204,27 +199,21 @@ def _categories_json(service: m.Service) -> list[dict]:
 
 
 def _eligibility_json(service: m.Service) -> dict:
-    """Who the program is for: the free text, the ages and the structured rules."""
-    e = service.eligibility
+    """The structured rules (a program without any reads as an unsaved empty row) and the
+    same in plain words."""
+    e = service.eligibility or m.Eligibility()
     return {
-        "application_process": service.application_process,
-        "fees_description": service.fees_description,
-        "eligibility_description": service.eligibility_description,
-        "minimum_age": service.minimum_age,
-        "maximum_age": service.maximum_age,
-        "eligibility": {
-            "income_limit_fpl_percent": e.income_limit_fpl if e else None,
-            "household_size_min": e.household_size_min if e else None,
-            "household_size_max": e.household_size_max if e else None,
-            "veteran_required": bool(e and e.veteran_required),
-            "insurance": e.insurance.split(";") if e and e.insurance else [],
-            "gender": e.gender if e else None,
-            "pregnancy_required": bool(e and e.pregnancy_required),
-            "disability_required": bool(e and e.disability_required),
-            "languages": e.languages.split(";") if e and e.languages else [],
-            "residency_required": bool(e and e.residency_required),
-            "plain": eligibility_lines(service),
-        },
+        "income_limit_fpl_percent": e.income_limit_fpl,
+        "household_size_min": e.household_size_min,
+        "household_size_max": e.household_size_max,
+        "veteran_required": bool(e.veteran_required),
+        "insurance": e.insurance.split(";") if e.insurance else [],
+        "gender": e.gender,
+        "pregnancy_required": bool(e.pregnancy_required),
+        "disability_required": bool(e.disability_required),
+        "languages": e.languages.split(";") if e.languages else [],
+        "residency_required": bool(e.residency_required),
+        "plain": eligibility_lines(service),
     }
 
 

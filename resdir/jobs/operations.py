@@ -15,7 +15,7 @@ import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import or_, update
@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from resdir.agencies.operations import send_verification_requests
 from resdir.auth.throttle import prune
+from resdir.basics import utcnow
 from resdir.extensions import db
 from resdir.interop.import_jobs import run_queued
 from resdir.jobs.models import JobLease
@@ -75,13 +76,9 @@ def holder_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def acquire(name: str, holder: str, every: timedelta) -> bool:
     """Take the job's lease if nobody holds it and its period has passed; True if taken."""
-    now = _now()
+    now = utcnow()
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     with db.engine.begin() as connection:
         connection.execute(dialect.insert(TABLE).values(name=name).on_conflict_do_nothing(
@@ -99,7 +96,7 @@ def release(name: str, holder: str, complete: bool) -> None:
     (bounded, or failed) leaves it due at the next tick."""
     values = {"holder": None, "expires_at": None}
     if complete:
-        values["last_run_at"] = _now()
+        values["last_run_at"] = utcnow()
     with db.engine.begin() as connection:
         connection.execute(update(TABLE).where(TABLE.c.name == name,
                                                TABLE.c.holder == holder).values(values))

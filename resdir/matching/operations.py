@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from resdir.audit.operations import record, record_now, save_new
+from resdir.audit.operations import audited_read, record, record_now, save_new
 from resdir.auth import policy
 from resdir.auth.models import CareOrganization
 from resdir.basics import new_id
@@ -47,9 +47,12 @@ def ensure_crosswalk() -> list[str]:
 
 
 def crosswalk() -> dict[str, list[str]]:
+    """Need code -> its categories (read on every match: plain columns, no ORM objects)."""
     out: dict[str, list[str]] = {code: [] for code in load_needs()}
-    for row in db.session.scalars(select(NeedCategory).order_by(NeedCategory.category)):
-        out.setdefault(row.need_code, []).append(row.category)
+    rows = db.session.execute(select(NeedCategory.need_code, NeedCategory.category)
+                              .order_by(NeedCategory.category))
+    for code, category in rows:
+        out.setdefault(code, []).append(category)
     return out
 
 
@@ -126,16 +129,8 @@ def create_client(user, data: dict) -> Client:
 def get_client(user, client_id: str, *, audit: bool = True) -> Client:
     """The client, if the user's care organization holds it; NotFound otherwise."""
     policy.require_login(user)
-    client = db.session.get(Client, client_id)
-    if client is None or not policy.can_see_care_record(user, client.care_organization_id):
-        # Refused reads are audited too (ASVS 16.3.2): probing other organizations' ids
-        # shows in the log. A missing record has no id worth keeping.
-        record_now("client.read", "client", client and client.id, user=user,
-                   outcome="refused" if client else "not-found")
-        raise NotFound("No such client.")
-    if audit:
-        record_now("client.read", "client", client.id, user=user)
-    return client
+    return audited_read("client", db.session.get(Client, client_id), policy.can_see_client,
+                        user=user, missing="No such client.", audit=audit)
 
 
 def clients_of(user) -> list[Client]:

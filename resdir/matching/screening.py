@@ -29,6 +29,7 @@ SAFETY = {
 }
 FREQUENCY = {1: "Never", 2: "Rarely", 3: "Sometimes", 4: "Fairly often", 5: "Frequently"}
 SAFETY_THRESHOLD = 11
+NOT_ANSWERED = "Not answered"
 QUESTIONS = ("living_situation", "housing_problems", "food_worry", "food_didnt_last",
              "transportation", "utilities", "safety")
 DOMAINS = ("housing", "housing_quality", "food", "transportation", "utilities", "safety")
@@ -167,64 +168,88 @@ def _safety(value: Any) -> dict[str, int]:
 
 def score_ahc(parsed: AhcAnswers) -> ScreeningResult:
     """Score each domain on its own (there is no total) into need codes."""
-    positives: list[PositiveDomain] = []
-    missing: list[NotAssessed] = []
+    scored = [_score_housing(parsed), _score_housing_quality(parsed), _score_food(parsed),
+              _score_transportation(parsed), _score_utilities(parsed),
+              _score_safety(parsed.safety)]
+    return ScreeningResult(
+        tuple(d for d in scored if isinstance(d, PositiveDomain)),
+        _safety_review(parsed.safety),
+        tuple(d for d in scored if isinstance(d, NotAssessed)))
 
-    def positive(domain: str, code: str, *answers: Answer) -> None:
-        positives.append(PositiveDomain(domain, code, answers))
 
-    def not_answered(domain: str, reason: str = "Not answered") -> None:
-        missing.append(NotAssessed(domain, reason))
+# Each domain: PositiveDomain, NotAssessed (not answered, or not enough to decide) or None.
+Scored = PositiveDomain | NotAssessed | None
 
+
+def _score_housing(parsed: AhcAnswers) -> Scored:
     living = parsed.living_situation
     if living is None:
-        not_answered("housing")
-    elif living != "steady":
-        code = "housing-instability" if living == "worried" else "homelessness"
-        positive("housing", code, Answer("living_situation", living, LIVING[living]))
+        return NotAssessed("housing", NOT_ANSWERED)
+    if living == "steady":
+        return None
+    code = "housing-instability" if living == "worried" else "homelessness"
+    return PositiveDomain("housing", code,
+                          (Answer("living_situation", living, LIVING[living]),))
 
+
+def _score_housing_quality(parsed: AhcAnswers) -> Scored:
     if parsed.housing_problems is None:
-        not_answered("housing_quality")
-    elif parsed.housing_problems:
-        positive("housing_quality", "inadequate-housing", *(
-            Answer("housing_problems", p, PROBLEMS[p]) for p in parsed.housing_problems))
+        return NotAssessed("housing_quality", NOT_ANSWERED)
+    if not parsed.housing_problems:
+        return None
+    return PositiveDomain("housing_quality", "inadequate-housing", tuple(
+        Answer("housing_problems", p, PROBLEMS[p]) for p in parsed.housing_problems))
 
+
+def _score_food(parsed: AhcAnswers) -> Scored:
     food = {n: getattr(parsed, n) for n in FOOD if getattr(parsed, n) is not None}
     hits = [Answer(n, v, f"{FOOD[n]}: {OFTEN[v]}") for n, v in food.items() if v != "never"]
     if hits:
-        positive("food", "food-insecurity", *hits)
-    elif len(food) < len(FOOD):
-        not_answered("food", "Not answered" if not food else "One of the two food questions "
-                     "was answered Never true and the other was not answered")
+        return PositiveDomain("food", "food-insecurity", tuple(hits))
+    if len(food) < len(FOOD):
+        return NotAssessed("food", NOT_ANSWERED if not food else "One of the two food "
+                           "questions was answered Never true and the other was not answered")
+    return None
 
+
+def _score_transportation(parsed: AhcAnswers) -> Scored:
     if parsed.transportation is None:
-        not_answered("transportation")
-    elif parsed.transportation:
-        positive("transportation", "transportation-insecurity", Answer(
-            "transportation", True, "Lack of reliable transportation kept them from medical "
-            "appointments, meetings, work or getting things needed for daily living"))
+        return NotAssessed("transportation", NOT_ANSWERED)
+    if not parsed.transportation:
+        return None
+    return PositiveDomain("transportation", "transportation-insecurity", (Answer(
+        "transportation", True, "Lack of reliable transportation kept them from medical "
+        "appointments, meetings, work or getting things needed for daily living"),))
 
+
+def _score_utilities(parsed: AhcAnswers) -> Scored:
     if parsed.utilities is None:
-        not_answered("utilities")
-    elif parsed.utilities != "no":
-        positive("utilities", "utility-insecurity", Answer(
-            "utilities", parsed.utilities, "Electric, gas, oil or water company threatened to "
-            f"shut off services: {UTILITIES[parsed.utilities]}"))
+        return NotAssessed("utilities", NOT_ANSWERED)
+    if parsed.utilities == "no":
+        return None
+    return PositiveDomain("utilities", "utility-insecurity", (Answer(
+        "utilities", parsed.utilities, "Electric, gas, oil or water company threatened to "
+        f"shut off services: {UTILITIES[parsed.utilities]}"),))
 
-    safety = parsed.safety
+
+def _score_safety(safety: dict[str, int]) -> Scored:
     answers = tuple(Answer(f"safety.{i}", s, f"{SAFETY[i]}: {FREQUENCY[s]}")
                     for i, s in safety.items())
     total, unanswered = sum(safety.values()), len(SAFETY) - len(safety)
     # Each unanswered item would add 1 to 5, so some partial answers still decide the domain.
     if total >= SAFETY_THRESHOLD:
-        positive("safety", "intimate-partner-violence", *answers, Answer(
-            "safety", total, f"Safety total {total} (11 or more is positive)"))
-    elif not safety:
-        not_answered("safety")
-    elif total + 5 * unanswered >= SAFETY_THRESHOLD:
-        not_answered("safety", f"{len(safety)} of 4 safety questions answered, total {total}: "
-                     "not enough to score")
+        return PositiveDomain("safety", "intimate-partner-violence", (*answers, Answer(
+            "safety", total, f"Safety total {total} (11 or more is positive)")))
+    if not safety:
+        return NotAssessed("safety", NOT_ANSWERED)
+    if total + 5 * unanswered >= SAFETY_THRESHOLD:
+        return NotAssessed("safety", f"{len(safety)} of 4 safety questions answered, total "
+                           f"{total}: not enough to score")
+    return None
+
+
+def _safety_review(safety: dict[str, int]) -> tuple[Answer, ...]:
+    """Being hurt at all (above Never) is flagged for review, whatever the total."""
     hurt = safety.get("hurt", 1)
-    review = (Answer("safety.hurt", hurt, f"{SAFETY['hurt']}: {FREQUENCY[hurt]}, above Never: "
-                     "review for safety"),) if hurt > 1 else ()
-    return ScreeningResult(tuple(positives), review, tuple(missing))
+    return (Answer("safety.hurt", hurt, f"{SAFETY['hurt']}: {FREQUENCY[hurt]}, above Never: "
+                   "review for safety"),) if hurt > 1 else ()

@@ -7,7 +7,7 @@ from flask import Blueprint, g, jsonify, request
 
 from resdir import params
 from resdir.errors import BadParameter, json_body
-from resdir.referrals import operations, present
+from resdir.referrals import lists, operations, present
 from resdir.referrals.states import STATUSES
 
 bp = Blueprint("referrals_api", __name__, url_prefix="/api/v1")
@@ -26,8 +26,8 @@ def index():
     status = request.args.get("status") or None
     if status and status not in STATUSES:
         raise BadParameter("status must be one of: " + ", ".join(STATUSES) + ".", "status")
-    found = operations.visible(g.user, status=status, need=request.args.get("need") or None,
-                               overdue_only=params.flag(request.args, "overdue"))
+    found = lists.visible(g.user, status=status, need=request.args.get("need") or None,
+                          overdue_only=params.flag(request.args, "overdue"))
     return jsonify({"total": len(found),
                     "results": [present.referral_json(r, g.user) for r in found]})
 

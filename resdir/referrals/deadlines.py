@@ -7,22 +7,17 @@ the agency once a day about each overdue one.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from resdir.basics import utcnow
+from resdir.basics import aware, utcnow
 from resdir.extensions import db
 from resdir.referrals import notify, states
 from resdir.referrals.models import Referral
 from resdir.referrals.models import ReminderSent as Reminder
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """A stored time as UTC-aware (SQLite hands timezone-aware columns back naive)."""
-    return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
 
 
 def add_business_days(start: datetime, days: int) -> datetime:

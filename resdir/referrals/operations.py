@@ -2,27 +2,27 @@
 
 Each function checks the policy itself, writes an event on the referral's timeline and an
 audit row in the same transaction, and notifies by e-mail after the commit. Deadlines and
-reminders are in deadlines.py, what pages and the API show of a referral in present.py.
+reminders are in deadlines.py, what pages and the API show of a referral in present.py,
+the lists a user may see in lists.py.
 """
 
 from __future__ import annotations
 
 import logging
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from resdir.audit.operations import record, record_now
+from resdir.audit.operations import audited_read, record
 from resdir.auth import policy
 from resdir.basics import utcnow
 from resdir.directory import models as dm
-from resdir.errors import BadParameter, Conflict, Forbidden, NotFound
+from resdir.errors import BadParameter, Conflict, Forbidden
 from resdir.extensions import db
 from resdir.matching import operations as clients
 from resdir.matching.needs import load_needs
 from resdir.referrals import notify, states
-from resdir.referrals.deadlines import aware, overdue
 from resdir.referrals.models import CONTACT, PRIORITIES, Consent, Referral, ReferralEvent
 from resdir.values import column_length
 
@@ -36,15 +36,9 @@ CHANGE_FIELDS = ("status", "reason", "reason_text", "outcome", "version", "note"
 
 def get_referral(user, referral_id: str, *, audit: bool = True) -> Referral:
     policy.require_login(user)
-    referral = db.session.get(Referral, referral_id)
-    if referral is None or not policy.can_see_referral(user, referral):
-        # Refused reads are audited too (ASVS 16.3.2); see matching.operations.get_client.
-        record_now("referral.read", "referral", referral and referral.id, user=user,
-                   outcome="refused" if referral else "not-found")
-        raise NotFound("No such referral.")
-    if audit:
-        record_now("referral.read", "referral", referral.id, user=user)
-    return referral
+    return audited_read("referral", db.session.get(Referral, referral_id),
+                        policy.can_see_referral, user=user, missing="No such referral.",
+                        audit=audit)
 
 
 def _text(data: dict, name: str, limit: int = 2000) -> str | None:
@@ -123,7 +117,7 @@ def create_referral(user, data: dict) -> Referral:
                                recorded_by=user.id)
     db.session.add(referral)
     db.session.flush()
-    _event(referral, user, states.REFERRER, None, "draft", note="Referral created")
+    add_event(referral, user, states.REFERRER, None, "draft", note="Referral created")
     if consent["given"]:
         _move(referral, user, states.REFERRER, "requested")
     record("referral.create", "referral", referral.id, user=user)
@@ -134,7 +128,8 @@ def create_referral(user, data: dict) -> Referral:
     return referral
 
 
-def _event(referral, user, side, from_status, to_status, reason=None, note=None) -> None:
+def add_event(referral, user, side, from_status, to_status, reason=None, note=None) -> None:
+    """A row on the referral's timeline, in the session (committed with the change)."""
     db.session.add(ReferralEvent(referral_id=referral.id, user_id=user.id if user else None,
                                  side=side, from_status=from_status, to_status=to_status,
                                  reason=reason, note=note))
@@ -156,7 +151,7 @@ def _move(referral: Referral, user, side: str, status: str, reason=None, reason_
     if outcome:
         referral.outcome_enrollment = outcome.get("enrollment")
         referral.outcome_provided = (outcome.get("provided") or "").strip()[:2000] or None
-    _event(referral, user, side, before, status, reason,
+    add_event(referral, user, side, before, status, reason,
            note or (reason_text if reason else None))
 
 
@@ -182,7 +177,7 @@ def change_status(user, referral: Referral, data: dict) -> Referral:
     _move(referral, user, side, status, data.get("reason"), _text(data, "reason_text"),
           data.get("outcome"), _text(data, "note"))
     record("referral.status", "referral", referral.id, user=user)
-    _commit(referral)
+    commit_or_conflict(referral)
     log.info("referral %s now %s (user %s)", referral.id, status, user.id)
     if side == states.AGENCY:
         notify.tell_referrer(referral, f"Referral {status}")
@@ -212,9 +207,9 @@ def give_consent(user, referral: Referral, data, version=None) -> Referral:
                                                                                    "scope")
     referral.consent.contact = consent.get("contact") is True
     referral.consent.recorded_by, referral.consent.recorded_at = user.id, utcnow()
-    _event(referral, user, states.REFERRER, None, None, note="Consent recorded")
+    add_event(referral, user, states.REFERRER, None, None, note="Consent recorded")
     record("referral.consent", "referral", referral.id, user=user)
-    _commit(referral)
+    commit_or_conflict(referral)
     return referral
 
 
@@ -233,11 +228,11 @@ def send_draft(user, referral: Referral, consent_data, version: int | None) -> R
                                                                                    "scope")
     referral.consent.contact = consent.get("contact") is True
     referral.consent.recorded_by, referral.consent.recorded_at = user.id, utcnow()
-    _event(referral, user, states.REFERRER, None, None, note="Consent recorded")
+    add_event(referral, user, states.REFERRER, None, None, note="Consent recorded")
     _move(referral, user, states.REFERRER, "requested")
     record("referral.consent", "referral", referral.id, user=user)
     record("referral.status", "referral", referral.id, user=user)
-    _commit()
+    commit_or_conflict()
     log.info("referral %s sent by user %s", referral.id, user.id)
     notify.tell_agency(referral, "New referral")
     return referral
@@ -250,12 +245,18 @@ def add_note(user, referral: Referral, note: str | None) -> None:
     text = _text({"note": note}, "note")
     if not text:
         raise BadParameter("Write a note.", "note")
-    _event(referral, user, side, None, None, note=text)
+    stage_note(user, referral, side, text)
+    commit_or_conflict(referral)
+
+
+def stage_note(user, referral: Referral, side: str, text: str) -> None:
+    """A note on the timeline and its audit row, in the session."""
+    add_event(referral, user, side, None, None, note=text)
     record("referral.note", "referral", referral.id, user=user)
-    _commit(referral)
 
 
-def _commit(referral: Referral | None = None) -> None:
+def commit_or_conflict(referral: Referral | None = None) -> None:
+    """Commit, or roll back and answer 409 when another writer changed the referral first."""
     try:
         db.session.commit()
     except (StaleDataError, IntegrityError):
@@ -263,42 +264,3 @@ def _commit(referral: Referral | None = None) -> None:
         raise Conflict("This referral was changed by someone else at the same moment. "
                        "Review it and try again.",
                        version=referral.version if referral is not None else None) from None
-
-
-def visible(user, status=None, need=None, overdue_only=False, agency=None,
-            client=None) -> list[Referral]:
-    policy.require_login(user)
-    query = scoped(select(Referral), policy.referral_scope(user))
-    if query is None:
-        return []
-    if status:
-        query = query.where(Referral.status == status)
-    if need:
-        query = query.where(Referral.need_code == need)
-    if client:
-        query = query.where(Referral.client_id == client)
-    if agency:  # words of the agency's name, as a person types them
-        query = query.where(Referral.agency_organization_id.in_(
-            select(dm.Organization.id).where(
-                func.lower(dm.Organization.name).contains(agency.strip().lower(),
-                                                          autoescape=True))))
-    found = list(db.session.scalars(query.order_by(Referral.created_at.desc()).limit(500)))
-    if overdue_only:
-        found = [r for r in found if overdue(r)]
-    # Overdue first, then newest (the agency inbox order).
-    found.sort(key=lambda r: (not overdue(r), -(aware(r.created_at).timestamp())))
-    record_now("referral.list", None, None, user=user)
-    return found
-
-
-def scoped(query, scope: dict | None):
-    """`query` cut to a scope from policy.referral_scope (None: the user may list none)."""
-    if scope is None:
-        return None
-    for key, value in scope.items():
-        query = query.where(getattr(Referral, key) == value)
-    if policy.sent_only(scope):
-        query = query.where(Referral.requested_at.is_not(None), Referral.status != "draft")
-    return query
-
-

@@ -9,11 +9,12 @@ from sqlalchemy import select
 
 from resdir.auth import policy
 from resdir.auth.models import CareOrganization, User
+from resdir.basics import aware
 from resdir.directory import models as dm
 from resdir.extensions import db
 from resdir.matching.models import Client
 from resdir.referrals import states
-from resdir.referrals.deadlines import aware, due, overdue
+from resdir.referrals.deadlines import due, overdue
 from resdir.referrals.models import Referral
 from resdir.referrals.sharing import contact_shared
 

@@ -30,10 +30,12 @@ from datetime import UTC, date, datetime, time
 
 from sqlalchemy import func, select
 
+from resdir.basics import aware
 from resdir.directory.models import Organization
 from resdir.extensions import db
 from resdir.matching.models import Client
 from resdir.matching.needs import load_needs
+from resdir.referrals import lists
 from resdir.referrals.models import Referral
 from resdir.referrals.states import REASONS, STATUSES
 
@@ -142,25 +144,14 @@ def _scoped(query, scope: dict, since: date | None):
     unknown = set(scope) - set(SCOPE_KEYS)
     if unknown:  # never widen a report silently because of a misspelt key
         raise ValueError(f"unknown report scope: {', '.join(sorted(unknown))}")
-    for key in SCOPE_KEYS:
-        if key in scope:
-            query = query.where(getattr(Referral, key) == scope[key])
-    if "agency_organization_id" in scope and "care_organization_id" not in scope:
-        # An agency learns of a referral when it is sent: drafts, and drafts cancelled
-        # before sending, are the referring side's own business.
-        query = query.where(Referral.requested_at.is_not(None))
+    query = lists.scoped(query, scope)  # an agency's: only referrals sent to it
     if since is not None:
         query = query.where(Referral.created_at >= datetime.combine(since, time(), UTC))
     return query
 
 
-def _utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes (stored as UTC), PostgreSQL aware ones."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def _hours(start: datetime, end: datetime) -> float:
-    return (_utc(end) - _utc(start)).total_seconds() / 3600
+    return (aware(end) - aware(start)).total_seconds() / 3600
 
 
 def _median(values: list[float]) -> float | None:
@@ -235,7 +226,7 @@ def _time_the_loop(report: Report, scope: dict, since: date | None) -> None:
     per_month: dict[str, Counter] = defaultdict(Counter)
     to_response, to_close = [], []
     for status, created, requested, responded, closed in rows:
-        per_month[_utc(created).strftime("%Y-%m")][status] += 1
+        per_month[aware(created).strftime("%Y-%m")][status] += 1
         if requested is None or status == EXCLUDED:
             continue
         report.requested += 1

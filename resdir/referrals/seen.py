@@ -10,22 +10,17 @@ a referral it never opened is "new".
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from resdir.basics import aware, utcnow
 from resdir.extensions import db
 from resdir.referrals.models import ReferralEvent, ReferralSeen
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
-
-
 def mark_seen(user, referral_id: str) -> None:
     """Record that `user` opened the referral now (two tabs at once: the later time wins)."""
-    now = datetime.now(UTC)
+    now = utcnow()
     changed = db.session.execute(update(ReferralSeen).where(
         ReferralSeen.user_id == user.id, ReferralSeen.referral_id == referral_id)
         .values(seen_at=now)).rowcount
@@ -57,9 +52,9 @@ def markers(user, referral_ids: list[str]) -> dict[str, str]:
             select(ReferralEvent.referral_id).distinct()
             .where(ReferralEvent.referral_id.in_(chunk), ReferralEvent.user_id == user.id)))
         for referral_id, moment in last.items():
-            opened = _aware(seen.get(referral_id))
+            opened = aware(seen.get(referral_id))
             if opened is None:  # never opened: new to them, unless they made it
                 out[referral_id] = "changed" if referral_id in mine else "new"
-            elif _aware(moment) > opened:
+            elif aware(moment) > opened:
                 out[referral_id] = "changed"
     return out

@@ -16,7 +16,7 @@ from resdir.extensions import db
 from resdir.matching.contact import METHODS
 from resdir.matching.needs import load_needs
 from resdir.matching.operations import clients_of
-from resdir.referrals import operations, report_charts, reports, seen, states
+from resdir.referrals import lists, operations, report_charts, reports, seen, states
 from resdir.referrals import picks as picks_module
 from resdir.referrals import present as shown_as
 from resdir.referrals.models import CONTACT
@@ -37,10 +37,10 @@ def index():
     if status and status not in states.STATUSES:
         raise BadParameter("Unknown status.", "status")
     overdue_only = params.flag(request.args, "overdue")
-    found = operations.visible(g.user, status=status, need=request.args.get("need") or None,
-                               overdue_only=overdue_only,
-                               agency=request.args.get("agency") or None,
-                               client=request.args.get("client") or None)
+    found = lists.visible(g.user, status=status, need=request.args.get("need") or None,
+                          overdue_only=overdue_only,
+                          agency=request.args.get("agency") or None,
+                          client=request.args.get("client") or None)
     # The client filter is a list of the organization's clients by id: a name typed into
     # the address bar would put client data in URLs and logs.
     their_clients = clients_of(g.user) if policy.can_list_clients(g.user) else []

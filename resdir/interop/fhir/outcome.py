@@ -15,18 +15,12 @@ ISSUE_CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found",
                429: "throttled", 500: "exception"}
 
 
-class Unprocessable(ResdirError):
+class Unprocessable(ResdirError, status=422, title="Not allowed by the referral rules"):
     """A well-formed resource the server's rules refuse (FHIR answers 422)."""
 
-    status = 422
-    title = "Not allowed by the referral rules"
 
-
-class PreconditionFailed(ResdirError):
+class PreconditionFailed(ResdirError, status=412, title="Version does not match"):
     """If-Match named a version that is no longer current."""
-
-    status = 412
-    title = "Version does not match"
 
 
 def outcome(status: int, message: str, element: str | None = None,

@@ -124,7 +124,7 @@ def read_patient(patient_id: str):
     the minimum necessary, and only a client of a referral it received."""
     policy.require_login(g.user)
     person = db.session.get(Client, patient_id)
-    if person is not None and policy.can_see_care_record(g.user, person.care_organization_id):
+    if person is not None and policy.can_see_client(g.user, person):
         clients.get_client(g.user, patient_id)  # the audited read
         return fhir_json(patient(person, CARE))
     held = [] if person is None else [

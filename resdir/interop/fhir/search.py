@@ -20,7 +20,7 @@ from resdir.audit.operations import record_now
 from resdir.auth import policy
 from resdir.errors import BadParameter
 from resdir.extensions import db
-from resdir.referrals import operations
+from resdir.referrals import lists
 from resdir.referrals.models import Referral
 from resdir.referrals.states import STATUSES
 
@@ -90,7 +90,7 @@ def _int(args, name: str, default: int, low: int, high: int) -> int:
 
 def visible_query(user):
     """The referrals `user` may see (resdir.auth.policy's rules, as a query)."""
-    return operations.scoped(select(Referral), policy.referral_scope(user))
+    return lists.scoped(select(Referral), policy.referral_scope(user))
 
 
 def search(user, args) -> tuple[list[Referral], int, dict, int, int]:

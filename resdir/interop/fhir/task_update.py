@@ -16,7 +16,8 @@ change stale. A new businessStatus does make one.
 
 from __future__ import annotations
 
-from resdir.audit.operations import record
+from dataclasses import dataclass
+
 from resdir.auth import policy
 from resdir.basics import utcnow
 from resdir.errors import BadParameter, Conflict, Forbidden
@@ -72,6 +73,20 @@ def _check_move(referral, side, data) -> None:
         raise Unprocessable(message, field) from None
 
 
+@dataclass(frozen=True)
+class _Changes:
+    """What a PUT changes against the current Task."""
+
+    status: bool
+    reason: bool
+    output: bool
+    business: bool
+    notes: list[str]  # notes not on the timeline yet
+
+    def any(self) -> bool:
+        return self.status or self.reason or self.output or self.business or bool(self.notes)
+
+
 def apply(user, ctx: contexts.Context, body: dict, if_match: str | None) -> contexts.Context:
     referral = ctx.referral
     side = policy.referral_side(user, referral)
@@ -86,47 +101,68 @@ def apply(user, ctx: contexts.Context, body: dict, if_match: str | None) -> cont
             f"{referral.version} (status {referral.status}). Read it again and re-apply your "
             "change.", "If-Match")
     data = task_put.read(body, current)
-    known = {n.note for n in ctx.notes}
-    new_notes = [n for n in dict.fromkeys(data["notes"]) if n not in known]
-    now_outcome = task_put.outcome(current.get("output"))
-    changes_status = data["status"] != referral.status
-    changes_reason = (data["reason"], data["reason_text"]) != (
-        task_put.reason(current["statusReason"]) if current.get("statusReason") else
-        (None, None))
-    changes_output = not _same_outcome(data["outcome"], now_outcome)
-    changes_business = data["business_status"] != ctx.business_status
-    if not (changes_status or changes_reason or changes_output or changes_business
-            or new_notes):
+    changes = _changes(ctx, current, data)
+    if not changes.any():
         return ctx  # idempotent: the Task already says this
-    if expected is None and data["version"] is not None and data["version"] != referral.version:
+    _check(referral, side, data, changes, version_checked=expected is not None)
+    linked = of_referral(referral.id, (data["outcome"] or {}).get("procedures") or [])
+    # Everything is checked: stage the notes, business status and outputs, then one commit.
+    _stage(user, referral, side, data, changes, linked)
+    _save(user, referral, data, changes, linked)
+    db.session.refresh(referral)
+    return contexts.load(referral, user)
+
+
+def _changes(ctx: contexts.Context, current: dict, data: dict) -> _Changes:
+    referral = ctx.referral
+    known = {n.note for n in ctx.notes}
+    now_reason = (task_put.reason(current["statusReason"]) if current.get("statusReason")
+                  else (None, None))
+    return _Changes(
+        status=data["status"] != referral.status,
+        reason=(data["reason"], data["reason_text"]) != now_reason,
+        output=not _same_outcome(data["outcome"], task_put.outcome(current.get("output"))),
+        business=data["business_status"] != ctx.business_status,
+        notes=[n for n in dict.fromkeys(data["notes"]) if n not in known])
+
+
+def _check(referral, side: str, data: dict, changes: _Changes, version_checked: bool) -> None:
+    """The version rule (unless If-Match was checked already) and the rules of a move."""
+    if not version_checked and data["version"] is not None \
+            and data["version"] != referral.version:
         raise Conflict(
             f"Task.meta.versionId {data['version']} is not current: the Task changed since "
             f"(now version {referral.version}, status {referral.status}). Read it again and "
             "re-apply your change.", "Task.meta.versionId")
-    if not changes_status and (changes_reason or changes_output):
-        element = "Task.statusReason" if changes_reason else "Task.output"
+    if not changes.status and (changes.reason or changes.output):
+        element = "Task.statusReason" if changes.reason else "Task.output"
         raise Unprocessable(f"{element} changes only together with Task.status (a new "
                             "reason with on-hold, rejected, cancelled or failed; the output "
                             "with completed).", element)
-    if changes_status:
-        if changes_output and data["status"] != "completed":
+    if changes.status:
+        if changes.output and data["status"] != "completed":
             raise Unprocessable("Task.output changes only with status completed.",
                                 "Task.output")
         _check_move(referral, side, data)
-    linked = of_referral(referral.id, (data["outcome"] or {}).get("procedures") or [])
-    # Everything is checked: stage the notes, business status and outputs, then one commit.
-    for text in new_notes:
-        operations._event(referral, user, side, None, None, note=text)
-        record("referral.note", "referral", referral.id, user=user)
-    if changes_business:
+
+
+def _stage(user, referral, side: str, data: dict, changes: _Changes, linked) -> None:
+    """The new notes, the business status and the outputs, in the session."""
+    for text in changes.notes:
+        operations.stage_note(user, referral, side, text)
+    if changes.business:
         state = db.session.get(TaskState, referral.id) or TaskState(referral_id=referral.id)
         state.business_status = data["business_status"]
         db.session.add(state)
-        operations._event(referral, user, side, None, None,
+        operations.add_event(referral, user, side, None, None,
                           note=f"Business status: {data['business_status'] or '(cleared)'}")
     for row in linked:
         row.in_output = True
-    if changes_status:
+
+
+def _save(user, referral, data: dict, changes: _Changes, linked) -> None:
+    """One commit: the status change with everything staged, or the staged rows alone."""
+    if changes.status:
         outcome = data["outcome"]
         if outcome is not None and outcome.get("procedures"):
             words = [p.code_text for p in linked if p.code_text]
@@ -136,8 +172,6 @@ def apply(user, ctx: contexts.Context, body: dict, if_match: str | None) -> cont
             "reason_text": data["reason_text"], "outcome": outcome,
             "version": referral.version})
     else:
-        if changes_business:  # a state of the Task a second writer could overwrite
+        if changes.business:  # a state of the Task a second writer could overwrite
             referral.updated_at = utcnow()  # so: a new version
-        operations._commit()
-    db.session.refresh(referral)
-    return contexts.load(referral, user)
+        operations.commit_or_conflict()
