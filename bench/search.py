@@ -39,6 +39,8 @@ FTS_NAME = "fts.sqlite3"
 INDEX_NAME = "index"
 META_NAME = "meta.json"
 TARGETS = {"p95_ms": 25.0, "build_s": 60.0, "index_mb": 150.0, "rss_mb": 600.0}
+# Issue 12: a reindex of 300,000 programs in <= 180 s (the other targets are for 100,000).
+BUILD_TARGETS = {300_000: 180.0}
 
 # -- vocabulary ------------------------------------------------------------------------------
 
@@ -524,6 +526,9 @@ def serve_resdir(workdir: Path, queries: list[dict]) -> dict:
     from resdir.search import SearchIndex
 
     app = make_app(workdir)
+    # The second run of the same queries measures searching, not the answers an API
+    # process keeps for repeated queries (with them, it never reached the engine).
+    app.config["RESDIR_SEARCH_CACHE_ENTRIES"] = 0
     engine_times: list[float] = []
     engine_cpu: list[float] = []
     real_search = SearchIndex.search
@@ -778,7 +783,8 @@ def benchmark(args) -> None:
           f"{agree['empty_queries']} had no FTS5 result")
     p95, rss = ours["latency"]["p95_ms"], ours["rss_mb"]
     checks = [("p95", p95, TARGETS["p95_ms"], "ms"), ("build", built["build_s"],
-              TARGETS["build_s"], "s"), ("index", built["index_mb"], TARGETS["index_mb"], "MB"),
+              BUILD_TARGETS.get(args.n, TARGETS["build_s"]), "s"),
+              ("index", built["index_mb"], TARGETS["index_mb"], "MB"),
               ("peak RSS", rss, TARGETS["rss_mb"], "MB")]
     print("targets: " + ", ".join(
         f"{name} {v:.1f} {unit} {'<=' if v <= t else '>'} {t:g} {'ok' if v <= t else 'MISSED'}"
