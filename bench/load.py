@@ -62,6 +62,7 @@ MIX = {"search": 50, "program page": 25, "sign-in": 5, "referral change": 10,
 NEXT_STATUS = {"requested": "accepted", "accepted": "in-progress", "in-progress": "on-hold",
                "on-hold": "in-progress"}
 CAPACITIES = ["capacity", "waitlist", "no-capacity", "additional-assessment-required"]
+DISTINCT = 40_000  # queries drawn for the runs where none repeats
 
 
 # -- set-up ------------------------------------------------------------------------------
@@ -113,10 +114,20 @@ def prepare(args, workdir: Path, url: str) -> dict:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
-    queries = search_bench.make_queries(400, args.seed, search_bench.pa_zips())
+    zips = search_bench.pa_zips()
+    queries = search_bench.make_queries(400, args.seed, zips)
+    # Queries never repeated (a seed of their own, duplicates left out): every answer is
+    # worked out, none is one a worker kept (RESDIR_SEARCH_CACHE_ENTRIES).
+    seen = {urllib.parse.urlencode(q) for q in queries}
+    distinct = []
+    for query in search_bench.make_queries(DISTINCT, args.seed + 7, zips):
+        text = urllib.parse.urlencode(query)
+        if text not in seen:
+            seen.add(text)
+            distinct.append(query)
     return {"url": url, "tokens": tokens, "own": own,
             "pages": pages, "signers": signers, "referrals": referrals, "queries": queries,
-            "versions": {}, "lock": threading.Lock()}
+            "distinct": distinct, "versions": {}, "lock": threading.Lock()}
 
 
 def _bearer(token: str) -> dict:
@@ -133,6 +144,7 @@ class Client:
         self.port = port
         self.conn: http.client.HTTPConnection | None = None
         self.cookies: dict[str, str] = {}
+        self.headers = None  # the last answer's headers
 
     def request(self, method: str, path: str, headers: dict | None = None,
                 body: bytes | None = None) -> tuple[int | None, str]:
@@ -145,6 +157,7 @@ class Client:
             self.conn.request(method, path, body=body, headers=heads)
             response = self.conn.getresponse()
             text = response.read().decode()
+            self.headers = response.headers
             for raw in response.headers.get_all("Set-Cookie") or []:
                 for key, morsel in SimpleCookie(raw).items():
                     self.cookies[key] = morsel.value
@@ -174,6 +187,7 @@ class Stats:
         self.errors: dict[str, int] = defaultdict(int)
         self.conflicts: dict[str, int] = defaultdict(int)
         self.examples: dict[str, str] = {}
+        self.cache: dict[str, int] = defaultdict(int)  # X-Search-Cache: hit / miss
 
     def add(self, route: str, seconds: float, outcome: str, detail: str = "") -> None:
         with self.lock:
@@ -190,11 +204,20 @@ class Stats:
 def one(route: str, client: Client, data: dict, rnd: random.Random, stats: Stats) -> None:
     started = time.perf_counter()
     outcome, detail = "ok", ""
-    if route == "search":
-        query = urllib.parse.urlencode(rnd.choice(data["queries"]))
-        status, text = client.request("GET", "/api/v1/search?" + query)
+    if route in ("search", "distinct search"):
+        if route == "search":
+            query = rnd.choice(data["queries"])
+        else:
+            with data["lock"]:
+                query = next(data["next_distinct"], None)
+            if query is None:
+                raise SystemExit(f"more than {DISTINCT} distinct queries: raise DISTINCT")
+        status, text = client.request("GET", "/api/v1/search?" + urllib.parse.urlencode(query))
         if status != 200:
             outcome, detail = "error", f"{status} {text}"
+        elif client.headers is not None and client.headers.get("X-Search-Cache"):
+            with stats.lock:
+                stats.cache[client.headers["X-Search-Cache"]] += 1
     elif route == "program page":
         status, text = client.request("GET", f"/programs/{rnd.choice(data['pages'])}",
                                       {"Accept": "text/html"})
@@ -405,6 +428,21 @@ def print_level(title: str, level: dict) -> None:
           f"{sum(stats.conflicts.values())} |")
     for route, example in stats.examples.items():
         print(f"  first {route} error: {example}")
+    if stats.cache:
+        print(f"search answers from a worker's cache (X-Search-Cache): {cache_rate(stats)}")
+
+
+def cache_rate(stats: Stats) -> str:
+    """Share of searches a worker answered from the answers it kept ("-": no header)."""
+    counted = sum(stats.cache.values())
+    if not counted:
+        return "-"
+    return f"{stats.cache['hit'] / counted:.0%} of {counted}"
+
+
+def search_times(level: dict) -> list[float]:
+    times = level["stats"].times
+    return sorted(times.get("search") or times.get("distinct search") or [])
 
 
 # -- the FTS5 yardstick ----------------------------------------------------------------------
@@ -500,12 +538,13 @@ def compare(resdir: list[dict | None], fts: list[dict | None]) -> None:
 
 def summary(rows: list[tuple[str, dict, dict | None]]) -> None:
     """One line per server and level: the table of bench/README.md."""
-    print("\n| | clients | search req/s | search p50 / p95 / p99 ms | mixed req/s | errors | 409 "
-          "| search CPU ms per request | RSS per worker start -> end MB | load average |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("\n| | clients | search req/s | search p50 / p95 / p99 ms | cache hits | mixed req/s "
+          "| errors | 409 | search CPU ms per request | RSS per worker start -> end MB "
+          "| load average |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     rss = lambda values: ", ".join(f"{v:.0f}" for v in values)  # noqa: E731
     for name, search, mixed in rows:
-        times = sorted(search["stats"].times.get("search", []))
+        times = search_times(search)
         pcts = " / ".join(f"{_pct(times, p):.1f}" for p in (0.5, 0.95, 0.99)) if times else "-"
         levels = [x for x in (mixed, search) if x]
         errors = sum(sum(x["stats"].errors.values()) for x in levels)
@@ -518,10 +557,23 @@ def summary(rows: list[tuple[str, dict, dict | None]]) -> None:
         first = levels[0]
         cpu = 1000 * search["cpu"] / max(1, len(times))
         print(f"| {name} | {search['clients']} | "
-              f"{len(times) / search['elapsed']:.1f} | {pcts} | {mixed_rate} | {errors} | "
+              f"{len(times) / search['elapsed']:.1f} | {pcts} | {cache_rate(search['stats'])} | "
+              f"{mixed_rate} | {errors} | "
               f"{conflicts} | {cpu:.1f} | {rss(first['rss_start'])} -> "
               f"{rss(search['rss_end'])} | "
               f"{first['load'][0]:.1f} -> {search['load'][1]:.1f} |")
+
+
+def distinct_levels(server: Gunicorn, data: dict, args, levels: list[int], table: list,
+                    name: str) -> None:
+    """The search route again, every query one never sent before (the same sequence for
+    each server): what searching costs when no answer was kept."""
+    data["next_distinct"] = iter(data["distinct"])
+    for clients in levels:
+        level = run_level(server, data, {"distinct search": 1}, clients, args.seconds,
+                          args.seed)
+        print_level(f"{name}, search only, every query distinct", level)
+        table.append((f"{name}, distinct queries", level, None))
 
 
 # -- main ------------------------------------------------------------------------------------
@@ -587,6 +639,7 @@ def main(argv: list[str] | None = None) -> None:
                 level = run_level(server, data, searches, clients, args.seconds, args.seed)
                 print_level(f"resdir ({args.db}), search only", level)
                 table.append((f"resdir ({args.db})", level, mixed[clients]))
+            distinct_levels(server, data, args, levels, table, f"resdir ({args.db})")
         if not args.no_fts:
             server = fts_server(workdir, fts_database(args, workdir, url), args.workers)
             start_fts(server)
@@ -597,6 +650,7 @@ def main(argv: list[str] | None = None) -> None:
                     level = run_level(server, data, searches, clients, args.seconds, args.seed)
                     print_level("FTS5 reference (bench/fts_reference.py), search only", level)
                     table.append(("FTS5 reference", level, None))
+                distinct_levels(server, data, args, levels, table, "FTS5 reference")
             finally:
                 server.stop()
         summary(table)

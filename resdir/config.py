@@ -172,6 +172,13 @@ SETTINGS: list[Setting] = [
         float,
     ),
     Setting(
+        "SEARCH_CACHE_ENTRIES",
+        1000,
+        "API search answers each app process keeps for repeated queries; any change to its "
+        "index starts afresh (0: none).",
+        int,
+    ),
+    Setting(
         "INDEX_LOG_RETENTION_HOURS",
         168,
         "Index change-log rows are kept this long; a node further behind rebuilds its index.",

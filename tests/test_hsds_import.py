@@ -284,6 +284,29 @@ def test_html_is_sanitized_to_plain_text(app, tmp_path):
                    "HTML converted to plain text")
 
 
+def test_escaped_line_breaks_become_line_breaks(app, tmp_path):
+    # 211 Miami's services.csv writes its descriptions' line breaks as a backslash and an n.
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps({
+        "id": "s1", "name": "BARIATRIC INFORMATION SESSION", "status": "active",
+        "description": "A program for those who want to know everything about weight loss "
+                       "surgery including gastric by-pass.\\n\\n*Note: Group takes place at "
+                       "South Miami Hospital in the Victor E. Clarke Education Center, "
+                       "Classroom F*",
+        "alternate_name": "Files at C:\\newsletters",  # no line break: left as it is
+        "organization": {"id": "o1", "name": "Org"}}))
+    with app.app_context():
+        report = import_path(path)
+        saved = service("BARIATRIC INFORMATION SESSION")
+        assert saved.description == (
+            "A program for those who want to know everything about weight loss surgery "
+            "including gastric by-pass.\n\n*Note: Group takes place at South Miami Hospital "
+            "in the Victor E. Clarke Education Center, Classroom F*")
+        assert saved.alternate_name == "Files at C:\\newsletters"
+        assert has(report, "repaired", "one.json", "$", "description",
+                   "escaped line breaks (\\n) turned into line breaks")
+
+
 def test_a_configured_geocoder_places_street_addresses(app, tmp_path, monkeypatch):
     from resdir import geo
 

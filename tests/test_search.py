@@ -235,3 +235,51 @@ def test_check_index_reports_and_repairs_drift(app, runner, mini):
 def test_factory_program_is_searchable(client, make_service):
     make_service("Tax Help Clinic", description="Free tax preparation", categories=("financial",))
     assert names(client, q="taxes") == ["Tax Help Clinic"]
+
+
+def _settle(app):
+    """Date the index folders' modification times 10 s back, as they are once no write has
+    happened for a while: SearchIndex then trusts them instead of re-reading the index's
+    table of contents on every search."""
+    import os
+    from pathlib import Path
+
+    root = Path(app.config["RESDIR_INDEX_DIR"])
+    for folder in (root, *root.glob("gen-*")):
+        when = folder.stat().st_mtime - 10
+        os.utime(folder, (when, when))
+
+
+def test_repeated_search_is_answered_again_until_the_index_changes(app, twin, client, mini):
+    query = {"q": "pantry", "zip": "15213"}
+    first = client.get("/api/v1/search", query_string=query)
+    assert first.headers["X-Search-Cache"] == "miss"
+    _settle(app)
+    again = client.get("/api/v1/search", query_string=query)
+    assert again.headers["X-Search-Cache"] == "hit"
+    assert again.get_data() == first.get_data()
+    assert again.get_json()["results"][0]["capacity"] != "waitlist"
+    # Another worker of this node saves a change: this worker's next answer has it.
+    with twin.app_context():
+        service = db.session.query(m.Service).filter_by(name="Hilltop Food Pantry").one()
+        service.capacity_status = "waitlist"
+        indexing.commit()
+    after = client.get("/api/v1/search", query_string=query)
+    assert after.headers["X-Search-Cache"] == "miss"
+    assert after.get_json()["results"][0]["capacity"] == "waitlist"
+    # Parameters in another order are the same question; open_now depends on the moment.
+    swapped = client.get("/api/v1/search?zip=15213&q=pantry")
+    assert swapped.headers["X-Search-Cache"] == "hit"
+    assert swapped.get_data() == after.get_data()
+    assert "X-Search-Cache" not in client.get("/api/v1/search?q=pantry&open_now=1").headers
+
+
+def test_a_settled_index_still_sees_another_workers_write(app, twin, client, mini):
+    assert names(client, q="kayaks", status="any") == []
+    _settle(app)
+    assert names(client, q="kayaks", status="any") == []
+    with twin.app_context():
+        service = db.session.query(m.Service).filter_by(name="Night Crisis Line").one()
+        service.description = "Talk to a counselor about kayaks."
+        indexing.commit()
+    assert names(client, q="kayaks", status="any") == ["Night Crisis Line"]

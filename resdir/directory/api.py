@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
-from resdir.directory import operations, searching
+from resdir.directory import indexing, operations, searching
 from resdir.directory.present import service_json
 
 bp = Blueprint("directory_api", __name__, url_prefix="/api/v1")
@@ -12,7 +12,20 @@ bp = Blueprint("directory_api", __name__, url_prefix="/api/v1")
 
 @bp.get("/search")
 def search():
-    """Search programs by words and filters; same parameters as the search page."""
+    """Search programs by words and filters; same parameters as the search page.
+
+    A repeated query is answered from the answers this process keeps for the current
+    state of its index (RESDIR_SEARCH_CACHE_ENTRIES; `X-Search-Cache: hit` or `miss`)."""
+    key = searching.answer_key(request.args)
+    if key is None or not current_app.config["RESDIR_SEARCH_CACHE_ENTRIES"]:
+        return _answer()
+    body, hit = indexing.search_index().remembered(key, lambda: _answer().get_data())
+    response = current_app.response_class(body, mimetype=current_app.json.mimetype)
+    response.headers["X-Search-Cache"] = "hit" if hit else "miss"
+    return response
+
+
+def _answer():
     query = searching.parse(request.args)
     result, services = searching.run(query)
     return jsonify(searching.result_json(result, services, query))

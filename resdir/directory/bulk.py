@@ -34,7 +34,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from resdir.basics import new_id
 from resdir.extensions import db
 
-CHUNK = 5000
+CHUNK = 1000
 PREFIX = "staged_"
 SEEN = "seen_version"  # the version an edited row had when its change was computed
 

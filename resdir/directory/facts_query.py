@@ -105,13 +105,15 @@ class Terms:
         self.seen.update(wanted)
 
 
-def load_facts(ids: Iterable[str]) -> dict[str, ProgramFacts]:
-    """The facts of these programs by id (ids not in the database are left out)."""
+def load_facts(ids: Iterable[str], words: bool = True) -> dict[str, ProgramFacts]:
+    """The facts of these programs by id (ids not in the database are left out).
+    words=False: without their languages, categories and source terms (left empty), which
+    judging eligibility never reads: three of the seven statements (matching, issue 12)."""
     wanted = sorted(set(ids))
     out: dict[str, ProgramFacts] = {}
     terms = Terms()
     for start in range(0, len(wanted), BATCH):
-        out.update((f.id, f) for f in _batch(wanted[start : start + BATCH], terms))
+        out.update((f.id, f) for f in _batch(wanted[start : start + BATCH], terms, words))
     return out
 
 
@@ -127,7 +129,7 @@ def stream_facts(ids: list[str] | None = None, batch: int = BATCH) -> Iterator[P
         yield from (found[i] for i in chunk if i in found)
 
 
-def _batch(chunk: list[str], terms: Terms) -> list[ProgramFacts]:
+def _batch(chunk: list[str], terms: Terms, words: bool = True) -> list[ProgramFacts]:
     rows = _run("programs", chunk)
     if not rows:
         return []
@@ -142,14 +144,14 @@ def _batch(chunk: list[str], terms: Terms) -> list[ProgramFacts]:
     for service_id, *span in _run("schedules", chunk):
         schedules[service_id].append(_schedule(*span))
     languages: dict[str, list[str]] = defaultdict(list)
-    for service_id, code in _run("languages", chunk):
+    for service_id, code in _run("languages", chunk) if words else ():
         if code:
             languages[service_id].append(code)
     areas: dict[str, list[AreaFacts]] = defaultdict(list)
     for r in _run("areas", chunk):
         areas[r.service_id].append(AreaFacts(r.kind, r.name, r.extent, r.radius_mi,
                                              r.center_latitude, r.center_longitude))
-    categories, source_terms = _terms(chunk, terms)
+    categories, source_terms = _terms(chunk, terms) if words else ({}, {})
     return [
         ProgramFacts(
             id=r.id, name=r.name, organization_name=r.organization_name,

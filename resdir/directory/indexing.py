@@ -38,7 +38,8 @@ def search_index() -> SearchIndex:
     """The app's SearchIndex (one per process, so searchers stay open between requests)."""
     ext = current_app.extensions
     if "resdir_index" not in ext:
-        ext["resdir_index"] = SearchIndex(current_app.config["RESDIR_INDEX_DIR"])
+        ext["resdir_index"] = SearchIndex(current_app.config["RESDIR_INDEX_DIR"],
+                                          current_app.config["RESDIR_SEARCH_CACHE_ENTRIES"])
     return ext["resdir_index"]
 
 

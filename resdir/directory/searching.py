@@ -168,6 +168,16 @@ def _checked(values: list[str], name: str, allowed: tuple[str, ...], also: str =
     return values
 
 
+def answer_key(args: MultiDict) -> tuple | None:
+    """What an API search's answer depends on besides the index (SearchIndex.remembered):
+    the parameters (each name's values in the order given) and the day (`stale` and the
+    freshness factor follow the date). None when it depends on the moment (open_now)."""
+    if "open_now" in args:
+        return None
+    return (date.today(), datetime.now(UTC).date(),
+            *((name, *args.getlist(name)) for name in sorted(args)))
+
+
 def run(query: Query) -> tuple[SearchResult, list[ResultProgram]]:
     """Search the index, then read the programs from the database in rank order."""
     result = indexing.search_index().search(query.request)

@@ -39,7 +39,7 @@ def match(user, facts: ClientFacts, needs: list[tuple[str, str]], words: str = "
         out.append(entry)
     # One read of the programs of every need (needs share categories, so programs too), and
     # one verdict per program: eligibility and hours do not depend on the need.
-    programs = load_facts({h.id for _, hits in searched for h in hits})
+    programs = load_facts({h.id for _, hits in searched for h in hits}, words=False)
     judged: dict[str, tuple] = {}
     for entry, hits in searched:
         entry["results"], entry["ineligible"] = _match_need(facts, hits, programs, judged,

@@ -47,9 +47,12 @@ def ensure_crosswalk() -> list[str]:
 
 
 def crosswalk() -> dict[str, list[str]]:
+    """Need code -> its categories (read on every match: plain columns, no ORM objects)."""
     out: dict[str, list[str]] = {code: [] for code in load_needs()}
-    for row in db.session.scalars(select(NeedCategory).order_by(NeedCategory.category)):
-        out.setdefault(row.need_code, []).append(row.category)
+    rows = db.session.execute(select(NeedCategory.need_code, NeedCategory.category)
+                              .order_by(NeedCategory.category))
+    for code, category in rows:
+        out.setdefault(code, []).append(category)
     return out
 
 

@@ -3,6 +3,8 @@ the page of hits, and "did you mean"."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from resdir.search import querytext, relevance
@@ -85,7 +87,7 @@ def _run(view: View, req: SearchRequest, ws: list[str]) -> SearchResult:
         Hit(
             id=view.doc_id(int(cand[i])),
             score=round(float(scores[i]), 4) if scores is not None else 0.0,
-            distance_mi=(round(exact_distance(view, int(cand[i]), req), 2)
+            distance_mi=(shown_distance(view, int(cand[i]), float(dist[i]), req)
                          if dist is not None else None),
         )
         for i in page.tolist()
@@ -97,3 +99,14 @@ def _run(view: View, req: SearchRequest, ws: list[str]) -> SearchResult:
         matched=matched_mode,
         terms=querytext.terms_of(ws),
     )
+
+
+def shown_distance(view: View, docnum: int, near: float, req: SearchRequest) -> float:
+    """A hit's distance as shown, to 2 decimals. `near` is numpy's great-circle distance
+    (geo_candidates), which may differ from resdir.geo.distance_mi's in the last bits: that
+    changes the rounded value only right next to a rounding boundary, so only there is the
+    exact distance computed (computing it for every hit was ~10% of a match's CPU)."""
+    scaled = near * 100
+    if abs(scaled - math.floor(scaled) - 0.5) > 1e-6:
+        return round(near, 2)
+    return round(exact_distance(view, docnum, req), 2)

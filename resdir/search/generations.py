@@ -1,5 +1,6 @@
 """Files beside the index generations: locks between processes, the change-log position of a
-generation, and clean-up of generations a killed build left behind.
+generation, clean-up of generations a killed build left behind, and opening a generation
+(without mmap, read again when a file vanished under the reader).
 
 Locks are `flock`s on files in the index folder: the kernel drops them when the holder dies
 (even by kill -9), so a crash never leaves a lock behind.
@@ -10,11 +11,14 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import logging
 import os
 import shutil
 import threading
 import time
 from pathlib import Path
+
+from whoosh.filedb.filestore import FileStorage
 
 POINTER = "CURRENT"  # names the live generation folder; replaced atomically on rebuild
 POSITION_FILE = "position.json"
@@ -23,6 +27,11 @@ BUILD_LOCK = ".build.lock"  # held for a whole rebuild (and by its worker proces
 # A generation this young may be one that another process has just created and is about to
 # point to (an empty index made on first use); never remove it.
 YOUNG_SECONDS = 5.0
+# Seconds after which a folder's modification time cannot be repeated by a later change
+# (2: the coarsest file-system clock resdir may meet).
+SETTLED_NS = 2_000_000_000
+
+log = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager
@@ -76,4 +85,49 @@ def clean_orphans(root: Path, live: str | None) -> list[str]:
                 continue
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder.name)
+    if removed:
+        log.warning("removed %d orphan index generation(s): %s", len(removed),
+                    ", ".join(removed))
     return removed
+
+
+def open_dir(folder: Path):
+    """Whoosh's open_dir without mmap: a mapped segment stays open (file and pages) until
+    every buffer Whoosh took from it is garbage-collected, one more per searcher replaced
+    after a write; read through the file, it closes with the searcher. (resdir reads each
+    posting list once into numpy arrays, so mmap's faster slicing hardly matters, and the
+    mapped pages no longer count in every worker's RSS.)"""
+    return FileStorage(str(folder), supports_mmap=False).open_index()
+
+
+OPEN_TRIES = 10
+
+
+def retried(read):
+    """Run `read()` again when a file vanished under it: another process's commit replaces
+    the table-of-contents file (and a rebuild the generation folder) between Whoosh listing
+    the folder and opening what it found, so FileNotFoundError here means "read again",
+    not "broken" (it made a search a 500 and the sync thread log a traceback)."""
+    for attempt in range(OPEN_TRIES):
+        try:
+            return read()
+        except FileNotFoundError:
+            if attempt + 1 == OPEN_TRIES:
+                raise
+            time.sleep(0.005 * (attempt + 1))
+    return None
+
+
+def folder_times(root: str, name: str | None) -> tuple[int, int] | None:
+    """Modification times of the index folder (a rebuild replaces the pointer file in it)
+    and of generation `name` (a commit adds a table of contents); None when one is gone."""
+    try:
+        return os.stat(root).st_mtime_ns, os.stat(f"{root}/{name}").st_mtime_ns
+    except (OSError, TypeError):  # no generation yet, or removed by a rebuild
+        return None
+
+
+def settled(times: tuple[int, int] | None) -> bool:
+    """Whether these times may be trusted to change with the next write: a change within
+    the file system's clock tick of the last one could leave a folder's time as it was."""
+    return times is not None and time.time_ns() - max(times) > SETTLED_NS

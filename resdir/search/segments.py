@@ -13,9 +13,9 @@ the documents deleted since (View does, with each segment's current deletions).
 
 Locking: entries are immutable numpy arrays (or tuples of them) computed outside any lock
 and published by one dict assignment, atomic under the GIL; two threads may compute the same
-entry at once, with the same result. Only the bounded caches (an OrderedDict reordered on
-every hit) and the per-document arrays filled in place (lengths, points; a "loaded" flag is
-set after the values) are changed under `lock`.
+entry at once, with the same result. Only the bounded caches (`Bounded`: an OrderedDict
+reordered on every hit) take a lock; the per-document arrays filled in place (lengths,
+points) get the same values from whichever thread writes them, a "loaded" flag set after.
 """
 
 from __future__ import annotations
@@ -33,6 +33,34 @@ NO_IDS = np.empty(0, dtype=np.int64)
 NO_FLOATS = np.empty(0, dtype=np.float64)
 POSTINGS_CACHE = 512  # content/title terms whose postings a segment keeps
 CELLS_CACHE = 20000  # grid cells whose postings a segment keeps
+
+
+class Bounded:
+    """At most `size` entries, the least recently used dropped first; safe across threads
+    (an OrderedDict is reordered on every hit, so both get and put take the lock)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.lock = threading.Lock()
+        self.items: OrderedDict = OrderedDict()
+
+    def get(self, key):
+        with self.lock:
+            found = self.items.get(key)
+            if found is not None:
+                self.items.move_to_end(key)
+            return found
+
+    def put(self, key, value):
+        """Keep `value`; return the key dropped to make room (None if none was)."""
+        with self.lock:
+            self.items[key] = value
+            if len(self.items) > self.size:
+                return self.items.popitem(last=False)[0]
+        return None
+
+    def __len__(self) -> int:
+        return len(self.items)
 
 
 def read_ids(reader, field: str, text: str) -> np.ndarray:
@@ -65,11 +93,9 @@ class Segment:
 
     def __init__(self, size: int):
         self.size = size
-        self.lock = threading.Lock()
         self.ids: dict[tuple[str, str], np.ndarray] = {}
-        self.cells: OrderedDict[str, np.ndarray] = OrderedDict()
-        self.postings: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = (
-            OrderedDict())
+        self.cells = Bounded(CELLS_CACHE)  # cell -> docnums
+        self.postings = Bounded(POSTINGS_CACHE)  # (field, text) -> (docnums, frequencies)
         self.lengths: dict[str, np.ndarray] = {}
         self.lat = np.full(size, np.nan)
         self.lon = np.full(size, np.nan)
@@ -87,25 +113,17 @@ class Segment:
         return found
 
     def cell_ids(self, reader, cell: str) -> np.ndarray:
-        with self.lock:
-            got = self.cells.get(cell)
-            if got is not None:
-                self.cells.move_to_end(cell)
-                return got
-        got = read_ids(reader, "cell", cell)
-        with self.lock:
-            self.cells[cell] = got
-            if len(self.cells) > CELLS_CACHE:
-                self.cells.popitem(last=False)
+        got = self.cells.get(cell)
+        if got is None:
+            got = read_ids(reader, "cell", cell)
+            self.cells.put(cell, got)
         return got
 
     def term_postings(self, reader, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         key = (field, text)
-        with self.lock:
-            got = self.postings.get(key)
-            if got is not None:
-                self.postings.move_to_end(key)
-                return got
+        got = self.postings.get(key)
+        if got is not None:
+            return got
         try:
             matcher = reader.postings(field, text)
         except TermNotFound:
@@ -117,10 +135,7 @@ class Segment:
                 weights.append(matcher.weight())
                 matcher.next()
             got = (np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64))
-        with self.lock:
-            self.postings[key] = got
-            if len(self.postings) > POSTINGS_CACHE:
-                self.postings.popitem(last=False)
+        self.postings.put(key, got)
         return got
 
     def field_lengths(self, reader, docs: np.ndarray, field: str) -> np.ndarray:

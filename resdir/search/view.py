@@ -8,32 +8,41 @@ resdir.search.segments and shared with the next view of the same index, so a vie
 only assembles arrays (and caches them while it is current).
 
 Locking: the same rule as segments.py. A view's own caches hold immutable arrays published
-by one dict assignment; the bounded caches (postings, open masks) change under `_lock`.
+by one dict assignment; the bounded caches (postings: `Bounded`; open masks) take a lock.
 """
 
 from __future__ import annotations
 
 import math
 import threading
-from collections import OrderedDict
 from collections.abc import Iterable
-from datetime import date
 from pathlib import Path
 
 import numpy as np
 from whoosh.scoring import BM25F
 
-from resdir.search.schema import VOCABULARY_FILE, VOCABULARY_STAMP, parse_age, parse_week
-from resdir.search.segments import NO_FLOATS, NO_IDS, POSTINGS_CACHE, SegmentStore
+from resdir.search.schema import VOCABULARY_FILE, VOCABULARY_STAMP
+from resdir.search.segments import NO_FLOATS, NO_IDS, POSTINGS_CACHE, Bounded, SegmentStore
+from resdir.search.spelled import SpelledValues
 from resdir.search.words import read_words
 
-OPEN_MASKS = 64  # minutes of the week whose "open" masks a view keeps
+
+def sorted_union(parts: list[np.ndarray]) -> np.ndarray:
+    """The sorted distinct values of several arrays. np.unique (numpy 2) hashes before it
+    sorts: ~10x slower here, a tenth of a search's time (issue 12)."""
+    joined = np.concatenate(parts)
+    joined.sort()
+    keep = np.empty(joined.size, dtype=bool)
+    keep[:1] = True
+    np.not_equal(joined[1:], joined[:-1], out=keep[1:])
+    return joined[keep]
 
 
-class View:
+class View(SpelledValues):
     """One open searcher and what was read from it; replaced when the index changes."""
 
-    def __init__(self, searcher, folder: Path | None = None, store: SegmentStore | None = None):
+    def __init__(self, searcher, folder: Path | None = None, store: SegmentStore | None = None,
+                 answers: int = 0):
         self.searcher = searcher
         self.reader = searcher.reader()
         self.size = self.reader.doc_count_all()
@@ -48,8 +57,7 @@ class View:
         self._ids: dict[tuple[str, str], np.ndarray] = {}
         self._masks: dict[tuple, np.ndarray] = {}
         self._lexicons: dict[str, list[str]] = {}
-        self._postings: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = (
-            OrderedDict())
+        self._postings = Bounded(POSTINGS_CACHE)  # (field, text) -> (docnums, frequencies)
         self._live: np.ndarray | None = None
         self._multi: np.ndarray | None = None
         self._verified: np.ndarray | None = None
@@ -57,6 +65,10 @@ class View:
         self._name_rank: np.ndarray | None = None
         self._weeks: list[tuple[str, list]] | None = None
         self.keys_used: set[tuple] = set()  # what warm() replays on the next view
+        # The index folders' modification times when this view was last found current
+        # (SearchIndex._fresh).
+        self.folder_times: tuple[int, int] | None = None
+        self.answers = Bounded(answers)  # whole answers (SearchIndex.remembered)
 
     # -- assembling per-segment arrays -----------------------------------------------
 
@@ -153,24 +165,18 @@ class View:
         if not parts:
             return NO_IDS
         # A program with several points can be in several cells.
-        return np.unique(np.concatenate(parts)) if len(parts) > 1 else parts[0]
+        return sorted_union(parts) if len(parts) > 1 else parts[0]
 
     def postings(self, text: str, field: str = "content") -> tuple[np.ndarray, np.ndarray]:
         """Docnums and term frequencies of a term of a scored field (content or title)."""
-        key = (field, text)
-        with self._lock:
-            found = self._postings.get(key)
-            if found is not None:
-                self._postings.move_to_end(key)
-                return found
-        got = [c.term_postings(r, field, text) for c, r, _, _ in self._leaves]
-        found = self._join([g[0] for g in got], [g[1] for g in got])
-        with self._lock:
-            self._postings[key] = found
+        found = self._postings.get((field, text))
+        if found is None:
+            got = [c.term_postings(r, field, text) for c, r, _, _ in self._leaves]
+            found = self._join([g[0] for g in got], [g[1] for g in got])
             self.keys_used.add(("postings", field, text))
-            if len(self._postings) > POSTINGS_CACHE:
-                old_field, old_text = self._postings.popitem(last=False)[0]
-                self.keys_used.discard(("postings", old_field, old_text))
+            dropped = self._postings.put((field, text), found)
+            if dropped:
+                self.keys_used.discard(("postings", *dropped))
         return found
 
     # -- term statistics (Whoosh's, for BM25F) ---------------------------------------
@@ -252,52 +258,6 @@ class View:
             rank[np.array(order, dtype=np.int64)] = np.arange(self.size)
             self._name_rank = rank
         return self._name_rank
-
-    # -- values spelled out in terms ----------------------------------------------
-
-    def age_mask(self, age: int) -> np.ndarray:
-        """Docs whose age range includes `age`, or that take any age."""
-        key = ("age", age)
-        found = self._masks.get(key)
-        if found is None:
-            found = np.zeros(self.size, dtype=bool)
-            for term in self.lexicon("age"):
-                span = parse_age(term)  # None for "any"
-                if span is None or span[0] <= age <= span[1]:
-                    found[self.ids("age", term)] = True
-            self._masks[key] = found
-        return found
-
-    def open_mask(self, minute: int) -> np.ndarray:
-        """Docs whose weekly hours include minute-of-week `minute`."""
-        key = ("week", minute)
-        found = self._masks.get(key)
-        if found is None:
-            found = np.zeros(self.size, dtype=bool)
-            if self._weeks is None:
-                self._weeks = [(term, parse_week(term)) for term in self.lexicon("week")]
-            for term, spans in self._weeks:
-                if any(start <= minute < end for start, end in spans):
-                    found[self.ids("week", term)] = True
-            with self._lock:
-                self._masks[key] = found
-                minutes = [k for k in self._masks if k[0] == "week"]
-                if len(minutes) > OPEN_MASKS:
-                    self._masks.pop(minutes[0], None)
-        return found
-
-    def verified_days(self) -> np.ndarray:
-        """Each doc's last verification as a day ordinal (0 when never verified)."""
-        if self._verified is None:
-            days = np.zeros(self.size, dtype=np.int64)
-            for term in self.lexicon("verified"):
-                try:
-                    day = date.fromisoformat(term).toordinal()
-                except ValueError:  # "never"
-                    continue
-                days[self.ids("verified", term)] = day
-            self._verified = days
-        return self._verified
 
     def words(self) -> tuple[list[str], dict[str, int]]:
         """Sorted words "did you mean" may suggest, with how many programs use each."""

@@ -25,6 +25,10 @@ from resdir.values import http_url_problem
 _TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
 _BLOCK = re.compile(r"<\s*(br|/p|p|/div|div|/li|/ul|/ol|/h\d|tr)\b[^>]*>", re.I)
 _ITEM = re.compile(r"<\s*li\b[^>]*>", re.I)
+# Line breaks a source escaped once too often ("funding.\\n\\nNote: ...", 211 Miami's
+# descriptions): a backslash-n after a sentence's end, a space or a word's colon (not a
+# drive letter's: "C:\\new"), or before another one.
+_ESCAPED_BREAK = re.compile(r"([.!?;)\s]|\w\w:)\\[nr]|\\[nr](\\[nr]|\s|$)")
 _BARE_DOMAIN = re.compile(r"^(www\.)?[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}([/?#:]|$)", re.I)
 _ACTIVE_WORDS = {"verified", "vetted", "not vetted", "verification in progress", "open",
                  "available", "approved", "published", "current", "yes", "true"}
@@ -44,6 +48,12 @@ def plain_text(text: str) -> str:
     text = html.unescape(nh3.clean(text, tags=set(), attributes={}))
     lines = [" ".join(line.split()) for line in text.splitlines()]
     return "\n".join(line for line in lines if line)
+
+
+def _unescape_breaks(text: str) -> str:
+    text = text.replace("\\r\\n", "\n").replace("\\n", "\n").replace("\\r", "\n")
+    lines = [line.rstrip() for line in text.replace("\\t", " ").split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 def unique(recs: list[Rec], report: ImportReport, details: bool = False) -> list[Rec]:
@@ -119,6 +129,9 @@ class Cleaner:
             if clean != raw:
                 self.repaired(rec, name, "HTML converted to plain text")
             raw = clean
+        if _ESCAPED_BREAK.search(raw):
+            raw = _unescape_breaks(raw)
+            self.repaired(rec, name, "escaped line breaks (\\n) turned into line breaks")
         if len(raw) >= 2 and raw[0] == raw[-1] == '"':
             raw = raw[1:-1].strip()
             self.repaired(rec, name, "surrounding quotes removed")
