@@ -100,6 +100,8 @@ def document_for(program: ProgramFacts, default_tz: str) -> Document:
 
 
 _STAMPED = tuple(f.name for f in fields(Document) if f.name != "stamp")
+# json.dumps(payload, sort_keys=True, default=str) builds this encoder on every call.
+_STAMP_JSON = json.JSONEncoder(sort_keys=True, default=str)
 
 
 def stamp_of(doc: Document) -> str:
@@ -107,7 +109,7 @@ def stamp_of(doc: Document) -> str:
     # The same JSON as json.dumps(asdict(doc)) (Document holds no nested dataclasses),
     # without asdict's deep copy.
     payload = {name: getattr(doc, name) for name in _STAMPED}
-    return hashlib.sha1(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+    return hashlib.sha1(_STAMP_JSON.encode(payload).encode()).hexdigest()
 
 
 def documents(ids: list[str] | None, default_tz: str, batch: int = 1000):

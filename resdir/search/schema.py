@@ -14,6 +14,7 @@ import json
 import math
 import re
 import struct
+from itertools import chain
 
 from whoosh import columns, fields
 from whoosh.analysis import STOP_WORDS, StemmingAnalyzer
@@ -185,17 +186,14 @@ class Terms:
 
     def __call__(self, text: str, spelled: set[str] | None = None) -> list[str]:
         """The terms of `text`; with `spelled`, also add spell_words(text) to it."""
-        words, out = self._words, []
+        words = self._words
         tokens = _TOKEN_RE.findall(text)
-        for word in tokens:
-            found = words.get(word)
-            if found is None:
-                # The word alone through the same chain (lower case, stop words, stem).
-                found = words[word] = tuple(t.text for t in WORD_ANALYZER(word))
-                lower = word.lower()
-                self._spelled[word] = (lower if len(lower) >= 2 and lower not in STOP_WORDS
-                                       else "")
-            out.extend(found)
+        for word in set(tokens).difference(words):
+            # The word alone through the same chain (lower case, stop words, stem).
+            words[word] = tuple(t.text for t in WORD_ANALYZER(word))
+            lower = word.lower()
+            self._spelled[word] = lower if len(lower) >= 2 and lower not in STOP_WORDS else ""
+        out = list(chain.from_iterable(map(words.__getitem__, tokens)))
         if spelled is not None:
             if text.isascii():
                 # spell_words(text) without a second pass: lower-casing ASCII keeps the
@@ -210,16 +208,17 @@ class Terms:
 
     def _with_phrases(self, terms: list[str]) -> list[str]:
         """lexicon.PhraseFilter's output: after each term, the known phrases it ends."""
-        out: list[str] = []
         ends = self._ends
-        for i, term in enumerate(terms):
-            out.append(term)
-            if term not in ends:
-                continue
+        out: list[str] = []
+        done = 0
+        for i in [i for i, term in enumerate(terms) if term in ends]:
+            out += terms[done : i + 1]
+            done = i + 1
             for size in range(2, min(self._longest, i + 1) + 1):
                 key = tuple(terms[i + 1 - size : i + 1])
                 if key in PHRASE_TERMS:
                     out.append("_".join(key))
+        out += terms[done:]
         return out
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import itertools
 from collections import Counter
 from collections.abc import Iterable
@@ -28,17 +30,32 @@ def write_segments(ix, docs: Iterable[Document], folder: Path) -> int:
     builder.SegmentBuilder: the same files as Whoosh's writer, a fraction of its time)."""
     docs = iter(docs)
     count = 0
-    while True:
-        builder = SegmentBuilder(ix.writer(limitmb=SEGMENT_LIMIT_MB))
-        try:
-            written = _add_all(builder.add, itertools.islice(docs, SEGMENT_DOCS), folder)
-        except BaseException:
-            builder.cancel()
-            raise
-        builder.commit(merge=False)
-        count += written
-        if written < SEGMENT_DOCS:
-            return count
+    with _fewer_collections():
+        while True:
+            builder = SegmentBuilder(ix.writer(limitmb=SEGMENT_LIMIT_MB))
+            try:
+                written = _add_all(builder.add, itertools.islice(docs, SEGMENT_DOCS), folder)
+            except BaseException:
+                builder.cancel()
+                raise
+            builder.commit(merge=False)
+            count += written
+            if written < SEGMENT_DOCS:
+                return count
+
+
+@contextlib.contextmanager
+def _fewer_collections():
+    """A rebuild allocates millions of short-lived objects (rows, facts, documents, term
+    lists) and makes no reference cycles of its own: with Python's default thresholds the
+    cycle collector ran about every 700 allocations and took 5-10% of the build. Collect
+    less often while it runs (the process-wide setting is put back after)."""
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def write_committed(writer, docs: Iterable[Document], folder: Path, **commit) -> int:

@@ -69,6 +69,7 @@ def import_path(path: str | Path, *, dry_run: bool = False, organization_id: str
 
 def _run(dataset, report: ImportReport, organization_id, dry_run: bool, progress) -> None:
     plan = resolve(dataset, report)
+    dataset.release()
     config = current_app.config
     places.fill(plan, report, config.get("RESDIR_GEOCODER", "gazetteer"),
                 config.get("RESDIR_GEOCODER_USER_AGENT", "resdir"), progress)

@@ -78,6 +78,8 @@ class Dataset:
     # One copy of each short text (codes, states, times, repeated ids): a streaming JSON
     # parser gives every record its own copy of each key and value.
     strings: dict[str, str] = field(default_factory=dict, repr=False)
+    # table -> (files, fields given a value), kept by release()
+    given: dict[str, tuple[list[str], set[str]]] | None = None
 
     def compact(self, data: dict) -> dict:
         """The record's fields with shared keys and short values."""
@@ -94,15 +96,28 @@ class Dataset:
         """table -> (its files, the fields holding a value in some record that no step of
         the import read): what the report lists as not kept."""
         out = {}
+        for table, (files, given) in (self.given or self._given()).items():
+            fields = sorted(given - self.used.get(table, set()))
+            if fields:
+                out[table] = (files, fields)
+        return out
+
+    def release(self) -> None:
+        """Let go of the records once the plan is made (it keeps those it needs): the
+        writing step then runs without every phone, hours and address record of the file
+        still in memory. What not_kept needs of them is kept."""
+        self.given = self._given()
+        self.tables, self.strings = {}, {}
+
+    def _given(self) -> dict[str, tuple[list[str], set[str]]]:
+        out = {}
         for table, recs in self.tables.items():
             if table in NOT_STORED:
                 continue  # reported as a whole table
             given = {name for rec in recs for name, value in rec.data.items()
                      if value not in (None, "", [], {}) and not name.startswith("_")
                      and not isinstance(value, dict | list)}
-            fields = sorted(given - self.used.get(table, set()))
-            if fields:
-                out[table] = (sorted({rec.file for rec in recs}), fields)
+            out[table] = (sorted({rec.file for rec in recs}), given)
         return out
 
     def rows(self, table: str) -> list[Rec]:
