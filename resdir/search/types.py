@@ -59,7 +59,6 @@ class Hit:
     id: str
     score: float
     distance_mi: float | None
-    snippet_terms: frozenset[str] = frozenset()
 
 
 @dataclass
