@@ -51,6 +51,7 @@ class SearchRequest:
     fresh_since: date | None = None
     page: int = 1
     per_page: int = 20
+    facets: bool = True  # count the category facets (matching shows none)
 
 
 @dataclass
