@@ -9,9 +9,11 @@ yardstick (bench/fts_reference.py) under the same gunicorn settings.
 
 Prints, per level: requests/s and p50/p95/p99 per route, errors (no answer, 5xx, or a status
 the route never gives) and 409 conflicts apart, RSS per gunicorn worker at the start and end,
-the workers' CPU per request (with PostgreSQL's server processes) and the load average; then
-how far the yardstick's answers agree with resdir's, and a summary table. Bounded (levels x
---seconds) and loopback only. The sign-in limits are raised for the run
+the workers' CPU per request (with PostgreSQL's server processes) and the load average, and
+the share of searches a worker answered from the answers it kept (X-Search-Cache); then the
+search route again with queries that never repeat (for resdir and the yardstick: nothing
+kept can serve), how far the yardstick's answers agree with resdir's, and a summary table.
+Bounded (levels x --seconds) and loopback only. The sign-in limits are raised for the run
 (RESDIR_LOGIN_LIMIT_*): it measures serving, not throttling.
 """
 

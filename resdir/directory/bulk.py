@@ -102,7 +102,17 @@ class Bulk:
         if not rows:
             return
         staging, count = self.tables.get(key) or (self._staging_table(key), 0)
+        raw = db.session.connection().connection.dbapi_connection
+        # SQLite: inserting opens a transaction, and a transaction that reads the database
+        # and then sees another writer commit can no longer write ("database is locked",
+        # at once). So rows staged while the import is still reading are committed at once
+        # (they touch only this connection's temporary tables; nothing else is in that
+        # transaction, as none was open): the import's own transaction starts with its
+        # first real write. Once it has started, staging stays inside it.
+        alone = db.engine.dialect.name == "sqlite" and not raw.in_transaction
         db.session.execute(insert(staging), rows)
+        if alone:
+            raw.commit()
         self.tables[key] = (staging, count + len(rows))
 
     def write(self, *models) -> None:
@@ -164,9 +174,12 @@ class Bulk:
         kind, model, shape = key
         table = model.__table__
         name = f"{PREFIX}{len(self.tables)}_{kind}_{table.name}"
-        # A connection kept in the pool may still have one from an import that failed
-        # between two transactions.
-        db.session.execute(text(f"DROP TABLE IF EXISTS {name}"))
+        if not self.tables:
+            # A connection kept in the pool may still hold an earlier import's staging
+            # tables (one that failed, or a dry run: rows staged while it was reading were
+            # committed, see _stage): this import's first table clears them all.
+            for old in _leftovers():
+                db.session.execute(text(f"DROP TABLE IF EXISTS {old}"))
         if kind == "clear":
             columns = [Column("parent", table.c[shape[0]].type)]
         else:
@@ -174,6 +187,17 @@ class Bulk:
         staging = Table(name, self.metadata, *columns, prefixes=["TEMPORARY"])
         staging.create(db.session.connection())
         return staging
+
+
+def _leftovers() -> list[str]:
+    """The names of this connection's temporary staging tables."""
+    if db.engine.dialect.name == "sqlite":
+        query = ("SELECT name FROM sqlite_temp_master WHERE type = 'table' "
+                 "AND substr(name, 1, :n) = :prefix")
+    else:
+        query = ("SELECT relname FROM pg_class WHERE relnamespace = pg_my_temp_schema() "
+                 "AND relkind = 'r' AND substr(relname, 1, :n) = :prefix")
+    return list(db.session.scalars(text(query), {"n": len(PREFIX), "prefix": PREFIX}))
 
 
 def differs(obj, values: dict) -> bool:

@@ -6,6 +6,12 @@ nothing else. Reading 20 programs through the ORM with every relationship loaded
 statements and 17 ms at 100,000 programs (issue 12); three plain column queries build no
 ORM objects. Phones, locations and categories come in the order the database gives (no
 ORDER BY), as the ORM's selectin loads read them.
+
+Not ProgramFacts (facts.py), on purpose: a result row needs the organization's id, the first
+phone and full address lines, which ProgramFacts leaves out as display-only, and none of
+the rules (schedules, languages, eligibility, service areas) that indexing and matching
+read. One shape for both would carry display columns into indexing and matching, or make
+the API read columns it never shows.
 """
 
 from __future__ import annotations

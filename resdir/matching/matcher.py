@@ -54,7 +54,7 @@ def _candidates(facts: ClientFacts, categories: list[str], words: str, cfg) -> l
         text=words, categories=categories, point=facts.point,
         radius_mi=cfg["RESDIR_MATCH_RADIUS_MI"] if facts.point else None,
         sort="relevance" if words.strip() else ("distance" if facts.point else "relevance"),
-        per_page=cfg["RESDIR_MATCH_CANDIDATES"],
+        per_page=cfg["RESDIR_MATCH_CANDIDATES"], facets=False,
     )
     return indexing.search_index().search(request).hits
 

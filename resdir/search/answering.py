@@ -70,7 +70,7 @@ def _run(view: View, req: SearchRequest, ws: list[str]) -> SearchResult:
         scores = relevance.adjusted(view, cand, scores, dist, req)
 
     facets = {}
-    for c in view.lexicon("category"):
+    for c in view.lexicon("category") if req.facets else ():
         n = int(np.count_nonzero(view.mask("category", c)[cand]))
         if n:
             facets[c] = n

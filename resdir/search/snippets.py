@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from whoosh.highlight import Formatter, WholeFragmenter, highlight
 
@@ -84,8 +82,3 @@ def _fit(sentences: list[str], limit: int) -> str:
         kept.append(sentence)
         size += len(sentence)
     return " ".join(kept)
-
-
-def local_time_in(moment: datetime):
-    """An `open_at` callable for a fixed instant (aware datetime)."""
-    return lambda tz: moment.astimezone(ZoneInfo(tz))

@@ -51,6 +51,7 @@ class SearchRequest:
     fresh_since: date | None = None
     page: int = 1
     per_page: int = 20
+    facets: bool = True  # count the category facets (matching shows none)
 
 
 @dataclass
@@ -58,7 +59,6 @@ class Hit:
     id: str
     score: float
     distance_mi: float | None
-    snippet_terms: frozenset[str] = frozenset()
 
 
 @dataclass
