@@ -58,12 +58,14 @@ class View(SpelledValues):
         self._masks: dict[tuple, np.ndarray] = {}
         self._lexicons: dict[str, list[str]] = {}
         self._postings = Bounded(POSTINGS_CACHE)  # (field, text) -> (docnums, frequencies)
+        self._frequencies = Bounded(4096)  # (field, text) -> documents with the term
         self._live: np.ndarray | None = None
         self._multi: np.ndarray | None = None
         self._verified: np.ndarray | None = None
         self._vocabulary: bool | None = None
         self._name_rank: np.ndarray | None = None
         self._weeks: list[tuple[str, list]] | None = None
+        self._shown: dict[int, object] = {}  # id(segment reader) -> its `shown` column
         self.keys_used: set[tuple] = set()  # what warm() replays on the next view
         # The index folders' modification times when this view was last found current
         # (SearchIndex._fresh).
@@ -182,7 +184,12 @@ class View(SpelledValues):
     # -- term statistics (Whoosh's, for BM25F) ---------------------------------------
 
     def doc_frequency(self, term: str, field: str = "content") -> int:
-        return self.searcher.doc_frequency(field, term)
+        key = (field, term)
+        found = self._frequencies.get(key)
+        if found is None:  # Whoosh reads it from the term file each time
+            found = self.searcher.doc_frequency(field, term)
+            self._frequencies.put(key, found)
+        return found
 
     def has_vocabulary(self) -> bool:
         """True when the index was built with the current phrase vocabulary: a phrase
@@ -245,6 +252,14 @@ class View(SpelledValues):
     def doc_id(self, docnum: int) -> str:
         cache, reader, local = self._leaf_of(docnum)
         return cache.doc_id(reader, local)
+
+    def shown(self, docnum: int) -> str:
+        """The document's `shown` text ("" when it was written without one)."""
+        cache, reader, local = self._leaf_of(docnum)
+        column = self._shown.get(id(reader))
+        if column is None:  # one per segment reader: making one reads its offsets
+            column = self._shown[id(reader)] = reader.column_reader("shown", translate=False)
+        return column[local].decode()
 
     def stored_fields(self, docnum: int) -> dict:
         return self.searcher.stored_fields(docnum)
