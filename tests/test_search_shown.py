@@ -72,10 +72,12 @@ def test_an_edit_reaches_a_second_nodes_results_when_its_index_applies_the_log(
     shown = lambda r: (r["organization"]["name"], r["phone"], r["address"], r["capacity"])  # noqa: E731
     assert shown(_result(client, "Hilltop Food Pantry", **PANTRY)) == edited
     # Node B has not applied the log yet: its results agree with what its search matches
-    # (the old organization name finds the program, the new one does not).
+    # (the old organization name finds the program, the new one does not). A radius not
+    # asked before: not an answer node B kept.
     assert _result(pantry_on_b, "Hilltop Food Pantry", **{**PANTRY, "q": "neighbors"}) is None
-    assert shown(_result(pantry_on_b, "Hilltop Food Pantry", **PANTRY))[0] == (
-        "Hilltop Community Pantry")
+    assert shown(_result(pantry_on_b, "Hilltop Food Pantry", **{**PANTRY, "radius_mi": "4"})
+                 )[:3] == ("Hilltop Community Pantry", "412-555-0101",
+                           "100 Centre Ave, Pittsburgh, PA 15219")
     with node_b.app_context():
         indexing.catch_up()  # what node B's sync thread does on its next poll
     assert shown(_result(pantry_on_b, "Hilltop Food Pantry", **{**PANTRY, "q": "neighbors"})
