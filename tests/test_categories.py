@@ -343,15 +343,19 @@ def test_the_lead_sentence_says_what_a_program_is():
 
 def test_a_second_category_needs_a_strong_phrase_of_its_own():
     """Many passing mentions (school, homework, literacy) do not make a food market a school;
-    one phrase that names the service (tutoring) does."""
+    one phrase that names the service (tutoring) does, when the lead sentence names it beside
+    the groceries. Named only in a later sentence, it must nearly match the first category
+    (on the real files such a second category was right less than half the time)."""
     from resdir.categorize.classify import suggest
 
     mentions = suggest("Friday Market", "Free groceries every Friday. While parents shop, "
                        "children get help with school, homework, literacy and enrichment.")
-    assert mentions.categories == ("food",) and mentions.scores["education"] > 5
-    service = suggest("Friday Market", "Free groceries every Friday. While parents shop, "
-                      "volunteers offer tutoring and homework help.")
-    assert service.categories == ("food", "education")
+    assert mentions.categories == ("food",) and mentions.scores["education"] >= 5
+    service = suggest("Friday Market", "Free groceries and tutoring every Friday.")
+    assert set(service.categories) == {"food", "education"}
+    later = suggest("Friday Market", "Free groceries every Friday. While parents shop, "
+                    "volunteers offer tutoring and homework help.")
+    assert later.categories == ("food",) and later.scores["education"] >= 5
 
 
 def test_the_text_classifiers_confidence_is_how_often_it_is_right(app):
@@ -374,3 +378,33 @@ def test_the_text_classifiers_confidence_is_how_often_it_is_right(app):
     assert len(said) > 250 and len(sure) > 100 and sum(sure) / len(sure) >= 0.9
     mean = sum(c for c, _ in said) / len(said)
     assert abs(mean - sum(r for _, r in said) / len(said)) < 0.05
+
+
+def test_where_a_group_meets_is_not_what_it_offers():
+    """211 Miami's listing of a support group (its own words) names the hospital building it
+    meets in; the place is not a service: the group is mental-health (a support group), not
+    also health care. Its illness names who it is for, not what it does."""
+    from resdir.categorize.classify import suggest
+
+    got = suggest("EPILEPSY SUPPORT GROUP",
+                  "This group is for the person with epilepsy and for their family, friends and "
+                  "caregivers who are welcome to come. Group is led by an nurse navigator and the "
+                  "Epilepsy Foundation.  *Group meets at Baptist Medical Arts Building Health "
+                  "Resource Center*")
+    assert got.categories == ("mental-health",)
+
+
+def test_what_a_program_asks_of_others_is_not_what_it_offers():
+    """Volunteers wanted at a pantry and a shelter, donations accepted, a hall for rent: none of
+    these is a service to the people the listing is for."""
+    from resdir.categorize.classify import suggest
+
+    volunteers = suggest("Community Center", "Computer classes for adults. Volunteers are "
+                         "needed at our food pantry and homeless shelter.")
+    donations = suggest("Diaper Bank", "Accepts diaper and baby formula donations at the front "
+                        "desk. Offers job readiness classes.")
+    hall = suggest("Community Hall", "We rent out our hall for weddings and family parties. "
+                   "Computer classes for adults on Tuesdays.")
+    assert volunteers.categories == ("education",)
+    assert donations.categories == ("employment",)
+    assert hall.categories == ("education",) and "housing" not in hall.scores

@@ -57,9 +57,14 @@ def _forked(app, work):
 def _kill_when(process, ready, what: str) -> None:
     try:
         deadline = time.monotonic() + 60
-        while not ready() and process.is_alive() and time.monotonic() < deadline:
+        reached = False
+        while process.is_alive() and time.monotonic() < deadline:
+            reached = ready()
+            if reached:
+                break
             time.sleep(0.005)
         assert process.is_alive(), f"the {what} ended before it could be killed"
+        assert reached, f"the {what} did not reach the moment of the kill within 60 s"
     finally:
         process.kill()  # SIGKILL
         process.join()
@@ -224,22 +229,51 @@ def _bulk_count(app) -> int:
         return count
 
 
+def _stalled_after(module, name: str, reached):
+    """In a forked child: make module.name run as before, then set `reached` and stay there
+    until the child is killed (the moment a kill -9 is to land, whatever the machine's
+    load: left to run, the 400-row import's write and index write each took ~0.1 s, a
+    window that the test's 5 ms polls could miss on a busy machine)."""
+    real = getattr(module, name)
+
+    def stalled(*args, **kwargs):
+        result = real(*args, **kwargs)
+        reached.set()
+        time.sleep(600)  # killed here
+        return result
+
+    setattr(module, name, stalled)
+
+
 def test_kill_9_during_an_import(app, mini, runner, tmp_path):
-    from resdir.directory import operations
+    from resdir.directory import csvload, operations
+    from resdir.search import writing
 
     url = app.config["RESDIR_DATABASE_URL"]
     path = directory_csv(tmp_path / "bulk.csv", IMPORT_ROWS)
+    fork = multiprocessing.get_context("fork")
 
-    def run_import():
-        operations.import_csv(path)
+    def import_stalled_after(module, name, reached):
+        def run_import():
+            _stalled_after(module, name, reached)
+            operations.import_csv(path)
 
-    # 1. Killed while its transaction is open: nothing of it is in the database.
-    _kill_when(_forked(app, run_import), lambda: database_writing(url), "import")
+        return run_import
+
+    # 1. Killed while its transaction is open (every row written, not committed): nothing
+    # of it is in the database.
+    written = fork.Event()
+    _kill_when(_forked(app, import_stalled_after(csvload, "write", written)),
+               lambda: written.is_set() and database_writing(url), "import")
     assert _bulk_count(app) == 0
     _check_index(runner)
-    # 2. Killed after its commit, while it writes the index: every program is in the
-    # database, and the app's own background sync brings the index up to date.
-    _kill_when(_forked(app, run_import), lambda: index_writer_busy(app.config["RESDIR_INDEX_DIR"])
+    # 2. Killed after its commit, while it writes the index (documents written, the
+    # index's write lock held, not committed): every program is in the database, and the
+    # app's own background sync brings the index up to date.
+    indexing_now = fork.Event()
+    _kill_when(_forked(app, import_stalled_after(writing, "write_documents", indexing_now)),
+               lambda: indexing_now.is_set()
+               and index_writer_busy(app.config["RESDIR_INDEX_DIR"])
                and _bulk_count(app) == IMPORT_ROWS, "import")
     assert _bulk_count(app) == IMPORT_ROWS
     app.config["RESDIR_INDEX_POLL_SECONDS"] = 0.1
@@ -264,7 +298,6 @@ def test_kill_9_during_an_import(app, mini, runner, tmp_path):
 
 
 def test_kill_9_during_a_reindex_while_edits_go_on(app, mini, people, runner, tmp_path):
-    _backlog(app, 1000, "bilby")
     with app.app_context():
         indexing.reindex()
         live = indexing.search_index().generation()
@@ -272,11 +305,23 @@ def test_kill_9_during_a_reindex_while_edits_go_on(app, mini, people, runner, tm
     index_dir = Path(app.config["RESDIR_INDEX_DIR"])
     client = app.test_client()
     pantry = _service_ids(app)["Hilltop Food Pantry"]
-    build = _forked(app, indexing.reindex)
+    # The build stops once its new generation is written, before the swap, until it is
+    # killed: a 1,000-program build left to run finished before the test's edit in one run
+    # of about ten under load.
+    built = multiprocessing.get_context("fork").Event()
+
+    def reindex_stalled_before_the_swap():
+        from resdir.search import writing
+
+        _stalled_after(writing, "write_segments", built)
+        indexing.reindex()
+
+    build = _forked(app, reindex_stalled_before_the_swap)
 
     def building_then_edited() -> bool:
-        if not [p for p in index_dir.glob("gen-*") if p.name != live]:
+        if not built.is_set():
             return False
+        assert [p for p in index_dir.glob("gen-*") if p.name != live], "no build under way"
         # An edit committed while the build runs; then the build dies before its swap.
         version = client.get(f"/api/v1/services/{pantry}").get_json()["version"]
         response = client.patch(f"/api/v1/services/{pantry}", headers=people.bearer("admin"),

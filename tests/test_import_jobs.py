@@ -29,10 +29,22 @@ SERVICES = [{
 
 
 @pytest.fixture
-def background(app):
-    """The upload answers at once with its job's page (big files do)."""
+def background(app, monkeypatch):
+    """The upload answers at once with its job's page, as a big file's does. The job's
+    import starts only once that answer is given: these files are tiny, and an import that
+    ends within the 0 s wait makes the answer the report itself (as it should), which
+    raced the job's page in one run of about ten."""
     app.config["RESDIR_IMPORT_WAIT_SECONDS"] = 0
-    return app
+    answered = app.extensions["test_upload_answered"] = threading.Event()
+    real_import = import_jobs.import_saved
+
+    def import_after_the_answer(*args, **kwargs):
+        assert answered.wait(60), "the upload was never answered"
+        return real_import(*args, **kwargs)
+
+    monkeypatch.setattr(import_jobs, "import_saved", import_after_the_answer)
+    yield app
+    answered.set()  # a test that failed before its answer leaves no thread waiting
 
 
 def _programs(app) -> int:
@@ -48,6 +60,7 @@ def _upload(client, csrf_token, name: str, content: bytes):
 
 
 def _finished_page(app, client, response) -> str:
+    app.extensions["test_upload_answered"].set()
     assert response.status_code == 303, response.get_data(as_text=True)[-800:]
     page = response.headers["Location"]
     job_id = page.rsplit("/", 1)[1]

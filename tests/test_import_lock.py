@@ -83,8 +83,7 @@ def test_signed_in_write_during_a_csv_import(app, people, tmp_path, batch):
     assert _clients(app) == before + 1
 
 
-def test_signed_in_write_during_an_hsds_import(app, people, tmp_path, batch):
-    path = tmp_path / "directory.json"
+def _directory_json(path) -> None:
     path.write_text(json.dumps([{
         "id": f"00000000-0000-4000-8000-00000000000{i}", "name": f"Evening Meals {i}",
         "status": "active", "description": "Hot meals every evening.",
@@ -96,6 +95,11 @@ def test_signed_in_write_during_an_hsds_import(app, people, tmp_path, batch):
                            "state_province": "PA", "postal_code": "15222",
                            "country": "US"}]}}],
     } for i in range(3)]))
+
+
+def test_signed_in_write_during_an_hsds_import(app, people, tmp_path, batch):
+    path = tmp_path / "directory.json"
+    _directory_json(path)
     before = _clients(app)
     write = SignedInWrite(app, people)
     with app.app_context():
@@ -105,3 +109,17 @@ def test_signed_in_write_during_an_hsds_import(app, people, tmp_path, batch):
             m.Service.name.like("Evening Meals %"))) == 3
     assert write.statuses == [201]
     assert _clients(app) == before + 1
+
+
+def test_a_dry_run_leaves_no_staged_rows_behind(app, tmp_path, batch):
+    """A dry run (and a refused import) staged rows into this connection's temporary tables
+    and, on SQLite, committed them while still reading: they stayed there, holding disk,
+    until the connection's next import or its closing. They are dropped when it ends."""
+    path = tmp_path / "directory.json"
+    _directory_json(path)
+    with app.app_context():
+        report = import_path(path, dry_run=True)
+        assert report.ok and not report.applied, str(report)
+        assert bulk._leftovers() == []
+        assert db.session.scalar(select(func.count()).select_from(m.Service).where(
+            m.Service.name.like("Evening Meals %"))) == 0

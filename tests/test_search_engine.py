@@ -7,11 +7,12 @@ import os
 import random
 
 import pytest
+from whoosh import index as whoosh_index
 from whoosh import query
 from whoosh.codec import whoosh3
 from whoosh.reading import SegmentReader
 
-from resdir.search import Document, SearchIndex, SearchRequest, querytext
+from resdir.search import Document, SearchIndex, SearchRequest, answering, querytext
 from resdir.search.scoring import evaluate
 
 WORDS = ("food pantry groceries meals rent housing shelter counseling therapy legal aid "
@@ -194,3 +195,31 @@ def test_query_types_are_the_ones_evaluate_knows():
     q = querytext.build(querytext.words("rent help food"), True)
     kinds = {type(x) for x in q.leaves()} | {type(q)}
     assert kinds <= {query.Term, query.And, query.Or, query.DisjunctionMax}
+
+
+def test_a_search_in_flight_survives_another_process_merging_its_segments(index, tmp_path):
+    """CI, PostgreSQL outage test: a worker's search read a segment's stored fields for the
+    first time just after another worker's catch-up commit merged that segment and removed
+    its files; Whoosh then found no stored-fields file (TypeError, a 500), and points and
+    lengths would have read as empty. A view holds every file it reads from the moment it
+    opens."""
+    docs = corpus(120)
+    for i in range(4):  # small segments of their own, in separate files (not compound)
+        docs[i].text += " marmalade"
+        index.update([docs[i]])
+    request = SearchRequest(text="food", point=(40.44, -79.99), radius_mi=10, statuses=[],
+                            per_page=200)
+    expected = SearchIndex(tmp_path / "expected")
+    expected.rebuild(docs)
+    want = sorted((h.id, h.distance_mi) for h in expected.search(request).hits)
+    expected.close()
+    fresh = SearchIndex(index.root)  # a worker that has not searched yet
+    with fresh.using_view() as view:
+        other = whoosh_index.open_dir(index.root / index.generation())
+        other.writer().commit(optimize=True)  # another process merges every segment
+        other.close()
+        gone = [n for n in os.listdir(index.root / index.generation()) if n.endswith(".c")]
+        assert len(gone) < 8, gone  # the view's segments' files are removed
+        got = answering.answer(view, request)
+    fresh.close()
+    assert sorted((h.id, h.distance_mi) for h in got.hits) == want

@@ -20,19 +20,24 @@ for. The writing step then runs, inside the import's one transaction:
 Staged rows are written to their tables every CHUNK rows while they are added, so the
 Python side holds one batch, not the file (issue 9, item 8). All or nothing is unchanged:
 nothing reaches the real tables before the writing step, and a rollback (or a killed
-process) takes it all back; the temporary tables vanish with the connection at worst.
+process) takes it all back; the staging tables left then are dropped when the import ends
+(drop_leftovers), or vanish with the connection at worst.
 """
 
 from __future__ import annotations
 
+import logging
 from functools import cache
 
 from sqlalchemy import Column, Integer, MetaData, Table, delete, insert, select, text
 from sqlalchemy import update as sql_update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 from resdir.basics import new_id
 from resdir.extensions import db
+
+log = logging.getLogger(__name__)
 
 CHUNK = 1000
 PREFIX = "staged_"
@@ -187,6 +192,20 @@ class Bulk:
         staging = Table(name, self.metadata, *columns, prefixes=["TEMPORARY"])
         staging.create(db.session.connection())
         return staging
+
+
+def drop_leftovers() -> None:
+    """Drop this connection's staging tables once an import has ended without writing them
+    all (a dry run, a refused or failed import): on SQLite, rows staged while it was still
+    reading were committed at once (Bulk._stage), and would hold their disk until the
+    connection's next import or its closing."""
+    try:
+        for name in _leftovers():
+            db.session.execute(text(f"DROP TABLE IF EXISTS {name}"))
+        db.session.commit()
+    except SQLAlchemyError:  # the database went away: the tables go with the connection
+        db.session.rollback()
+        log.warning("could not drop an import's staging tables; they go with the connection")
 
 
 def _leftovers() -> list[str]:

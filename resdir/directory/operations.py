@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from resdir.basics import ROOT
-from resdir.directory import csvimport, csvload, indexing
+from resdir.directory import bulk, csvimport, csvload, indexing
 from resdir.directory import models as m
 from resdir.directory.csvload import ImportSummary
 from resdir.directory.documents import LOAD_ALL
@@ -91,6 +91,7 @@ def import_csv(path: str | Path, progress=None) -> ImportSummary:
         db.session.commit()
     except Exception:
         db.session.rollback()
+        bulk.drop_leftovers()
         raise
     summary = staged.summary
     changed = db.session.info.pop("own_ids", set()) | summary.new_ids | summary.edited_ids

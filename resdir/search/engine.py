@@ -18,7 +18,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from resdir.search import answering, children, generations, writing
+from resdir.search import answering, children, generations, segments, writing
 from resdir.search.generations import POINTER
 from resdir.search.schema import (
     VOCABULARY_FILE,
@@ -111,10 +111,11 @@ class SearchIndex:
         return generations.open_dir(self.root / name)
 
     def _open_searcher(self):
-        """The index and a searcher on it (segment files too can vanish under a reader
-        when another process's commit merges them: then both are opened again)."""
+        """The index and a searcher on it holding every file it will read (segment files
+        can vanish under a reader when another process's commit merges them: then both are
+        opened again; segments.hold_files)."""
         ix = self._open_once()
-        return ix, ix.searcher()
+        return ix, segments.held_searcher(ix)
 
     def _create_generation(self) -> str:
         self.root.mkdir(parents=True, exist_ok=True)

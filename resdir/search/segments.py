@@ -25,6 +25,7 @@ import threading
 from collections import OrderedDict
 
 import numpy as np
+from whoosh.codec import whoosh3
 from whoosh.reading import TermNotFound
 
 from resdir.search.schema import unpack_points
@@ -69,6 +70,55 @@ def read_ids(reader, field: str, text: str) -> np.ndarray:
     except TermNotFound:
         return NO_IDS
     return np.fromiter(matcher.all_ids(), dtype=np.int64)
+
+
+def held_searcher(ix):
+    """A searcher of `ix` that holds every file it will read (hold_files); FileNotFoundError
+    when a commit came meanwhile (some may be gone): the caller opens the index again."""
+    searcher = ix.searcher()
+    try:
+        held = hold_files(searcher)
+    except BaseException:
+        close_searcher(searcher)
+        raise
+    if not held:
+        close_searcher(searcher)
+        raise FileNotFoundError("the index changed while its files were being opened")
+    return searcher
+
+
+def hold_files(searcher) -> bool:
+    """Open now every per-document file the view will read (stored fields, field lengths,
+    the geo and name columns) of every segment, and return whether the index is still at
+    the searcher's generation. Whoosh opens these files on first use, and another process's
+    commit that merges a segment removes its files: a search reading a segment for the first
+    time after that got no stored fields (TypeError, a 500) and empty points and lengths.
+    Files opened before the next commit stay readable (POSIX), so a True answer means the
+    view can read everything it will ever need."""
+    if searcher.reader().generation() is None:  # an empty index: no segment files
+        return True
+    for leaf, _ in searcher.reader().leaf_readers():
+        perdoc = getattr(leaf, "_perdoc", None)
+        if perdoc is None:  # not a W3 segment reader (an empty index)
+            continue
+        for name, column in _columns(leaf.schema):
+            perdoc._cached_reader(name, column)
+    return searcher.up_to_date()
+
+
+def _columns(schema):
+    yield "_stored", whoosh3.STORED_COLUMN
+    for name, field in schema.items():
+        if field.scorable:
+            yield whoosh3._lenfield(name), whoosh3.LENGTHS_COLUMN
+        if field.column_type is not None:
+            yield name, field.column_type
+
+
+def column(reader, name: str):
+    """A segment's column `name` as hold_files opened it (not reader.column_reader, which
+    asks the disk again whether the file exists); None when the segment has none."""
+    return reader._perdoc._cached_reader(name, reader.schema[name].column_type)
 
 
 def close_searcher(searcher) -> None:
@@ -156,9 +206,9 @@ class Segment:
         todo = docs[~self.geo_loaded[docs]]
         if not todo.size:
             return
-        column = reader.column_reader("geo")
+        points = column(reader, "geo")
         for d in todo.tolist():
-            pts = unpack_points(column[d])
+            pts = unpack_points(points[d]) if points is not None else None
             if pts:
                 self.lat[d], self.lon[d] = pts[0]
                 if len(pts) > 1:
@@ -183,8 +233,8 @@ class Segment:
             if self.size == 0:
                 self.names = []
             else:
-                column = reader.column_reader("name_sort")
-                self.names = [column[d] for d in range(self.size)]
+                names = column(reader, "name_sort")
+                self.names = [names[d] if names is not None else b"" for d in range(self.size)]
         return self.names
 
 

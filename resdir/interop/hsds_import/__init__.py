@@ -26,7 +26,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
-from resdir.directory import indexing
+from resdir.directory import bulk, indexing
 from resdir.extensions import db
 from resdir.interop.hsds_import import apply, detect, places
 from resdir.interop.hsds_import.report import Entry, ImportReport
@@ -62,6 +62,7 @@ def import_path(path: str | Path, *, dry_run: bool = False, organization_id: str
         db.session.rollback()
         log.exception("HSDS import of %s stopped", path)
         report.fatal(path.name, None, "-", f"the import stopped: {type(exc).__name__}: {exc}")
+    bulk.drop_leftovers()  # a dry run's or a refused import's staged rows
     report.seconds = time.perf_counter() - started
     log.info("HSDS import of %s: %s", path, report.counts())
     return report
