@@ -22,7 +22,14 @@ import numpy as np
 from whoosh.scoring import BM25F
 
 from resdir.search.schema import VOCABULARY_FILE, VOCABULARY_STAMP
-from resdir.search.segments import NO_FLOATS, NO_IDS, POSTINGS_CACHE, Bounded, SegmentStore
+from resdir.search.segments import (
+    NO_FLOATS,
+    NO_IDS,
+    POSTINGS_CACHE,
+    Bounded,
+    SegmentStore,
+    column,
+)
 from resdir.search.spelled import SpelledValues
 from resdir.search.words import read_words
 
@@ -65,7 +72,6 @@ class View(SpelledValues):
         self._vocabulary: bool | None = None
         self._name_rank: np.ndarray | None = None
         self._weeks: list[tuple[str, list]] | None = None
-        self._shown: dict[int, object] = {}  # id(segment reader) -> its `shown` column
         self.keys_used: set[tuple] = set()  # what warm() replays on the next view
         # The index folders' modification times when this view was last found current
         # (SearchIndex._fresh).
@@ -255,11 +261,9 @@ class View(SpelledValues):
 
     def shown(self, docnum: int) -> str:
         """The document's `shown` text ("" when it was written without one)."""
-        cache, reader, local = self._leaf_of(docnum)
-        column = self._shown.get(id(reader))
-        if column is None:  # one per segment reader: making one reads its offsets
-            column = self._shown[id(reader)] = reader.column_reader("shown", translate=False)
-        return column[local].decode()
+        _, reader, local = self._leaf_of(docnum)
+        shown = column(reader, "shown")
+        return shown[local].decode() if shown is not None else ""
 
     def stored_fields(self, docnum: int) -> dict:
         return self.searcher.stored_fields(docnum)
