@@ -87,6 +87,11 @@ def test_crosswalk_lookup_order():
     # travelers' help is under AIRS transportation, but a consulate is not a ride
     assert walk.term("anything", "BT-8750.1400") == (True, None)
     assert walk.term("anything", "BT-4500.6500") == (True, "transportation")
+    # domestic violence shelters and hotlines answer a safety need (data/categories.csv),
+    # not only housing or counseling
+    assert walk.term("anything", "BH-1800.1500-100") == (True, "safety")
+    assert walk.term("anything", "BH-1800.8500") == (True, "housing")
+    assert walk.term("anything", "RP-1500.1400-200") == (True, "safety")
 
 
 def test_admin_changes_a_rule_and_the_next_import_uses_it(app, client, people, csrf_token):
