@@ -105,7 +105,9 @@ def refuse_unstorable_input() -> None:
     for name, value in (request.view_args or {}).items():
         if isinstance(value, str):
             check_text(value, name)
-    for source in (request.args, request.form):
+    # request.form only when a form was sent: reading it builds an empty one otherwise.
+    sent_form = request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded")
+    for source in (request.args, request.form) if sent_form else (request.args,):
         for name, values in source.lists():
             if name == "q":
                 continue  # search words only reach the index, which drops control characters

@@ -87,6 +87,11 @@ def test_crosswalk_lookup_order():
     # travelers' help is under AIRS transportation, but a consulate is not a ride
     assert walk.term("anything", "BT-8750.1400") == (True, None)
     assert walk.term("anything", "BT-4500.6500") == (True, "transportation")
+    # domestic violence shelters and hotlines answer a safety need (data/categories.csv),
+    # not only housing or counseling
+    assert walk.term("anything", "BH-1800.1500-100") == (True, "safety")
+    assert walk.term("anything", "BH-1800.8500") == (True, "housing")
+    assert walk.term("anything", "RP-1500.1400-200") == (True, "safety")
 
 
 def test_admin_changes_a_rule_and_the_next_import_uses_it(app, client, people, csrf_token):
@@ -343,15 +348,19 @@ def test_the_lead_sentence_says_what_a_program_is():
 
 def test_a_second_category_needs_a_strong_phrase_of_its_own():
     """Many passing mentions (school, homework, literacy) do not make a food market a school;
-    one phrase that names the service (tutoring) does."""
+    one phrase that names the service (tutoring) does, when the lead sentence names it beside
+    the groceries. Named only in a later sentence, it must nearly match the first category
+    (on the real files such a second category was right less than half the time)."""
     from resdir.categorize.classify import suggest
 
     mentions = suggest("Friday Market", "Free groceries every Friday. While parents shop, "
                        "children get help with school, homework, literacy and enrichment.")
-    assert mentions.categories == ("food",) and mentions.scores["education"] > 5
-    service = suggest("Friday Market", "Free groceries every Friday. While parents shop, "
-                      "volunteers offer tutoring and homework help.")
-    assert service.categories == ("food", "education")
+    assert mentions.categories == ("food",) and mentions.scores["education"] >= 4
+    service = suggest("Friday Market", "Free groceries and tutoring every Friday.")
+    assert set(service.categories) == {"food", "education"}
+    later = suggest("Friday Market", "Free groceries every Friday. While parents shop, "
+                    "volunteers offer tutoring and homework help.")
+    assert later.categories == ("food",) and later.scores["education"] >= 4
 
 
 def test_the_text_classifiers_confidence_is_how_often_it_is_right(app):
@@ -374,3 +383,66 @@ def test_the_text_classifiers_confidence_is_how_often_it_is_right(app):
     assert len(said) > 250 and len(sure) > 100 and sum(sure) / len(sure) >= 0.9
     mean = sum(c for c, _ in said) / len(said)
     assert abs(mean - sum(r for _, r in said) / len(said)) < 0.05
+
+
+def test_where_a_group_meets_is_not_what_it_offers():
+    """211 Miami's listing of a support group (its own words) names the hospital building it
+    meets in; the place is not a service: the group is mental-health (a support group), not
+    also health care. Its illness names who it is for, not what it does."""
+    from resdir.categorize.classify import suggest
+
+    got = suggest("EPILEPSY SUPPORT GROUP",
+                  "This group is for the person with epilepsy and for their family, friends and "
+                  "caregivers who are welcome to come. Group is led by an nurse navigator and the "
+                  "Epilepsy Foundation.  *Group meets at Baptist Medical Arts Building Health "
+                  "Resource Center*")
+    assert got.categories == ("mental-health",)
+
+
+def test_what_a_program_asks_of_others_is_not_what_it_offers():
+    """Volunteers wanted at a pantry and a shelter, donations accepted, a hall for rent: none of
+    these is a service to the people the listing is for."""
+    from resdir.categorize.classify import suggest
+
+    volunteers = suggest("Community Center", "Computer classes for adults. Volunteers are "
+                         "needed at our food pantry and homeless shelter.")
+    donations = suggest("Diaper Bank", "Accepts diaper and baby formula donations at the front "
+                        "desk. Offers job readiness classes.")
+    hall = suggest("Community Hall", "We rent out our hall for weddings and family parties. "
+                   "Computer classes for adults on Tuesdays.")
+    assert volunteers.categories == ("education",)
+    assert donations.categories == ("employment",)
+    assert hall.categories == ("education",) and "housing" not in hall.scores
+
+
+def test_a_pile_of_mentions_counts_less_than_its_sum():
+    """211 Miami's after-school program at a middle school (its own words): the school's name
+    and a list of activities (academic, homework, students, enrichment, arts, recreation) each
+    count for less than the one before, so they do not bury the "after school program" the
+    lead sentence names: the program is child care too, not only education."""
+    from resdir.categorize.classify import suggest
+
+    got = suggest("REDLAND MIDDLE SCHOOL",
+                  "In partnership with FIU, this after school program combines academic "
+                  "enrichment, homework help, tutorial services, cultural arts, life skills and "
+                  "recreational programs for students attending this middle school.")
+    assert set(got.categories) == {"education", "childcare"}
+
+
+def test_housing_law_and_visitation_are_legal_help():
+    """Real listings (Washington DC's Legal Aid housing practice, San Mateo's family
+    visitation center, their own words): tenants' cases and housing law are legal help first;
+    supervised visits (a court's order, usually) are legal help beside the safety they give."""
+    from resdir.categorize.classify import suggest
+
+    housing_law = suggest("Housing Law", "Keeping families in safe, affordable housing is at the "
+                          "core of our housing law practice. Our housing law attorneys understand "
+                          "the importance of getting our clients effective and timely relief in "
+                          "matters such as eviction, housing code violations, the termination of "
+                          "housing subsidies, and the preservation of affordable housing.")
+    visits = suggest("Family Visitation Center", "Provides supervised visitation services and a "
+                     "neutral site for parents to carry out supervised exchanges of children in "
+                     "a safe manner. Provides counseling for child abuse prevention and domestic "
+                     "violence.")
+    assert housing_law.categories[0] == "legal"
+    assert set(visits.categories) == {"safety", "legal"}

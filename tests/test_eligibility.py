@@ -21,10 +21,11 @@ SQUARE = {"type": "Polygon", "coordinates": [
 
 
 BLANK = ProgramFacts(
-    id="p1", name="Program", organization_name="Agency", alternate_name=None,
+    id="p1", name="Program", organization_id=None, organization_name="Agency",
+    alternate_name=None,
     description=None, eligibility_description=None, status="active", capacity_status=None,
     capacity_available=None, capacity_maximum=None, minimum_age=None, maximum_age=None,
-    assured_date=None, locations=(), schedules=(), languages=(), categories=(),
+    assured_date=None, phone=None, locations=(), schedules=(), languages=(), categories=(),
     source_terms=(), eligibility=None, service_areas=(),
 )
 

@@ -23,9 +23,10 @@ from resdir.extensions import db
 
 # table -> (its facts class, the class's fields that are not columns of the table)
 SHAPES = {
-    "service": (ProgramFacts, {"organization_name", "locations", "schedules", "languages",
-                               "categories", "source_terms", "eligibility", "service_areas"}),
-    "location": (PlaceFacts, {"postal_code"}),
+    "service": (ProgramFacts, {"organization_name", "phone", "locations", "schedules",
+                               "languages", "categories", "source_terms", "eligibility",
+                               "service_areas"}),
+    "location": (PlaceFacts, {"postal_code", "address"}),
     "schedule": (ScheduleFacts, set()),
     "eligibility": (RulesFacts, set()),
     "service_area": (AreaFacts, set()),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import Flask, g, request
@@ -15,6 +16,7 @@ def tile_origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"
 
 
+@lru_cache(maxsize=8)  # the same on every response
 def content_security_policy(tile_url: str) -> str:
     return "; ".join([
         "default-src 'self'",

@@ -5,7 +5,10 @@ phrases (data/category_keywords.csv, our own words, written from the category de
 and the search synonyms), and a program scores, per category, the phrases found in its name
 (x3), keywords (x2), the first sentence of its description (x2: it says what the program
 is) and the rest of the description (x1: what happens there), each phrase once per field,
-the longest phrase first ("substance abuse" is not also "abuse"). Negative weights undo false
+the longest phrase first ("substance abuse" is not also "abuse"). A category's phrases count
+in falling order, each REPEAT_DECAY times the one before: a long list of activities
+("academic, homework, students, enrichment, arts") adds up to less than its sum and does not
+bury the service the lead sentence names ("an after school program"). Negative weights undo false
 friends ("animal shelter" is not housing). The seed directory (data/seed_resources.csv, our
 own invented data) is only used to check the model in tests. No real dataset is used to build
 the phrases: they and their weights were reviewed by hand against bench/categories.py's
@@ -15,12 +18,20 @@ decision (field weights, the second-category rule, the confidence curve) were ch
 `a` of the Miami and DC files and checked on half `b` (bench/categories.py --half both).
 
 A program gets its best category (scoring at least MIN_SCORE). Another category is added only
-on its own evidence, not for being the runner-up: it needs SECOND_SHARE of the best score, a
-phrase of its own weighing at least STRONG_PHRASE (one phrase that names a service, not a
-pile of passing mentions: "tutoring", not "school, homework, literacy"), and, unless the name
-or keywords say it too, SECOND_ALONE of the best score (a shelter whose description lists
-"counseling" among its services stays housing). On the real files a second category is right
-about half the time, a first one about 80%: hence the strict rule.
+on its own evidence, not for being the runner-up: a phrase of its own weighing at least
+STRONG_PHRASE (one phrase that names a service, not a pile of passing mentions: "tutoring",
+not "school, homework, literacy"), and a share of the best score that depends on where it is
+said: SECOND_SHARE when the name or keywords say it, SECOND_LEAD when the lead sentence does
+("Free groceries and tutoring every Friday"), SECOND_ALONE when only a later sentence does (a
+shelter whose description lists "counseling" among its services stays housing). On the real
+files a second category is right about half the time, a first one about 80%: hence the strict
+rule, which keeps the precision at 0.80 (bench/categories.py).
+
+What is not a service is not read: the place a group meets ("Group meets at Baptist
+Hospital", `_PLACE`), and sentences about what a program asks of others or lets out
+("Volunteers are needed", "accepts donations", "we rent out our hall", `_NOT_OFFERED`).
+Illness and condition words (cancer, diabetes, dementia, mental illness) weigh little: they
+say who a program is for; the service words decide ("support group", "screening").
 
 The confidence is a calibrated probability that the best category is right (`_calibrated`:
 its share of all the positive scores and the size of its score): a program named "Food
@@ -50,16 +61,35 @@ KEYWORDS_FILE = ROOT / "data" / "category_keywords.csv"
 # Weighting the lead sentence above the rest was chosen on one half of the Miami and DC files
 # (bench/categories.py --half a) and held on the other half (README, category benchmark).
 FIELD_WEIGHTS = {"name": 3.0, "keywords": 2.0, "lead": 2.0, "description": 1.0}
+REPEAT_DECAY = 0.85   # each further phrase of a category counts this much of the one before
 MIN_SCORE = 1.0       # one weak word is enough for a (low-confidence, reviewed) guess
-SECOND_SHARE = 0.5    # another category needs this share of the best score
-SECOND_ALONE = 0.7    # ... and, unless the name or keywords say it too, this share
+SECOND_SHARE = 0.5    # another category needs this share of the best score (name, keywords)
+SECOND_ALONE = 0.9    # ... or this share when only a later sentence of the description does
+SECOND_LEAD = 0.75    # ... or this share when the lead sentence names it (not the name)
 STRONG_PHRASE = 3.0   # ... and a phrase of its own of at least this weight (not only mentions)
 REVIEW_BELOW = 0.75   # a guess less likely than 3 in 4 to be right waits for an admin
 CONFIDENCE_BIAS, CONFIDENCE_SHARE, CONFIDENCE_SCORE = -2.5, 1.7, 1.2  # see _calibrated
+# The share of the best score another category needs, by the most telling field naming it.
+_NEEDED = {"name": SECOND_SHARE, "keywords": SECOND_SHARE, "lead": SECOND_LEAD,
+           "description": SECOND_ALONE}
 _WORD = re.compile(r"[a-z0-9]+")
 # A sentence ends at . ! ? before a space, or at a line break (a real one or an export's
 # literal backslash-n).
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n|\\n")
+# Where a program meets or sits names a place, not a service: "Group meets at Baptist
+# Hospital, 3 North Conference Room" is a support group, not health care. The words from such
+# a cue to the end of its clause are not read.
+_PLACE = re.compile(r"\b(?:meets?|meetings?|held|located|takes? place|hosted)\s+(?:at|in|on|inside)"
+                    r"\b[^.,;:\n*()]*", re.IGNORECASE)
+# A sentence about what a program asks for or lets out is not a service it gives: "Volunteers
+# are needed at our food pantry", "accepts diaper donations", "we rent out our hall".
+_NOT_OFFERED = re.compile(
+    r"\bvolunteers? (?:are |is )?(?:needed|wanted|welcome)"
+    r"|\b(?:seeking|recruits?|recruiting|needs?) volunteers"
+    r"|\b(?:accepts?|accepting|welcomes?|collects?|collecting) [\w\s,&-]{0,40}donations"
+    r"|\bdonations? (?:of|are|is) [\w\s,&-]{0,40}(?:accepted|welcome|needed)"
+    r"|\bto donate\b|\brents? out\b|\b(?:hall|room|space)s? (?:is |are )?(?:available )?for rent",
+    re.IGNORECASE)
 
 
 def _stem(word: str) -> str:
@@ -77,8 +107,10 @@ def words(text: str | None) -> list[str]:
 
 
 def lead_and_rest(description: str | None) -> tuple[str, str]:
-    """A description's first sentence and the rest."""
-    parts = [p for p in _SENTENCE_END.split(description or "") if p.strip()]
+    """A description's first sentence and the rest, without what only names a place (`_PLACE`)
+    and without sentences about what the program asks of others (`_NOT_OFFERED`)."""
+    parts = [p for p in _SENTENCE_END.split(_PLACE.sub(" ~ ", description or ""))
+             if p.strip() and not _NOT_OFFERED.search(p)]
     return (parts[0], " ".join(parts[1:])) if parts else ("", "")
 
 
@@ -131,8 +163,8 @@ def _grams(tokens: list[str], phrases: dict, longest: int) -> set[tuple[str, ...
 def _calibrated(share: float, best: float) -> float:
     """How likely the best category is right: a logistic curve over its share of the positive
     scores and the log of its score. The three numbers were fitted on half `a` of the Miami
-    and DC files; on Miami's half `b` the programs given 0.6-0.75 were right 66% of the time,
-    0.75-0.9 78%, 0.9 and up 93% (bench/categories.py --half both --calibration)."""
+    and DC files; on Miami's half `b` the programs given 0.6-0.75 were right 71% of the time,
+    0.75-0.9 83%, 0.9 and up 95% (bench/categories.py --half both --calibration)."""
     return 1.0 / (1.0 + math.exp(-(CONFIDENCE_BIAS + CONFIDENCE_SHARE * share
                                    + CONFIDENCE_SCORE * math.log(best))))
 
@@ -143,26 +175,32 @@ def suggest(name: str | None, description: str | None = None,
     longest = max(len(k) for k in phrases)
     scores: dict[str, float] = {}
     why: dict[str, list[str]] = {}
-    titled: set[str] = set()  # categories with a phrase in the name or keywords
+    said: dict[str, str] = {}  # category -> the most telling field naming it (see _NEEDED)
     strongest: dict[str, float] = {}  # category -> its heaviest phrase's weight
+    found: dict[str, list[float]] = {}
     lead, rest = lead_and_rest(description)
     for field, text in (("name", name), ("keywords", keywords), ("lead", lead),
                         ("description", rest)):
         for gram in _grams(words(text), phrases, longest):
             for category, weight in phrases[gram]:
-                scores[category] = scores.get(category, 0.0) + weight * FIELD_WEIGHTS[field]
+                found.setdefault(category, []).append(weight * FIELD_WEIGHTS[field])
                 if weight > 0:
                     why.setdefault(category, []).append(" ".join(gram))
                     strongest[category] = max(strongest.get(category, 0.0), weight)
-                    if field in ("name", "keywords"):
-                        titled.add(category)
+                    if _NEEDED[field] < _NEEDED[said.get(category, "description")]:
+                        said[category] = field
+                    said.setdefault(category, field)
+    for category, values in found.items():
+        ordered = sorted(values, reverse=True)
+        scores[category] = sum(v * REPEAT_DECAY ** i if v > 0 else v
+                               for i, v in enumerate(ordered))
     positive = {c: s for c, s in scores.items() if s >= MIN_SCORE}
     if not positive:
         return Suggestion((), 0.0, (), scores)
     ranked = sorted(positive, key=lambda c: (-positive[c], c))
     best = positive[ranked[0]]
-    chosen = tuple(c for c in ranked if c == ranked[0] or positive[c] >= SECOND_SHARE * best
-                   and (c in titled or positive[c] >= SECOND_ALONE * best)
+    chosen = tuple(c for c in ranked if c == ranked[0]
+                   or positive[c] >= _NEEDED[said.get(c, "description")] * best
                    and strongest.get(c, 0.0) >= STRONG_PHRASE)[:3]
     share = best / sum(positive.values())
     confidence = round(_calibrated(share, best), 3)

@@ -6,8 +6,10 @@ from flask import Blueprint, current_app, jsonify, request
 
 from resdir.directory import indexing, operations, searching
 from resdir.directory.present import service_json
+from resdir.extensions import UNLIMITED_ENDPOINTS
 
 bp = Blueprint("directory_api", __name__, url_prefix="/api/v1")
+UNLIMITED_ENDPOINTS.add("directory_api.search")
 
 
 @bp.get("/search")
@@ -26,9 +28,7 @@ def search():
 
 
 def _answer():
-    query = searching.parse(request.args)
-    result, services = searching.run(query)
-    return jsonify(searching.result_json(result, services, query))
+    return jsonify(searching.answer(searching.parse(request.args)))
 
 
 @bp.get("/services/<service_id>")

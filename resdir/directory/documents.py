@@ -94,9 +94,36 @@ def document_for(program: ProgramFacts, default_tz: str) -> Document:
             if s.closed and s.valid_from
         ],
         verified=program.assured_date.isoformat() if program.assured_date else None,
+        shown=shown_of(program),
     )
     doc.stamp = stamp_of(doc)
     return doc
+
+
+# Compact and in a fixed order: the stamp covers it, so it must not vary between builds.
+_SHOWN_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def shown_of(program: ProgramFacts) -> str:
+    """What a search result shows of the program and does not compute at request time
+    (JSON; read back by searching.result_json). Written with the rest of the document, by
+    the same change-log path, so it is exactly as fresh as the search that finds it.
+    Distance, the nearest place's address and staleness depend on the request and the day:
+    each place keeps its search point, and the verification date is kept, not "stale".
+    A confidential place's address is not kept at all (results never show it)."""
+    return _SHOWN_JSON.encode({
+        "name": program.name,
+        "organization": {"id": program.organization_id, "name": program.organization_name},
+        "categories": sorted(c.code for c in program.categories if c.code),
+        "phone": program.phone,
+        "status": program.status,
+        "capacity": program.capacity_status,
+        "verified": program.assured_date.isoformat() if program.assured_date else None,
+        "description": program.description or "",
+        "places": [[index_point(place), place.confidential,
+                    None if place.confidential else place.address]
+                   for place in program.locations],
+    })
 
 
 _STAMPED = tuple(f.name for f in fields(Document) if f.name != "stamp")

@@ -24,6 +24,8 @@ class PlaceFacts:
     # Of the location's address (its first physical one, else its first): a confidential
     # place is searched from its ZIP's centre.
     postal_code: str | None
+    # That address on one line, as search results show it (None: the place has none).
+    address: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +78,7 @@ class AreaFacts:
 class ProgramFacts:
     id: str
     name: str
+    organization_id: str | None
     organization_name: str | None  # None only if the organization row is missing
     alternate_name: str | None
     description: str | None
@@ -87,6 +90,7 @@ class ProgramFacts:
     minimum_age: int | None
     maximum_age: int | None
     assured_date: date | None
+    phone: str | None  # the first phone's number (in the database's order), as results show
     locations: tuple[PlaceFacts, ...]
     schedules: tuple[ScheduleFacts, ...]  # in the program's order (Schedule.position)
     languages: tuple[str, ...]  # ISO 639-1 codes, in order
@@ -107,7 +111,6 @@ SHOWN_ONLY = "shown on the program's page and exports, read there through the OR
 BOOKKEEPING = "bookkeeping: never searched, matched or shown as a fact"
 LEFT_OUT: dict[str, dict[str, str]] = {
     "service": {
-        "organization_id": "read as organization_name",
         "url": SHOWN_ONLY, "email": SHOWN_ONLY, "interpretation_services": SHOWN_ONLY,
         "application_process": SHOWN_ONLY, "fees_description": SHOWN_ONLY,
         "capacity_updated": SHOWN_ONLY, "assurer_email": BOOKKEEPING,

@@ -25,6 +25,7 @@ from resdir.directory.facts import (
     RulesFacts,
     ScheduleFacts,
 )
+from resdir.directory.results import one_line
 from resdir.extensions import db
 
 BATCH = 1000
@@ -32,14 +33,21 @@ BATCH = 1000
 
 def _statements() -> dict:
     ids = bindparam("ids", expanding=True)
-    s, o, e, d, lang, a, sal, loc, adr, t, term, tax = (model.__table__.c for model in (
+    s, o, e, d, lang, a, sal, loc, adr, t, term, tax, ph = (model.__table__.c for model in (
         m.Service, m.Organization, m.Eligibility, m.Schedule, m.Language, m.ServiceArea,
-        m.ServiceAtLocation, m.Location, m.Address, m.Attribute, m.TaxonomyTerm, m.Taxonomy))
+        m.ServiceAtLocation, m.Location, m.Address, m.Attribute, m.TaxonomyTerm, m.Taxonomy,
+        m.Phone))
+    # The first phone in the database's order, as the program's page lists them (the
+    # relationship has no order either).
+    phone = (select(ph.number).where(ph.service_id == s.id).limit(1)
+             .correlate(m.Service.__table__).scalar_subquery())
     return {
         "programs": select(
-            s.id, s.name, o.name.label("organization_name"), s.alternate_name, s.description,
+            s.id, s.name, s.organization_id, o.name.label("organization_name"),
+            s.alternate_name, s.description,
             s.eligibility_description, s.status, s.capacity_status, s.capacity_available,
             s.capacity_maximum, s.minimum_age, s.maximum_age, s.assured_date,
+            phone.label("phone"),
             e.service_id.label("has_rules"), e.income_limit_fpl, e.household_size_min,
             e.household_size_max, e.veteran_required, e.insurance, e.gender,
             e.pregnancy_required, e.disability_required, e.languages, e.residency_required)
@@ -49,7 +57,8 @@ def _statements() -> dict:
         # A row per address: the first of each link is its location with the address
         # models.Location.address picks (the first physical one, else the first).
         "places": select(sal.service_id, sal.id.label("link"), loc.latitude, loc.longitude,
-                         loc.timezone, loc.confidential, adr.postal_code)
+                         loc.timezone, loc.confidential, adr.postal_code, adr.address_1,
+                         adr.address_2, adr.city, adr.state_province)
         .join(m.Location.__table__, loc.id == sal.location_id)
         .outerjoin(m.Address.__table__, adr.location_id == loc.id)
         .where(sal.service_id.in_(ids))
@@ -138,8 +147,11 @@ def _batch(chunk: list[str], terms: Terms, words: bool = True) -> list[ProgramFa
     for r in _run("places", chunk):
         if r.link != link:
             link = r.link
+            address = None if r.address_1 is None else one_line(
+                r.address_1, r.address_2, r.city, r.state_province, r.postal_code)
             places[r.service_id].append(PlaceFacts(r.latitude, r.longitude, r.timezone,
-                                                   bool(r.confidential), r.postal_code))
+                                                   bool(r.confidential), r.postal_code,
+                                                   address))
     schedules: dict[str, list[ScheduleFacts]] = defaultdict(list)
     for service_id, *span in _run("schedules", chunk):
         schedules[service_id].append(_schedule(*span))
@@ -154,12 +166,13 @@ def _batch(chunk: list[str], terms: Terms, words: bool = True) -> list[ProgramFa
     categories, source_terms = _terms(chunk, terms) if words else ({}, {})
     return [
         ProgramFacts(
-            id=r.id, name=r.name, organization_name=r.organization_name,
+            id=r.id, name=r.name, organization_id=r.organization_id,
+            organization_name=r.organization_name,
             alternate_name=r.alternate_name, description=r.description,
             eligibility_description=r.eligibility_description, status=r.status,
             capacity_status=r.capacity_status, capacity_available=r.capacity_available,
             capacity_maximum=r.capacity_maximum, minimum_age=r.minimum_age,
-            maximum_age=r.maximum_age, assured_date=r.assured_date,
+            maximum_age=r.maximum_age, assured_date=r.assured_date, phone=r.phone,
             locations=tuple(places.get(r.id, ())), schedules=tuple(schedules.get(r.id, ())),
             languages=tuple(languages.get(r.id, ())),
             categories=tuple(categories.get(r.id, ())),

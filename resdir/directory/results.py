@@ -33,8 +33,14 @@ class ResultAddress(NamedTuple):
     postal_code: str
 
     def one_line(self) -> str:
-        street = ", ".join(p for p in (self.address_1, self.address_2) if p)
-        return f"{street}, {self.city}, {self.state_province} {self.postal_code}"
+        return one_line(*self)
+
+
+def one_line(address_1: str, address_2: str | None, city: str, state_province: str,
+             postal_code: str) -> str:
+    """An address as results show it: "1 Main St, Suite 2, Pittsburgh, PA 15213"."""
+    street = ", ".join(p for p in (address_1, address_2) if p)
+    return f"{street}, {city}, {state_province} {postal_code}"
 
 
 class ResultLocation(NamedTuple):

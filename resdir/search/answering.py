@@ -89,6 +89,7 @@ def _run(view: View, req: SearchRequest, ws: list[str]) -> SearchResult:
             score=round(float(scores[i]), 4) if scores is not None else 0.0,
             distance_mi=(shown_distance(view, int(cand[i]), float(dist[i]), req)
                          if dist is not None else None),
+            shown=view.shown(int(cand[i])) if req.shown else None,
         )
         for i in page.tolist()
     ]
@@ -97,7 +98,7 @@ def _run(view: View, req: SearchRequest, ws: list[str]) -> SearchResult:
         hits=hits,
         facets=dict(sorted(facets.items())),
         matched=matched_mode,
-        terms=querytext.terms_of(ws),
+        terms=querytext.terms_of(ws, groups),
     )
 
 

@@ -199,10 +199,12 @@ def build(ws: list[str], require_all: bool, field: str = "content") -> query.Que
     return query.And(parts) if require_all else query.Or(parts)
 
 
-def terms_of(ws: list[str]) -> frozenset[str]:
-    """Every analysed term the query may match, for highlighting snippets."""
+def terms_of(ws: list[str], groups: list | None = None) -> frozenset[str]:
+    """Every analysed term the query may match, for highlighting snippets (`groups`:
+    parse(ws), when the caller has it already)."""
     return frozenset(
-        t for g in parse(ws) for alt in g.alternatives for w in alt for t in analyse(w)
+        t for g in (parse(ws) if groups is None else groups) for alt in g.alternatives
+        for w in alt for t in analyse(w)
     )
 
 

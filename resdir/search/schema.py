@@ -74,6 +74,9 @@ def make_schema() -> fields.Schema:
         verified=fields.ID(),  # one term: the ISO date last verified, or "never"
         geo=fields.COLUMN(columns.VarBytesColumn()),  # packed (lat, lon) pairs
         hours=fields.STORED(),
+        # Document.shown: a column, not a stored field, so reading a page of hits reads
+        # only these bytes (not each hit's whole stored record, unpickled).
+        shown=fields.COLUMN(columns.VarBytesColumn()),
     )
 
 
@@ -252,6 +255,7 @@ def to_fields(doc: Document, content: str | None = None, terms: Terms | None = N
         "verified": doc.verified or NEVER_VERIFIED,
         "geo": pack_points(doc.points),
         "hours": json.dumps([doc.open_minutes or [], doc.closures], separators=(",", ":")),
+        "shown": doc.shown.encode(),
     }
     if week:
         out["week"] = week

@@ -31,10 +31,10 @@ def snippet(text: str, terms: frozenset[str], limit: int = 200, marked: bool = T
     Sentences are kept whole so a snippet never stops mid-thought; only a single sentence
     longer than `limit` is cut, at a word, with "...".
     """
-    text = " ".join((text or "").replace("\x02", "").replace("\x03", "").split())
-    sentences = SENTENCE_END.split(text) if text else []
-    hits = [s for s in sentences if terms and _mentions(s, terms)]
-    chosen = _fit(hits or sentences, limit)
+    sentences, found = _analysed(text or "")
+    hits = [s for s, words in zip(sentences, found, strict=True)
+            if terms and _mentions(words, terms)]
+    chosen = _fit(hits or list(sentences), limit)
     if not terms or not hits or not marked:
         return chosen
     return highlight(chosen, terms, ANALYZER, WholeFragmenter(charlimit=None),
@@ -54,15 +54,26 @@ def _term(token: str) -> str | None:
     return None
 
 
-def _mentions(sentence: str, terms: frozenset[str]) -> bool:
-    """Whether ANALYZER(sentence) yields one of `terms`: its word terms, or a phrase term
-    (PhraseFilter: the words' terms following each other, joined by "_")."""
-    found = [t for t in map(_term, TOKEN_RE.findall(sentence.lower())) if t]
+@lru_cache(maxsize=4096)  # about 5 MB at most
+def _analysed(text: str) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    """A description's sentences and each one's word terms, kept for the descriptions seen
+    last: the same programs come back in many searches, and splitting and analysing their
+    descriptions again was most of a result page's cost after the search (issue 12)."""
+    text = " ".join(text.replace("\x02", "").replace("\x03", "").split())
+    sentences = tuple(SENTENCE_END.split(text)) if text else ()
+    return sentences, tuple(
+        tuple(t for t in map(_term, TOKEN_RE.findall(s.lower())) if t) for s in sentences)
+
+
+def _mentions(found: tuple[str, ...], terms: frozenset[str]) -> bool:
+    """Whether a sentence whose word terms are `found` yields one of `terms` through
+    ANALYZER: a word term, or a phrase term (PhraseFilter: the words' terms following each
+    other, joined by "_")."""
     if not terms.isdisjoint(found):
         return True
     for term in terms:
         if "_" in term:
-            parts = term.split("_")
+            parts = tuple(term.split("_"))
             size = len(parts)
             if any(found[i : i + size] == parts for i in range(len(found) - size + 1)):
                 return True

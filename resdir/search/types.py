@@ -31,6 +31,9 @@ class Document:
     open_minutes: list[tuple[int, int]] | None = None
     closures: list[tuple[str, str]] = field(default_factory=list)  # ISO dates, inclusive
     verified: str | None = None  # ISO date the listing was last confirmed current
+    # The program as a search result shows it (JSON, made by the caller; stored in the
+    # index and handed back on each hit, so a page of results reads no database rows).
+    shown: str = ""
 
 
 @dataclass
@@ -52,6 +55,7 @@ class SearchRequest:
     page: int = 1
     per_page: int = 20
     facets: bool = True  # count the category facets (matching shows none)
+    shown: bool = False  # hand back each hit's Document.shown (Hit.shown)
 
 
 @dataclass
@@ -59,6 +63,7 @@ class Hit:
     id: str
     score: float
     distance_mi: float | None
+    shown: str | None = None  # the Document's `shown`, when the request asked for it
 
 
 @dataclass

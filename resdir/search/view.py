@@ -22,7 +22,14 @@ import numpy as np
 from whoosh.scoring import BM25F
 
 from resdir.search.schema import VOCABULARY_FILE, VOCABULARY_STAMP
-from resdir.search.segments import NO_FLOATS, NO_IDS, POSTINGS_CACHE, Bounded, SegmentStore
+from resdir.search.segments import (
+    NO_FLOATS,
+    NO_IDS,
+    POSTINGS_CACHE,
+    Bounded,
+    SegmentStore,
+    column,
+)
 from resdir.search.spelled import SpelledValues
 from resdir.search.words import read_words
 
@@ -58,6 +65,7 @@ class View(SpelledValues):
         self._masks: dict[tuple, np.ndarray] = {}
         self._lexicons: dict[str, list[str]] = {}
         self._postings = Bounded(POSTINGS_CACHE)  # (field, text) -> (docnums, frequencies)
+        self._frequencies = Bounded(4096)  # (field, text) -> documents with the term
         self._live: np.ndarray | None = None
         self._multi: np.ndarray | None = None
         self._verified: np.ndarray | None = None
@@ -182,7 +190,12 @@ class View(SpelledValues):
     # -- term statistics (Whoosh's, for BM25F) ---------------------------------------
 
     def doc_frequency(self, term: str, field: str = "content") -> int:
-        return self.searcher.doc_frequency(field, term)
+        key = (field, term)
+        found = self._frequencies.get(key)
+        if found is None:  # Whoosh reads it from the term file each time
+            found = self.searcher.doc_frequency(field, term)
+            self._frequencies.put(key, found)
+        return found
 
     def has_vocabulary(self) -> bool:
         """True when the index was built with the current phrase vocabulary: a phrase
@@ -245,6 +258,12 @@ class View(SpelledValues):
     def doc_id(self, docnum: int) -> str:
         cache, reader, local = self._leaf_of(docnum)
         return cache.doc_id(reader, local)
+
+    def shown(self, docnum: int) -> str:
+        """The document's `shown` text ("" when it was written without one)."""
+        _, reader, local = self._leaf_of(docnum)
+        shown = column(reader, "shown")
+        return shown[local].decode() if shown is not None else ""
 
     def stored_fields(self, docnum: int) -> dict:
         return self.searcher.stored_fields(docnum)
