@@ -25,9 +25,11 @@ from resdir.search.schema import VOCABULARY_FILE, VOCABULARY_STAMP
 from resdir.search.segments import (
     NO_FLOATS,
     NO_IDS,
+    POSTINGS_BUDGET,
     POSTINGS_CACHE,
     Bounded,
     SegmentStore,
+    _postings_size,
     column,
 )
 from resdir.search.spelled import SpelledValues
@@ -64,7 +66,9 @@ class View(SpelledValues):
         self._ids: dict[tuple[str, str], np.ndarray] = {}
         self._masks: dict[tuple, np.ndarray] = {}
         self._lexicons: dict[str, list[str]] = {}
-        self._postings = Bounded(POSTINGS_CACHE)  # (field, text) -> (docnums, frequencies)
+        # (field, text) -> (docnums, frequencies): the segments' arrays when there is one
+        # segment without deletions (no copy), joined ones otherwise.
+        self._postings = Bounded(POSTINGS_CACHE, POSTINGS_BUDGET, _postings_size)
         self._frequencies = Bounded(4096)  # (field, text) -> documents with the term
         self._live: np.ndarray | None = None
         self._multi: np.ndarray | None = None
@@ -182,8 +186,7 @@ class View(SpelledValues):
             got = [c.term_postings(r, field, text) for c, r, _, _ in self._leaves]
             found = self._join([g[0] for g in got], [g[1] for g in got])
             self.keys_used.add(("postings", field, text))
-            dropped = self._postings.put((field, text), found)
-            if dropped:
+            for dropped in self._postings.put((field, text), found):
                 self.keys_used.discard(("postings", *dropped))
         return found
 
