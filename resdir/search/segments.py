@@ -33,11 +33,17 @@ from resdir.search.schema import unpack_points
 NO_IDS = np.empty(0, dtype=np.int64)
 NO_FLOATS = np.empty(0, dtype=np.float64)
 POSTINGS_CACHE = 8192  # content/title terms whose postings a segment keeps ...
-# ... and postings in all (16 bytes each: 32 MB at most). A count alone was either too few
-# terms for a small directory (at 10,000 programs, 5,000 varied queries touch 671 terms, all
-# of them re-read from the index at every search once 512 were kept: a quarter of the
-# engine's time) or too many postings for a large one.
-POSTINGS_BUDGET = 2_000_000
+# ... and postings in all: 16 per document of the segment (a third of what the index holds),
+# at least 400,000 (16 bytes each: 6.4 MB). A count alone was either too few terms for a
+# small directory (at 10,000 programs, 5,000 varied queries touch 671 terms, 300,000
+# postings: with 512 kept, every search re-read some from the index, a quarter of the
+# engine's time) or too many postings for a large one (per-worker memory, issue 12).
+POSTINGS_PER_DOC = 16
+POSTINGS_FLOOR = 400_000
+
+
+def postings_budget(docs: int) -> int:
+    return max(POSTINGS_FLOOR, POSTINGS_PER_DOC * docs)
 CELLS_CACHE = 20000  # grid cells whose postings a segment keeps
 
 
@@ -172,7 +178,7 @@ class Segment:
         self.ids: dict[tuple[str, str], np.ndarray] = {}
         self.cells = Bounded(CELLS_CACHE)  # cell -> docnums
         # (field, text) -> (docnums, frequencies)
-        self.postings = Bounded(POSTINGS_CACHE, POSTINGS_BUDGET, _postings_size)
+        self.postings = Bounded(POSTINGS_CACHE, postings_budget(size), _postings_size)
         self.lengths: dict[str, np.ndarray] = {}
         self.lat = np.full(size, np.nan)
         self.lon = np.full(size, np.nan)

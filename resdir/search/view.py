@@ -25,12 +25,12 @@ from resdir.search.schema import VOCABULARY_FILE, VOCABULARY_STAMP
 from resdir.search.segments import (
     NO_FLOATS,
     NO_IDS,
-    POSTINGS_BUDGET,
     POSTINGS_CACHE,
     Bounded,
     SegmentStore,
     _postings_size,
     column,
+    postings_budget,
 )
 from resdir.search.spelled import SpelledValues
 from resdir.search.words import read_words
@@ -66,9 +66,11 @@ class View(SpelledValues):
         self._ids: dict[tuple[str, str], np.ndarray] = {}
         self._masks: dict[tuple, np.ndarray] = {}
         self._lexicons: dict[str, list[str]] = {}
-        # (field, text) -> (docnums, frequencies): the segments' arrays when there is one
-        # segment without deletions (no copy), joined ones otherwise.
-        self._postings = Bounded(POSTINGS_CACHE, POSTINGS_BUDGET, _postings_size)
+        # (field, text) -> (docnums, frequencies): the segment's own arrays when there is
+        # one segment without deletions (no copy), joined copies otherwise: a quarter of
+        # the segments' budget (joining again from their caches costs little).
+        self._postings = Bounded(POSTINGS_CACHE, postings_budget(self.size) // 4,
+                                 _postings_size)
         self._frequencies = Bounded(4096)  # (field, text) -> documents with the term
         self._live: np.ndarray | None = None
         self._multi: np.ndarray | None = None
