@@ -87,6 +87,11 @@ def test_crosswalk_lookup_order():
     # travelers' help is under AIRS transportation, but a consulate is not a ride
     assert walk.term("anything", "BT-8750.1400") == (True, None)
     assert walk.term("anything", "BT-4500.6500") == (True, "transportation")
+    # domestic violence shelters and hotlines answer a safety need (data/categories.csv),
+    # not only housing or counseling
+    assert walk.term("anything", "BH-1800.1500-100") == (True, "safety")
+    assert walk.term("anything", "BH-1800.8500") == (True, "housing")
+    assert walk.term("anything", "RP-1500.1400-200") == (True, "safety")
 
 
 def test_admin_changes_a_rule_and_the_next_import_uses_it(app, client, people, csrf_token):
@@ -422,3 +427,22 @@ def test_a_pile_of_mentions_counts_less_than_its_sum():
                   "enrichment, homework help, tutorial services, cultural arts, life skills and "
                   "recreational programs for students attending this middle school.")
     assert set(got.categories) == {"education", "childcare"}
+
+
+def test_housing_law_and_visitation_are_legal_help():
+    """Real listings (Washington DC's Legal Aid housing practice, San Mateo's family
+    visitation center, their own words): tenants' cases and housing law are legal help first;
+    supervised visits (a court's order, usually) are legal help beside the safety they give."""
+    from resdir.categorize.classify import suggest
+
+    housing_law = suggest("Housing Law", "Keeping families in safe, affordable housing is at the "
+                          "core of our housing law practice. Our housing law attorneys understand "
+                          "the importance of getting our clients effective and timely relief in "
+                          "matters such as eviction, housing code violations, the termination of "
+                          "housing subsidies, and the preservation of affordable housing.")
+    visits = suggest("Family Visitation Center", "Provides supervised visitation services and a "
+                     "neutral site for parents to carry out supervised exchanges of children in "
+                     "a safe manner. Provides counseling for child abuse prevention and domestic "
+                     "violence.")
+    assert housing_law.categories[0] == "legal"
+    assert set(visits.categories) == {"safety", "legal"}

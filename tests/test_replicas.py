@@ -192,8 +192,11 @@ def test_killed_reindex_takes_its_workers_along_and_start_up_cleans_up(app, runn
     live = indexing_generation(app)
     env = {**os.environ, **node_env()}
     flask = str(Path(sys.executable).parent / "flask")
-    build = subprocess.Popen([flask, "--app", "wsgi", "resdir", "reindex", "--procs", "2"],
-                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+    # At a low CPU priority (nice execs it: same pid): three busy processes for this
+    # build starved the other test process's timed work on a 2-core machine (node B's
+    # edit was seen after 2.47 s in test_an_edit_through_node_a_..._within_2s).
+    build = subprocess.Popen(["nice", "-n", "10", flask, "--app", "wsgi", "resdir", "reindex",
+                              "--procs", "2"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
     workers: set[int] = set()
     deadline = time.monotonic() + 60

@@ -163,7 +163,7 @@ def _grams(tokens: list[str], phrases: dict, longest: int) -> set[tuple[str, ...
 def _calibrated(share: float, best: float) -> float:
     """How likely the best category is right: a logistic curve over its share of the positive
     scores and the log of its score. The three numbers were fitted on half `a` of the Miami
-    and DC files; on Miami's half `b` the programs given 0.6-0.75 were right 69% of the time,
+    and DC files; on Miami's half `b` the programs given 0.6-0.75 were right 71% of the time,
     0.75-0.9 83%, 0.9 and up 95% (bench/categories.py --half both --calibration)."""
     return 1.0 / (1.0 + math.exp(-(CONFIDENCE_BIAS + CONFIDENCE_SHARE * share
                                    + CONFIDENCE_SCORE * math.log(best))))

@@ -80,8 +80,8 @@ def _run(view: View, req: SearchRequest, ws: list[str]) -> SearchResult:
         scores = scores[keep] if scores is not None else None
         dist = dist[keep] if dist is not None else None
 
-    order = rank(view, cand, scores, dist, req.sort)
     start = (req.page - 1) * req.per_page
+    order = rank(view, cand, scores, dist, req.sort, (start, start + req.per_page))
     page = order[start : start + req.per_page]
     hits = [
         Hit(

@@ -167,11 +167,45 @@ def term_counts(view: View, term: str, field: str, cand: np.ndarray) -> np.ndarr
     return out
 
 
-def rank(view: View, cand: np.ndarray, scores, dist, sort: str) -> np.ndarray:
-    """Positions in `cand`, best first."""
+def rank(view: View, cand: np.ndarray, scores, dist, sort: str,
+         page: tuple[int, int] = (0, 0)) -> np.ndarray:
+    """Positions in `cand`, best first. Programs equal in score and distance are in name
+    order where they reach the `page` (start, stop) positions."""
     far = dist if dist is not None else np.full(cand.size, np.inf)
     if scores is not None and sort != "distance":
-        return np.lexsort((cand, far, -scores))
-    if dist is not None:
-        return np.lexsort((cand, -(scores if scores is not None else np.zeros(cand.size)), dist))
-    return np.argsort(view.name_rank()[cand], kind="stable")
+        keys = (-scores, far)
+    elif dist is not None:
+        keys = (dist, -(scores if scores is not None else np.zeros(cand.size)))
+    else:
+        return np.argsort(view.name_rank()[cand], kind="stable")
+    order = np.lexsort((cand, keys[1], keys[0]))
+    return _ties_by_name(view, cand, order, keys, *page)
+
+
+def _ties_by_name(view: View, cand: np.ndarray, order: np.ndarray, keys, start: int,
+                  stop: int) -> np.ndarray:
+    """`order` with each run of equal keys that reaches positions start..stop sorted by
+    name (then docnum). Ties are common (every program that matches a query only by its
+    category scores the same), and the docnum order they kept came from how the index was
+    built: a re-import of the same directory showed another page of them. Only the runs on
+    the page are sorted, with names kept per segment, so the cost follows the page."""
+    n = order.size
+    stop = min(stop, n)
+    if start >= stop or n < 2:
+        return order
+    same = np.ones(n - 1, dtype=bool)
+    for key in keys:
+        ranked = key[order]
+        same &= ranked[1:] == ranked[:-1]
+    starts = np.concatenate(([0], np.flatnonzero(~same) + 1))
+    ends = np.append(starts[1:], n)
+    first, last = np.searchsorted(starts, [start, stop - 1], side="right") - 1
+    order = order.copy()
+    for a, b in zip(starts[first:last + 1].tolist(), ends[first:last + 1].tolist(),
+                    strict=True):
+        if b - a > 1:
+            run = order[a:b]
+            docs = cand[run]
+            names = view.sort_names(docs)
+            order[a:b] = run[sorted(range(b - a), key=lambda i: (names[i], docs[i]))]
+    return order

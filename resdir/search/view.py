@@ -281,6 +281,15 @@ class View(SpelledValues):
     def stored_fields(self, docnum: int) -> dict:
         return self.searcher.stored_fields(docnum)
 
+    def sort_names(self, docs: np.ndarray) -> list[bytes]:
+        """The casefolded names `docs` sort by (read once per segment and kept with it)."""
+        out = [b""] * docs.size
+        for cache, reader, pos, local in self._split(docs):
+            names = cache.sort_names(reader)
+            for p, d in zip(pos.tolist(), local.tolist(), strict=True):
+                out[p] = names[d]
+        return out
+
     def name_rank(self) -> np.ndarray:
         """Each doc's place in (name, docnum) order."""
         if self._name_rank is None:
