@@ -117,7 +117,7 @@ class View(SpelledValues):
         if len(self._leaves) == 1:  # the usual case: every doc, as it is
             cache, reader, offset, _ = self._leaves[0]
             if docs.size:
-                yield cache, reader, slice(None), docs - offset if offset else docs
+                yield cache, reader, np.arange(docs.size), docs - offset if offset else docs
             return
         starts = np.array([offset for _, _, offset, _ in self._leaves], dtype=np.int64)
         which = np.searchsorted(starts, docs, side="right") - 1
