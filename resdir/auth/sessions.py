@@ -30,6 +30,13 @@ SQLITE_WAIT_MS = 15000  # the engine's own busy timeout (resdir/__init__.py, tim
 
 
 class SessionInterface(SecureCookieSessionInterface):
+    def open_session(self, app, request):
+        # No cookie: the empty session Flask's own code ends with, without first building
+        # its signing serializer (every anonymous request, e.g. each API search: issue 12).
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
     def get_cookie_secure(self, app) -> bool:
         # Secure whenever the request came over https (or the setting forces it).
         return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure

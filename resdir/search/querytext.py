@@ -71,6 +71,12 @@ def parse(ws: list[str]) -> list[Group]:
 
     When every word is optional ("help"), they are all needed: a query always needs
     something."""
+    return list(_parse(tuple(ws)))
+
+
+@lru_cache(maxsize=4096)
+def _parse(ws: tuple[str, ...]) -> tuple[Group, ...]:
+    # Kept: queries repeat a few thousand words and pairs (issue 12); Groups are frozen.
     out: list[Group] = []
     typed = frozenset(ws)
     i = 0
@@ -97,7 +103,7 @@ def parse(ws: list[str]) -> list[Group]:
     if out and all(g.optional for g in out):
         out = [Group(g.alternatives, False, g.categories, g.wrong_sense, g.whole_need,
                      g.qualified) for g in out]
-    return out
+    return tuple(out)
 
 
 # "food and clothing", "diapers or formula": the person asks for either kind of help.
@@ -159,7 +165,19 @@ def alternative_query(alt: tuple[str, ...], field: str, indexed=None) -> query.Q
 
 def group_alternatives(group: Group, field: str, indexed=None):
     """(alternative, query) for each alternative that has searchable words, the typed
-    words boosted."""
+    words boosted. Without `indexed` (every phrase term is taken as indexed) the answer
+    is kept per group and field (the queries are never changed after)."""
+    if indexed is None:
+        return list(_kept_alternatives(group, field))
+    return _group_alternatives(group, field, indexed)
+
+
+@lru_cache(maxsize=4096)
+def _kept_alternatives(group: Group, field: str) -> tuple:
+    return tuple(_group_alternatives(group, field, None))
+
+
+def _group_alternatives(group: Group, field: str, indexed):
     subs = [(a, q) for a, q in ((a, alternative_query(a, field, indexed))
                                 for a in group.alternatives) if q]
     if len(subs) > 1:

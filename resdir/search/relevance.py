@@ -73,10 +73,11 @@ def _group_score(view: View, group: Group, cand: np.ndarray):
     hit = np.zeros(cand.size, dtype=bool)
     named = np.zeros(cand.size, dtype=bool)
     best = np.zeros(cand.size)
-    def indexed(term: str) -> bool:
-        # A phrase ("family violence") absent from an index built with the current
-        # vocabulary is in no text: its words apart ("family" ... "violence") are not it.
-        return view.has_vocabulary() or view.doc_frequency(term) > 0
+    # A phrase ("family violence") absent from an index built with the current vocabulary
+    # is in no text: its words apart ("family" ... "violence") are not it. In an older
+    # index, a phrase counts when the index has its term. (None: every phrase term counts,
+    # and querytext keeps the queries it builds.)
+    indexed = None if view.has_vocabulary() else (lambda term: view.doc_frequency(term) > 0)
 
     contents = querytext.group_alternatives(group, "content", indexed)
     titles = querytext.group_queries(group, "title", indexed)

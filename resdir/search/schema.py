@@ -75,8 +75,9 @@ def make_schema() -> fields.Schema:
         geo=fields.COLUMN(columns.VarBytesColumn()),  # packed (lat, lon) pairs
         hours=fields.STORED(),
         # Document.shown: a column, not a stored field, so reading a page of hits reads
-        # only these bytes (not each hit's whole stored record, unpickled).
-        shown=fields.COLUMN(columns.VarBytesColumn()),
+        # only these bytes (not each hit's whole stored record, unpickled); compressed
+        # (zlib), it adds about 45% to the index instead of 135% (mostly descriptions).
+        shown=fields.COLUMN(columns.CompressedBytesColumn()),
     )
 
 

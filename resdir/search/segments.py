@@ -32,36 +32,68 @@ from resdir.search.schema import unpack_points
 
 NO_IDS = np.empty(0, dtype=np.int64)
 NO_FLOATS = np.empty(0, dtype=np.float64)
-POSTINGS_CACHE = 512  # content/title terms whose postings a segment keeps
+POSTINGS_CACHE = 8192  # content/title terms whose postings a segment keeps ...
+# ... and postings in all: 16 per document of the segment (a third of what the index holds),
+# at least 400,000 (16 bytes each: 6.4 MB). A count alone was either too few terms for a
+# small directory (at 10,000 programs, 5,000 varied queries touch 671 terms, 300,000
+# postings: with 512 kept, every search re-read some from the index, a quarter of the
+# engine's time) or too many postings for a large one (per-worker memory, issue 12).
+POSTINGS_PER_DOC = 16
+POSTINGS_FLOOR = 400_000
+
+
+def postings_budget(docs: int) -> int:
+    return max(POSTINGS_FLOOR, POSTINGS_PER_DOC * docs)
 CELLS_CACHE = 20000  # grid cells whose postings a segment keeps
 
 
 class Bounded:
     """At most `size` entries, the least recently used dropped first; safe across threads
-    (an OrderedDict is reordered on every hit, so both get and put take the lock)."""
+    (put takes the lock: it reorders, drops and keeps the weight in step). With
+    `weigh`, also at most `budget` in all by that measure (a posting list's length)."""
 
-    def __init__(self, size: int):
+    def __init__(self, size: int, budget: int | None = None, weigh=None):
         self.size = size
+        self.budget, self.weigh, self.weight = budget, weigh, 0
         self.lock = threading.Lock()
         self.items: OrderedDict = OrderedDict()
 
     def get(self, key):
-        with self.lock:
-            found = self.items.get(key)
-            if found is not None:
+        # No lock: each OrderedDict call is atomic under the GIL, and an entry another
+        # thread drops between the two is simply not moved (a search asks for dozens).
+        found = self.items.get(key)
+        if found is not None:
+            try:  # noqa: SIM105 (contextlib.suppress costs more, on every cell of a search)
                 self.items.move_to_end(key)
-            return found
+            except KeyError:
+                pass
+        return found
 
-    def put(self, key, value):
-        """Keep `value`; return the key dropped to make room (None if none was)."""
+    def put(self, key, value) -> list:
+        """Keep `value`; return the keys dropped to make room."""
+        dropped = []
         with self.lock:
+            weigh = self.weigh
+            if weigh is not None:
+                old = self.items.get(key)
+                self.weight += weigh(value) - (weigh(old) if old is not None else 0)
             self.items[key] = value
-            if len(self.items) > self.size:
-                return self.items.popitem(last=False)[0]
-        return None
+            self.items.move_to_end(key)
+            while len(self.items) > 1 and (
+                    len(self.items) > self.size
+                    or (weigh is not None and self.weight > self.budget)):
+                gone, value = self.items.popitem(last=False)
+                if weigh is not None:
+                    self.weight -= weigh(value)
+                dropped.append(gone)
+        return dropped
 
     def __len__(self) -> int:
         return len(self.items)
+
+
+def _postings_size(postings: tuple[np.ndarray, np.ndarray]) -> int:
+    return int(postings[0].size)
 
 
 def read_ids(reader, field: str, text: str) -> np.ndarray:
@@ -145,7 +177,8 @@ class Segment:
         self.size = size
         self.ids: dict[tuple[str, str], np.ndarray] = {}
         self.cells = Bounded(CELLS_CACHE)  # cell -> docnums
-        self.postings = Bounded(POSTINGS_CACHE)  # (field, text) -> (docnums, frequencies)
+        # (field, text) -> (docnums, frequencies)
+        self.postings = Bounded(POSTINGS_CACHE, postings_budget(size), _postings_size)
         self.lengths: dict[str, np.ndarray] = {}
         self.lat = np.full(size, np.nan)
         self.lon = np.full(size, np.nan)

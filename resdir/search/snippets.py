@@ -54,7 +54,7 @@ def _term(token: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=4096)  # about 5 MB at most
+@lru_cache(maxsize=1024)  # about 2.5 MB at most
 def _analysed(text: str) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
     """A description's sentences and each one's word terms, kept for the descriptions seen
     last: the same programs come back in many searches, and splitting and analysing their

@@ -28,7 +28,9 @@ from resdir.search.segments import (
     POSTINGS_CACHE,
     Bounded,
     SegmentStore,
+    _postings_size,
     column,
+    postings_budget,
 )
 from resdir.search.spelled import SpelledValues
 from resdir.search.words import read_words
@@ -64,7 +66,11 @@ class View(SpelledValues):
         self._ids: dict[tuple[str, str], np.ndarray] = {}
         self._masks: dict[tuple, np.ndarray] = {}
         self._lexicons: dict[str, list[str]] = {}
-        self._postings = Bounded(POSTINGS_CACHE)  # (field, text) -> (docnums, frequencies)
+        # (field, text) -> (docnums, frequencies): the segment's own arrays when there is
+        # one segment without deletions (no copy), joined copies otherwise: a quarter of
+        # the segments' budget (joining again from their caches costs little).
+        self._postings = Bounded(POSTINGS_CACHE, postings_budget(self.size) // 4,
+                                 _postings_size)
         self._frequencies = Bounded(4096)  # (field, text) -> documents with the term
         self._live: np.ndarray | None = None
         self._multi: np.ndarray | None = None
@@ -108,6 +114,11 @@ class View(SpelledValues):
 
     def _split(self, docs: np.ndarray):
         """For each segment: (cache, reader, positions in `docs`, local docnums)."""
+        if len(self._leaves) == 1:  # the usual case: every doc, as it is
+            cache, reader, offset, _ = self._leaves[0]
+            if docs.size:
+                yield cache, reader, np.arange(docs.size), docs - offset if offset else docs
+            return
         starts = np.array([offset for _, _, offset, _ in self._leaves], dtype=np.int64)
         which = np.searchsorted(starts, docs, side="right") - 1
         for i, (cache, reader, offset, _) in enumerate(self._leaves):
@@ -166,14 +177,17 @@ class View(SpelledValues):
 
     def cell_ids(self, cells: list[str]) -> np.ndarray:
         """Docnums (sorted, unique) in any of the cells."""
-        parts = [self._join([c.cell_ids(r, cell) for c, r, _, _ in self._leaves])
-                 for cell in cells]
+        # Each segment's cells together, then one join (not one join per cell: a radius
+        # covers up to 40 cells).
+        parts = []
+        for c, r, _, _ in self._leaves:
+            local = [found for found in (c.cell_ids(r, cell) for cell in cells) if found.size]
+            parts.append(NO_IDS if not local else local[0] if len(local) == 1
+                         else np.concatenate(local))
         self.keys_used.update(("cell", cell) for cell in cells)
-        parts = [p for p in parts if p.size]
-        if not parts:
-            return NO_IDS
+        joined = self._join(parts)
         # A program with several points can be in several cells.
-        return sorted_union(parts) if len(parts) > 1 else parts[0]
+        return sorted_union([joined]) if len(cells) > 1 and joined.size else joined
 
     def postings(self, text: str, field: str = "content") -> tuple[np.ndarray, np.ndarray]:
         """Docnums and term frequencies of a term of a scored field (content or title)."""
@@ -182,8 +196,7 @@ class View(SpelledValues):
             got = [c.term_postings(r, field, text) for c, r, _, _ in self._leaves]
             found = self._join([g[0] for g in got], [g[1] for g in got])
             self.keys_used.add(("postings", field, text))
-            dropped = self._postings.put((field, text), found)
-            if dropped:
+            for dropped in self._postings.put((field, text), found):
                 self.keys_used.discard(("postings", *dropped))
         return found
 
