@@ -437,7 +437,9 @@ def mailbox(app):
 
     inbox = Inbox()
     port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    # aiosmtpd gives up after 5 s when its thread is slow to start ("the system is too
+    # busy"); a loaded 2-core CI machine must not fail a test's set-up for that.
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, ready_timeout=60)
     controller.start()
     app.config.update(RESDIR_SMTP_HOST="127.0.0.1", RESDIR_SMTP_PORT=port,
                       RESDIR_MAIL_ENABLED=True)
