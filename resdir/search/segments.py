@@ -33,17 +33,20 @@ from resdir.search.schema import unpack_points
 NO_IDS = np.empty(0, dtype=np.int64)
 NO_FLOATS = np.empty(0, dtype=np.float64)
 POSTINGS_CACHE = 8192  # content/title terms whose postings a segment keeps ...
-# ... and postings in all: 16 per document of the segment (a third of what the index holds),
-# at least 400,000 (16 bytes each: 6.4 MB). A count alone was either too few terms for a
-# small directory (at 10,000 programs, 5,000 varied queries touch 671 terms, 300,000
+# ... and postings in all: 40 per document of the segment (about all its content and title
+# postings), at least 400,000 (16 bytes each: 6.4 MB). A count alone was too few terms for
+# a small directory (at 10,000 programs, 5,000 varied queries touch 671 terms, 300,000
 # postings: with 512 kept, every search re-read some from the index, a quarter of the
-# engine's time) or too many postings for a large one (per-worker memory, issue 12).
-POSTINGS_PER_DOC = 16
+# engine's time). 16 per document made searches at 100,000 programs re-read postings from
+# the index (engine p95 3 -> 14 ms), so the bound is memory against leaks, not a tuning.
+POSTINGS_PER_DOC = 40
 POSTINGS_FLOOR = 400_000
 
 
 def postings_budget(docs: int) -> int:
     return max(POSTINGS_FLOOR, POSTINGS_PER_DOC * docs)
+
+
 CELLS_CACHE = 20000  # grid cells whose postings a segment keeps
 
 
