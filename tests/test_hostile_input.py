@@ -240,10 +240,14 @@ def test_hostile_json_never_500(api, app, client_id, data):
                 "consent": CONSENT, "confirm_duplicate": True}
     made = api("POST", "/api/v1/referrals", body=_with(referral, field, value))
     _sent(made, ("refer", field, value))
+    # Drawn whether or not a referral exists: what hypothesis draws must not depend on the
+    # database, which keeps the earlier examples' rows (a referral missing in one example and
+    # present in a later one with the same first choices was FlakyStrategyDefinition: failed
+    # with --hypothesis-seed=25, about one seed in 25).
+    field, value = data.draw(st.sampled_from(CHANGE_FIELDS)), data.draw(HOSTILE)
     rid = api("GET", "/api/v1/referrals").get_json()["results"]
     if rid:
         rid = rid[0]["id"]
-        field, value = data.draw(st.sampled_from(CHANGE_FIELDS)), data.draw(HOSTILE)
         _sent(api("PATCH", f"/api/v1/referrals/{rid}", who="agency_a",
                   body={"status": "accepted", "version": 1, field: value}),
               ("change", field, value))
