@@ -18,15 +18,16 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from resdir.search import answering, children, generations, segments, writing
+from resdir.search import answering, children, generations, writing
 from resdir.search.generations import POINTER
+from resdir.search.held import close_compound_files, close_searcher, held_searcher
 from resdir.search.schema import (
     VOCABULARY_FILE,
     VOCABULARY_STAMP,
     make_schema,
     schema_fields,
 )
-from resdir.search.segments import SegmentStore, close_compound_files, close_searcher
+from resdir.search.segments import SegmentStore
 from resdir.search.types import Document, SearchRequest, SearchResult
 from resdir.search.view import View
 
@@ -113,9 +114,9 @@ class SearchIndex:
     def _open_searcher(self):
         """The index and a searcher on it holding every file it will read (segment files
         can vanish under a reader when another process's commit merges them: then both are
-        opened again; segments.hold_files)."""
+        opened again; held.hold_files)."""
         ix = self._open_once()
-        return ix, segments.held_searcher(ix)
+        return ix, held_searcher(ix)
 
     def _create_generation(self) -> str:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -134,7 +135,7 @@ class SearchIndex:
         """Write documents (replacing same ids) and delete ids, in one commit."""
         ix = self._open()
         # compound=False: a small segment's files are closed with its readers (Whoosh leaves
-        # a compound file open until a garbage collection; see segments.close_searcher).
+        # a compound file open until a garbage collection; see held.close_searcher).
         writer = ix.writer(timeout=30.0, delay=0.05, compound=False)
         leaves = []
         try:  # whatever fails, the writer is cancelled: its lock must not outlive it

@@ -25,25 +25,28 @@ import threading
 from collections import OrderedDict
 
 import numpy as np
-from whoosh.codec import whoosh3
 from whoosh.reading import TermNotFound
 
+from resdir.search.held import column
 from resdir.search.schema import unpack_points
 
 NO_IDS = np.empty(0, dtype=np.int64)
 NO_FLOATS = np.empty(0, dtype=np.float64)
 POSTINGS_CACHE = 8192  # content/title terms whose postings a segment keeps ...
-# ... and postings in all: 16 per document of the segment (a third of what the index holds),
-# at least 400,000 (16 bytes each: 6.4 MB). A count alone was either too few terms for a
-# small directory (at 10,000 programs, 5,000 varied queries touch 671 terms, 300,000
+# ... and postings in all: 40 per document of the segment (about all its content and title
+# postings), at least 400,000 (16 bytes each: 6.4 MB). A count alone was too few terms for
+# a small directory (at 10,000 programs, 5,000 varied queries touch 671 terms, 300,000
 # postings: with 512 kept, every search re-read some from the index, a quarter of the
-# engine's time) or too many postings for a large one (per-worker memory, issue 12).
-POSTINGS_PER_DOC = 16
+# engine's time). 16 per document made searches at 100,000 programs re-read postings from
+# the index (engine p95 3 -> 14 ms), so the bound is memory against leaks, not a tuning.
+POSTINGS_PER_DOC = 40
 POSTINGS_FLOOR = 400_000
 
 
 def postings_budget(docs: int) -> int:
     return max(POSTINGS_FLOOR, POSTINGS_PER_DOC * docs)
+
+
 CELLS_CACHE = 20000  # grid cells whose postings a segment keeps
 
 
@@ -92,7 +95,7 @@ class Bounded:
         return len(self.items)
 
 
-def _postings_size(postings: tuple[np.ndarray, np.ndarray]) -> int:
+def postings_size(postings: tuple[np.ndarray, np.ndarray]) -> int:
     return int(postings[0].size)
 
 
@@ -104,72 +107,6 @@ def read_ids(reader, field: str, text: str) -> np.ndarray:
     return np.fromiter(matcher.all_ids(), dtype=np.int64)
 
 
-def held_searcher(ix):
-    """A searcher of `ix` that holds every file it will read (hold_files); FileNotFoundError
-    when a commit came meanwhile (some may be gone): the caller opens the index again."""
-    searcher = ix.searcher()
-    try:
-        held = hold_files(searcher)
-    except BaseException:
-        close_searcher(searcher)
-        raise
-    if not held:
-        close_searcher(searcher)
-        raise FileNotFoundError("the index changed while its files were being opened")
-    return searcher
-
-
-def hold_files(searcher) -> bool:
-    """Open now every per-document file the view will read (stored fields, field lengths,
-    the geo and name columns) of every segment, and return whether the index is still at
-    the searcher's generation. Whoosh opens these files on first use, and another process's
-    commit that merges a segment removes its files: a search reading a segment for the first
-    time after that got no stored fields (TypeError, a 500) and empty points and lengths.
-    Files opened before the next commit stay readable (POSIX), so a True answer means the
-    view can read everything it will ever need."""
-    if searcher.reader().generation() is None:  # an empty index: no segment files
-        return True
-    for leaf, _ in searcher.reader().leaf_readers():
-        perdoc = getattr(leaf, "_perdoc", None)
-        if perdoc is None:  # not a W3 segment reader (an empty index)
-            continue
-        for name, column in _columns(leaf.schema):
-            perdoc._cached_reader(name, column)
-    return searcher.up_to_date()
-
-
-def _columns(schema):
-    yield "_stored", whoosh3.STORED_COLUMN
-    for name, field in schema.items():
-        if field.scorable:
-            yield whoosh3._lenfield(name), whoosh3.LENGTHS_COLUMN
-        if field.column_type is not None:
-            yield name, field.column_type
-
-
-def column(reader, name: str):
-    """A segment's column `name` as hold_files opened it (not reader.column_reader, which
-    asks the disk again whether the file exists); None when the segment has none."""
-    return reader._perdoc._cached_reader(name, reader.schema[name].column_type)
-
-
-def close_searcher(searcher) -> None:
-    """Close a searcher and its segments' compound files. Whoosh's own close leaves each
-    compound file (and its mmap) open until the garbage collector finds it (its
-    OverlayStorage has no close): one open file per segment for every searcher replaced."""
-    leaves = [leaf for leaf, _ in searcher.reader().leaf_readers()]
-    searcher.close()
-    close_compound_files(leaves)
-
-
-def close_compound_files(leaves) -> None:
-    """Close the compound files of these (closed) segment readers."""
-    for leaf in leaves:
-        compound = getattr(leaf.storage(), "a", None)  # OverlayStorage(compound, folder)
-        if compound is not None and not getattr(compound, "is_closed", True):
-            compound.close()
-
-
 class Segment:
     """The cached reads of one segment; `reader` is a current reader of that segment."""
 
@@ -178,7 +115,7 @@ class Segment:
         self.ids: dict[tuple[str, str], np.ndarray] = {}
         self.cells = Bounded(CELLS_CACHE)  # cell -> docnums
         # (field, text) -> (docnums, frequencies)
-        self.postings = Bounded(POSTINGS_CACHE, postings_budget(size), _postings_size)
+        self.postings = Bounded(POSTINGS_CACHE, postings_budget(size), postings_size)
         self.lengths: dict[str, np.ndarray] = {}
         self.lat = np.full(size, np.nan)
         self.lon = np.full(size, np.nan)
