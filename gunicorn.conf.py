@@ -51,6 +51,11 @@ max_requests_jitter = 2000
 if os.path.isdir("/dev/shm"):
     worker_tmp_dir = "/dev/shm"
 
+# No control socket (gunicorn 25.1+): every instance on a machine would share the default
+# path ($HOME/.gunicorn/gunicorn.ctl), and one stopping deletes the other's; resdir does not
+# use `gunicornc` (several nodes on one machine, and the tests, run several instances).
+control_socket_disable = True
+
 # Logs to standard output for the service manager. resdir never puts client data in URLs,
 # so the access log holds none.
 accesslog = "-"
