@@ -19,9 +19,9 @@ from resdir.directory import indexing, operations
 from resdir.directory import models as m
 from resdir.extensions import db
 from resdir.matching.operations import ensure_crosswalk
+from tests.fixture_dates import MINI_CSV, as_of_today  # noqa: F401  (MINI_CSV: tests import it from here)
 
 HERE = Path(__file__).resolve().parent
-MINI_CSV = HERE / "data" / "mini.csv"
 _counter = itertools.count()
 
 
@@ -200,13 +200,16 @@ def mini(app):
     return app
 
 
+ASSURED = as_of_today(date(2026, 11, 1))  # a month before the fixtures were written
+
+
 @pytest.fixture
 def make_service(app):
     """Factory: create one program (with organization and location) and index it."""
 
     def make(name="Test Program", *, description="", categories=("food",), zip_code="15213",
              lat=40.4442, lon=-79.9557, status="active", hours=(), languages=("en",),
-             confidential=False, assured=date(2026, 11, 1), **fields):
+             confidential=False, assured=ASSURED, **fields):
         with app.app_context():
             terms = {t.code: t for t in operations.categories()}
             n = next(_counter)

@@ -1,6 +1,10 @@
 """The JSON API: shapes, parameter errors, one program in full."""
 
+from datetime import date
+
 import pytest
+
+from tests.fixture_dates import as_of_today
 
 RESULT_KEYS = {"id", "name", "organization", "categories", "distance_mi", "address", "phone",
                "status", "capacity", "last_verified", "snippet"}
@@ -15,7 +19,7 @@ def test_search_response_shape(client, mini):
                                      "name": "Hilltop Community Pantry"}
     assert first["address"] == "100 Centre Ave, Pittsburgh, PA 15219"
     assert first["categories"] == ["food"]
-    assert first["last_verified"] == "2026-10-01"
+    assert first["last_verified"] == as_of_today(date(2026, 10, 1)).isoformat()
     assert first["snippet"].startswith("Free groceries") and "\x02" not in first["snippet"]
 
 
