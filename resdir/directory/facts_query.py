@@ -25,7 +25,7 @@ from resdir.directory.facts import (
     RulesFacts,
     ScheduleFacts,
 )
-from resdir.directory.results import one_line
+from resdir.directory.models.listings import one_line
 from resdir.extensions import db
 
 BATCH = 1000

@@ -99,10 +99,14 @@ def area_text(area: m.ServiceArea) -> str:
 
 
 def is_stale(service: m.Service, today: date | None = None) -> bool:
+    return stale(service.assured_date, today)
+
+
+def stale(verified: date | None, today: date | None = None) -> bool:
     """Not verified within STALE_AFTER_DAYS (or never): the listing may be out of date."""
     today = today or date.today()
     limit = current_app.config["RESDIR_STALE_AFTER_DAYS"]
-    return service.assured_date is None or (today - service.assured_date).days > limit
+    return verified is None or (today - verified).days > limit
 
 
 def program_timezone(service: m.Service) -> str:

@@ -22,6 +22,7 @@ from typing import NamedTuple
 from sqlalchemy import bindparam, select
 
 from resdir.directory import models as m
+from resdir.directory.models.listings import one_line
 from resdir.extensions import db
 
 
@@ -34,13 +35,6 @@ class ResultAddress(NamedTuple):
 
     def one_line(self) -> str:
         return one_line(*self)
-
-
-def one_line(address_1: str, address_2: str | None, city: str, state_province: str,
-             postal_code: str) -> str:
-    """An address as results show it: "1 Main St, Suite 2, Pittsburgh, PA 15213"."""
-    street = ", ".join(p for p in (address_1, address_2) if p)
-    return f"{street}, {city}, {state_province} {postal_code}"
 
 
 class ResultLocation(NamedTuple):

@@ -20,6 +20,7 @@ from resdir.directory import hours, indexing, operations
 from resdir.directory import models as m
 from resdir.directory.documents import location_point, shown_of
 from resdir.directory.facts_query import load_facts
+from resdir.directory.present import stale
 from resdir.directory.results import ResultLocation, ResultProgram, programs_by_ids
 from resdir.errors import BadParameter
 from resdir.geo import UnknownZip, distance_mi, lookup_zip, normalize_zip
@@ -188,11 +189,17 @@ def run(query: Query) -> tuple[SearchResult, list[ResultProgram]]:
 def nearest_location(service: ResultProgram,
                      point: tuple[float, float] | None) -> ResultLocation | None:
     """The program's location closest to the searched point (its first one otherwise)."""
-    if point is None or not service.locations:
-        return (service.locations or [None])[0]
-    placed = [(where, loc) for loc in service.locations if (where := location_point(loc))]
+    return nearest(service.locations, point, location_point)
+
+
+def nearest(places: list, point: tuple[float, float] | None, where):
+    """Of `places`, the one whose point (`where(place)`, None when unknown) is closest to
+    the searched point; the first placed one, or the first, otherwise (None if none)."""
+    if point is None or not places:
+        return places[0] if places else None
+    placed = [(at, place) for place in places if (at := where(place))]
     if len(placed) < 2:  # most programs: no distance to compare (issue 12: per-hit cost)
-        return placed[0][1] if placed else service.locations[0]
+        return placed[0][1] if placed else places[0]
     return min(placed, key=lambda pair: distance_mi(point, pair[0]))[1]
 
 
@@ -207,10 +214,10 @@ def answer(query: Query) -> dict:
 def result_json(result: SearchResult, query: Query) -> dict:
     point = query.request.point
     today = date.today()
-    stale_after = current_app.config["RESDIR_STALE_AFTER_DAYS"]
     out = []
     for hit, shown in _shown(result.hits):
-        place = _nearest(shown["places"], point)
+        # A `shown` place is [search point, confidential, address].
+        place = nearest(shown["places"], point, lambda place: place[0])
         verified = shown["verified"]
         out.append({
             "id": hit.id,
@@ -224,9 +231,8 @@ def result_json(result: SearchResult, query: Query) -> dict:
             "status": shown["status"],
             "capacity": shown["capacity"],
             "last_verified": verified,
-            # As present.is_stale: computed today, not when the document was written.
-            "stale": verified is None
-            or (today - date.fromisoformat(verified)).days > stale_after,
+            # Today's answer, not the day the document was written.
+            "stale": stale(date.fromisoformat(verified) if verified else None, today),
             "snippet": snippet(shown["description"], result.terms, marked=False),
         })
     return {
@@ -249,17 +255,6 @@ def _shown(hits: list) -> list[tuple[object, dict]]:
     found = {i: shown_of(f) for i, f in load_facts(missing).items()} if missing else {}
     return [(hit, json.loads(text)) for hit in hits
             if (text := hit.shown or found.get(hit.id))]
-
-
-def _nearest(places: list, point: tuple[float, float] | None) -> list | None:
-    """nearest_location for a `shown` document's places ([search point, confidential,
-    address]): the one closest to the searched point, else the first."""
-    if point is None or not places:
-        return places[0] if places else None
-    placed = [place for place in places if place[0]]
-    if len(placed) < 2:
-        return placed[0] if placed else places[0]
-    return min(placed, key=lambda place: distance_mi(point, place[0]))
 
 
 def unknown_zip_message(text: str) -> str:

@@ -95,8 +95,15 @@ class Address(db.Model):
     location: Mapped[Location] = relationship(back_populates="addresses")
 
     def one_line(self) -> str:
-        street = ", ".join(p for p in (self.address_1, self.address_2) if p)
-        return f"{street}, {self.city}, {self.state_province} {self.postal_code}"
+        return one_line(self.address_1, self.address_2, self.city, self.state_province,
+                        self.postal_code)
+
+
+def one_line(address_1: str, address_2: str | None, city: str, state_province: str,
+             postal_code: str) -> str:
+    """An address on one line: "1 Main St, Suite 2, Pittsburgh, PA 15213"."""
+    street = ", ".join(p for p in (address_1, address_2) if p)
+    return f"{street}, {city}, {state_province} {postal_code}"
 
 
 class Service(db.Model):
