@@ -249,3 +249,35 @@ def test_programs_that_score_the_same_are_listed_by_name_whatever_the_build_orde
     assert listed[0] == listed[1] == [["Acorn Pantry", "Birch Pantry", "Cedar Pantry"],
                                       ["Linden Pantry", "Maple Pantry", "Oak Pantry"],
                                       ["Zephyr Pantry"]]
+
+
+def test_a_radius_finds_programs_by_their_nearest_place(tmp_path):
+    """A program with several places is found by whichever is inside the radius (not only
+    its first), at that place's distance; what a radius search finds is exactly the
+    programs with a place within it, also across segments and deletions (the radius reads
+    each segment's points sorted by place, resdir/search/nearby.py)."""
+    from resdir.geo import distance_mi
+
+    rnd = random.Random(3)
+    docs = [Document(id=f"p{i}", stamp=str(i), name=f"Program {i}", text="food",
+                     points=[(40.44 + rnd.uniform(-0.4, 0.4), -79.99 + rnd.uniform(-0.5, 0.5))
+                             for _ in range(rnd.choice([0, 1, 1, 2, 3]))])
+            for i in range(160)]
+    ix = SearchIndex(tmp_path / "index")
+    ix.rebuild(docs[:120])
+    ix.update(docs[120:], delete_ids=["p7"])
+    ix.update([], delete_ids=["p130"])
+    live = [d for d in docs if d.id not in ("p7", "p130")]
+    try:
+        for _ in range(25):
+            point = (40.44 + rnd.uniform(-0.4, 0.4), -79.99 + rnd.uniform(-0.5, 0.5))
+            radius = rnd.choice([0.5, 2, 5, 10, 25])
+            found = ix.search(SearchRequest(point=point, radius_mi=radius, sort="distance",
+                                            per_page=200))
+            nearest = {d.id: min(distance_mi(point, p) for p in d.points)
+                       for d in live if d.points}
+            expected = {i: round(m, 2) for i, m in nearest.items() if m <= radius}
+            assert {h.id: h.distance_mi for h in found.hits} == expected
+            assert found.total == len(expected)
+    finally:
+        ix.close()

@@ -83,15 +83,18 @@ def _run(view: View, req: SearchRequest, ws: list[str]) -> SearchResult:
     start = (req.page - 1) * req.per_page
     order = rank(view, cand, scores, dist, req.sort, (start, start + req.per_page))
     page = order[start : start + req.per_page]
+    rows = page.tolist()
+    docs = cand[page].tolist()
+    found = view.page_of(docs, req.shown)
     hits = [
         Hit(
-            id=view.doc_id(int(cand[i])),
+            id=doc_id,
             score=round(float(scores[i]), 4) if scores is not None else 0.0,
-            distance_mi=(shown_distance(view, int(cand[i]), float(dist[i]), req)
+            distance_mi=(shown_distance(view, docnum, float(dist[i]), req)
                          if dist is not None else None),
-            shown=view.shown(int(cand[i])) if req.shown else None,
+            shown=text,
         )
-        for i in page.tolist()
+        for i, docnum, (doc_id, text) in zip(rows, docs, found, strict=True)
     ]
     return SearchResult(
         total=int(cand.size),

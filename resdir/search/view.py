@@ -14,6 +14,7 @@ by one dict assignment; the bounded caches (postings: `Bounded`; open masks) tak
 from __future__ import annotations
 
 import threading
+from bisect import bisect_right
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -21,7 +22,10 @@ import numpy as np
 from whoosh.scoring import BM25F
 
 from resdir.search.docvalues import DocumentValues
+from resdir.search.held import column
+from resdir.search.nearby import points_of
 from resdir.search.schema import VOCABULARY_FILE, VOCABULARY_STAMP
+from resdir.search.scored import ScoredTerms
 from resdir.search.segments import (
     NO_FLOATS,
     NO_IDS,
@@ -46,7 +50,7 @@ def sorted_union(parts: list[np.ndarray]) -> np.ndarray:
     return joined[keep]
 
 
-class View(SpelledValues, DocumentValues):
+class View(SpelledValues, DocumentValues, ScoredTerms):
     """One open searcher and what was read from it; replaced when the index changes."""
 
     def __init__(self, searcher, folder: Path | None = None, store: SegmentStore | None = None,
@@ -71,6 +75,13 @@ class View(SpelledValues, DocumentValues):
         self._postings = Bounded(POSTINGS_CACHE, postings_budget(self.size) // 4,
                                  postings_size)
         self._frequencies = Bounded(4096)  # (field, text) -> documents with the term
+        # (segment, field, text) -> (the segment's docnums of the term, BM25 of each):
+        # scored.ScoredTerms. As many postings as a segment keeps (8 bytes each: the
+        # docnums are the segment's own array).
+        self._scores = Bounded(POSTINGS_CACHE, postings_budget(self.size), postings_size)
+        self._idfs = Bounded(4096)  # (field, text) -> idf
+        self._average_lengths: dict[str, float] = {}
+        self._starts = np.array([offset for _, _, offset, _ in self._leaves], dtype=np.int64)
         self._live: np.ndarray | None = None
         self._multi: np.ndarray | None = None
         self._verified: np.ndarray | None = None
@@ -110,6 +121,24 @@ class View(SpelledValues, DocumentValues):
             if docnum >= offset:
                 return cache, reader, docnum - offset
         raise IndexError(docnum)
+
+    def page_of(self, docs: list[int], shown: bool) -> list[tuple[str, bytes | None]]:
+        """Each doc's id, with its `shown` JSON as stored (b"" when it was written without
+        one) if `shown`, else None: what a page of hits shows, read in one pass."""
+        out, starts = [], self._starts.tolist()
+        columns: dict[int, object] = {}
+        for docnum in docs:
+            i = bisect_right(starts, docnum) - 1
+            cache, reader, offset, _ = self._leaves[i]
+            local = docnum - offset
+            text = None
+            if shown:
+                col = columns.get(i, False)
+                if col is False:
+                    col = columns[i] = column(reader, "shown")
+                text = col[local] if col is not None else b""
+            out.append((cache.doc_id(reader, local), text))
+        return out
 
     def _split(self, docs: np.ndarray):
         """For each segment: (cache, reader, positions in `docs`, local docnums)."""
@@ -174,19 +203,30 @@ class View(SpelledValues, DocumentValues):
             self._lexicons[field] = found
         return found
 
-    def cell_ids(self, cells: list[str]) -> np.ndarray:
-        """Docnums (sorted, unique) in any of the cells."""
-        # Each segment's cells together, then one join (not one join per cell: a radius
-        # covers up to 40 cells).
-        parts = []
-        for c, r, _, _ in self._leaves:
-            local = [found for found in (c.cell_ids(r, cell) for cell in cells) if found.size]
-            parts.append(NO_IDS if not local else local[0] if len(local) == 1
-                         else np.concatenate(local))
-        self.keys_used.update(("cell", cell) for cell in cells)
-        joined = self._join(parts)
-        # A program with several points can be in several cells.
-        return sorted_union([joined]) if len(cells) > 1 and joined.size else joined
+    def points_in(self, box: tuple[float, float, float, float]):
+        """The points inside the box: (docnums, latitudes, longitudes, whether the doc has
+        several points), one entry per point (a doc with several points may have several
+        entries), deleted docs left out; in no particular order."""
+        docs, lats, lons, several = [], [], [], []
+        for cache, reader, offset, deleted in self._leaves:
+            found = points_of(cache, reader)
+            pos = found.in_box(box)
+            if not pos.size:
+                continue
+            local = found.docs[pos]
+            if deleted is not None:
+                keep = ~deleted[local]
+                pos, local = pos[keep], local[keep]
+            docs.append(local + offset if offset else local)
+            lats.append(found.lats[pos])
+            lons.append(found.lons[pos])
+            several.append(found.several[pos])
+        if len(docs) == 1:
+            return docs[0], lats[0], lons[0], several[0]
+        if not docs:
+            return NO_IDS, NO_FLOATS, NO_FLOATS, np.zeros(0, dtype=bool)
+        return (np.concatenate(docs), np.concatenate(lats), np.concatenate(lons),
+                np.concatenate(several))
 
     def postings(self, text: str, field: str = "content") -> tuple[np.ndarray, np.ndarray]:
         """Docnums and term frequencies of a term of a scored field (content or title)."""
@@ -222,10 +262,18 @@ class View(SpelledValues, DocumentValues):
         return self._vocabulary
 
     def idf(self, term: str, field: str) -> float:
-        return self.searcher.idf(field, term)
+        key = (field, term)
+        found = self._idfs.get(key)
+        if found is None:
+            found = self.searcher.idf(field, term)
+            self._idfs.put(key, found)
+        return found
 
     def average_length(self, field: str) -> float:
-        return self.searcher.avg_field_length(field) or 1
+        found = self._average_lengths.get(field)
+        if found is None:
+            found = self._average_lengths[field] = self.searcher.avg_field_length(field) or 1
+        return found
 
     def bm25_parameters(self) -> tuple[float, float]:
         """(B, K1) of the searcher's weighting (Whoosh's defaults if it is not BM25F)."""
@@ -253,10 +301,10 @@ class View(SpelledValues, DocumentValues):
         for kind, *rest in old.keys_used.copy():
             if kind == "ids":
                 self.ids(*rest)
-            elif kind == "cell":
-                self.cell_ids(rest)
             elif kind == "postings":
                 self.postings(rest[1], rest[0])
+            elif kind == "scores":
+                self.warm_scores(*rest)
         for key in list(old._masks):
             if key[0] == "term":
                 self.mask(key[1], key[2])
