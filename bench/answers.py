@@ -10,9 +10,9 @@ ZIP, 5-25 mi) and variants of them that reach every other path of a search: sort
 distance, words only, place only, no category, language, age, capacity, any status, page
 2, 50 a page, typos, lexicon phrases and needs ("bus pass", "food and clothing"), lat/lon
 and a chosen opening time. Run it with the code before and after a change, then `compare`.
-`cpu` runs the distinct queries once through Flask's test client (kept answers off, so
-every request searches) and prints the process's CPU per request (warm: the first 500
-queries are not counted), optionally under a profiler.
+`cpu` runs the distinct queries once through Flask's test client (kept answers on, as
+served: none can serve a distinct query) and prints the process's CPU per request (warm:
+the first 500 queries are not counted), optionally under a profiler.
 """
 
 from __future__ import annotations
@@ -95,13 +95,16 @@ def varied(base: list[dict], seed: int = 3) -> list[dict]:
     return [kinds[i % len(kinds)](q, i) for i, q in enumerate(base)]
 
 
-def make_app(workdir: Path):
+def make_app(workdir: Path, keep_answers: bool = False):
+    """The app on the workdir's database and index; answers kept as configured (on by
+    default, as served: a distinct query misses) or not at all (every search searches)."""
     from resdir import create_app
 
-    return create_app({
-        "RESDIR_DATABASE_URL": f"sqlite:///{workdir / 'resdir.sqlite3'}",
-        "RESDIR_INDEX_DIR": str(workdir / "index"), "RESDIR_INDEX_POLL_SECONDS": 0,
-        "RESDIR_SEARCH_CACHE_ENTRIES": 0})
+    settings = {"RESDIR_DATABASE_URL": f"sqlite:///{workdir / 'resdir.sqlite3'}",
+                "RESDIR_INDEX_DIR": str(workdir / "index"), "RESDIR_INDEX_POLL_SECONDS": 0}
+    if not keep_answers:
+        settings["RESDIR_SEARCH_CACHE_ENTRIES"] = 0
+    return create_app(settings)
 
 
 def dump(args) -> None:
@@ -135,7 +138,7 @@ def compare(args) -> None:
 def cpu(args) -> None:
     queries = distinct_queries(args.count + 500)
     urls = ["/api/v1/search?" + urllib.parse.urlencode(q) for q in queries]
-    client = make_app(Path(args.workdir)).test_client()
+    client = make_app(Path(args.workdir), keep_answers=True).test_client()
     for url in urls[:500]:
         assert client.get(url).status_code == 200
     urls = urls[500:]

@@ -21,8 +21,15 @@ def search():
     key = searching.answer_key(request.args)
     if key is None or not current_app.config["RESDIR_SEARCH_CACHE_ENTRIES"]:
         return _answer()
-    body, hit = indexing.search_index().remembered(key, lambda: _answer().get_data())
-    response = current_app.response_class(body, mimetype=current_app.json.mimetype)
+    made = []  # a searched answer's response, sent as it is (not made twice)
+
+    def compute() -> bytes:
+        made.append(_answer())
+        return made[0].get_data()
+
+    body, hit = indexing.search_index().remembered(key, compute)
+    response = made[0] if made else current_app.response_class(
+        body, mimetype=current_app.json.mimetype)
     response.headers["X-Search-Cache"] = "hit" if hit else "miss"
     return response
 

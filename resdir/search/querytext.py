@@ -122,9 +122,15 @@ def either(ws: list[str]) -> bool:
     return False
 
 
+@lru_cache(maxsize=1)
+def _qualified_by_term() -> dict:
+    # By index term: "shelters" is qualified like "shelter". Made once (issue 12: it was
+    # made for every new query's every group).
+    return {phrase_of(key): (key, longer) for key, longer in lexicon.QUALIFIED.items()}
+
+
 def _qualified(alternatives, typed: frozenset[str]):
-    # By index term: "shelters" is qualified like "shelter".
-    by_term = {phrase_of(key): (key, longer) for key, longer in lexicon.QUALIFIED.items()}
+    by_term = _qualified_by_term()
     out = []
     for alt in alternatives:
         key, longer = by_term.get(phrase_of(alt), ("", ()))
