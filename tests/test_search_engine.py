@@ -281,3 +281,47 @@ def test_a_radius_finds_programs_by_their_nearest_place(tmp_path):
             assert found.total == len(expected)
     finally:
         ix.close()
+
+
+def _eager_snippet(text: str, terms: frozenset[str], limit: int, marked: bool) -> str:
+    """snippets.snippet as it was before it analysed sentences lazily: every sentence's
+    terms, then the sentences that mention the query's."""
+    from whoosh.highlight import WholeFragmenter, highlight
+
+    from resdir.search import snippets
+
+    text = " ".join(text.replace("\x02", "").replace("\x03", "").split())
+    sentences = snippets.SENTENCE_END.split(text) if text else []
+    found = [tuple(t for t in map(snippets._term, snippets.TOKEN_RE.findall(s.lower())) if t)
+             for s in sentences]
+    hits = [s for s, words in zip(sentences, found, strict=True)
+            if terms and snippets._mentions(words, terms)]
+    chosen = snippets._fit(hits or sentences, limit)
+    if not terms or not hits or not marked:
+        return chosen
+    return highlight(chosen, terms, snippets.ANALYZER, WholeFragmenter(charlimit=None),
+                     snippets._MarkFormatter()) or chosen
+
+
+def test_snippets_read_sentences_lazily_and_say_the_same():
+    """A snippet analyses a description's sentences only until it is settled (and the API
+    none of a one-sentence description): the same snippet as analysing them all, marked or
+    not, whichever sentences mention the words and however long they are (issue 12)."""
+    from resdir.search import snippet
+
+    rnd = random.Random(11)
+    pool = ["Food pantry open on Tuesdays.", "Bring a bag!", "We help with rent and utility "
+            "bills for families in the county who qualify.", "Domestic violence shelter.",
+            "Call first?", "Free tax help (in season).", "Walk-ins welcome.",
+            "Job training and resume help for adults " + "and youth " * rnd.randint(1, 30)]
+    chosen = 0
+    for _ in range(400):
+        text = "  ".join(rnd.choice(pool) for _ in range(rnd.randint(0, 6)))
+        terms = frozenset(rnd.sample(["food", "pantri", "rent", "bill", "bag", "domest_violenc",
+                                      "tax", "youth", "call", "zzz"], rnd.randint(0, 3)))
+        for marked in (True, False):
+            limit = rnd.choice([20, 60, 200, 400])
+            got = snippet(text, terms, limit, marked)
+            assert got == _eager_snippet(text, terms, limit, marked), (text, terms, limit)
+            chosen += "\x02" in got
+    assert chosen > 100  # the words were found, and marked, in many of them

@@ -70,10 +70,10 @@ def _run(view: View, req: SearchRequest, ws: list[str]) -> SearchResult:
         scores = relevance.adjusted(view, cand, scores, dist, req)
 
     facets = {}
-    for c in view.lexicon("category") if req.facets else ():
-        n = int(np.count_nonzero(view.mask("category", c)[cand]))
-        if n:
-            facets[c] = n
+    if req.facets:
+        names, matrix = view.derived("categories", _category_matrix)
+        counts = np.count_nonzero(matrix[cand], axis=0).tolist() if names else ()
+        facets = {c: n for c, n in zip(names, counts, strict=True) if n}
     if req.categories:
         keep = view.any_mask("category", req.categories)[cand]
         cand = cand[keep]
@@ -101,8 +101,19 @@ def _run(view: View, req: SearchRequest, ws: list[str]) -> SearchResult:
         hits=hits,
         facets=dict(sorted(facets.items())),
         matched=matched_mode,
-        terms=querytext.terms_of(ws, groups),
+        terms=querytext.terms_of(ws),
     )
+
+
+def _category_matrix(view: View) -> tuple[list[str], np.ndarray]:
+    """The categories, and which docs are in each (a row per doc): the facets of a search
+    are one count over its candidates' rows (issue 12: a count per category was ~10% of
+    a search's engine time)."""
+    names = view.lexicon("category")
+    matrix = np.zeros((view.size, len(names)), dtype=bool)
+    for i, name in enumerate(names):
+        matrix[:, i] = view.mask("category", name)
+    return names, matrix
 
 
 def shown_distance(view: View, docnum: int, near: float, req: SearchRequest) -> float:

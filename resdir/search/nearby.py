@@ -19,11 +19,14 @@ import weakref
 
 import numpy as np
 
+from resdir.search.segments import NO_FLOATS, NO_IDS
+
 ROW = 0.1  # degrees of latitude per row
 STRIDE = 1000.0  # key = row * STRIDE + (lon + 180): rows never overlap (lon + 180 < 1000)
 FEW = 64  # points: fewer are all tested at once
 SLACK = 1e-7  # degrees: the binary searches take a little more; the box test decides
 
+NONE = np.empty(0, dtype=np.int64)
 _grids: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -41,11 +44,19 @@ class Points:
         self.lats = lats[order]
         self.lons = lons[order]
         self.several = several[order]
+        # The segment's own box: a search far from all its points skips it at once (an
+        # edit's small segments, usually).
+        self.bounds = ((float(lats.min()), float(lons.min()), float(lats.max()),
+                        float(lons.max())) if lats.size else None)
 
     def in_box(self, box: tuple[float, float, float, float]) -> np.ndarray:
         """Positions (into this object's arrays) of the points inside the box, edges
         included."""
         min_lat, min_lon, max_lat, max_lon = box
+        bounds = self.bounds
+        if bounds is None or not (bounds[0] <= max_lat and min_lat <= bounds[2]
+                                  and bounds[1] <= max_lon and min_lon <= bounds[3]):
+            return NONE
         if self.keys.size <= FEW:  # a small segment (an edit's): every point is tested
             lats, lons = self.lats, self.lons
             return np.flatnonzero((min_lat <= lats) & (lats <= max_lat)
@@ -56,13 +67,48 @@ class Points:
         sizes = ends - starts
         total = int(sizes.sum())
         if not total:
-            return np.empty(0, dtype=np.int64)
+            return NONE
         # The runs [start, end) of every row as one array of positions.
         firsts = np.repeat(starts - np.concatenate(([0], np.cumsum(sizes)[:-1])), sizes)
         pos = firsts + np.arange(total)
         lats, lons = self.lats[pos], self.lons[pos]
         inside = (min_lat <= lats) & (lats <= max_lat) & (min_lon <= lons) & (lons <= max_lon)
         return pos[inside]
+
+
+class NearbyPoints:
+    """Mixed into View, whose `_leaves` and `keys_used` this uses."""
+
+    def warm_points(self) -> None:
+        """Read the points of every segment new since the last view (View.warm_from)."""
+        for cache, reader, _, _ in self._leaves:
+            points_of(cache, reader)
+
+    def points_in(self, box: tuple[float, float, float, float]):
+        """The points inside the box: (docnums, latitudes, longitudes, whether the doc has
+        several points), one entry per point (a doc with several points may have several
+        entries), deleted docs left out; in no particular order."""
+        self.keys_used.add(("points",))
+        docs, lats, lons, several = [], [], [], []
+        for cache, reader, offset, deleted in self._leaves:
+            found = points_of(cache, reader)
+            pos = found.in_box(box)
+            if not pos.size:
+                continue
+            local = found.docs[pos]
+            if deleted is not None:
+                keep = ~deleted[local]
+                pos, local = pos[keep], local[keep]
+            docs.append(local + offset if offset else local)
+            lats.append(found.lats[pos])
+            lons.append(found.lons[pos])
+            several.append(found.several[pos])
+        if len(docs) == 1:
+            return docs[0], lats[0], lons[0], several[0]
+        if not docs:
+            return NO_IDS, NO_FLOATS, NO_FLOATS, np.zeros(0, dtype=bool)
+        return (np.concatenate(docs), np.concatenate(lats), np.concatenate(lons),
+                np.concatenate(several))
 
 
 def points_of(cache, reader) -> Points:
@@ -80,7 +126,9 @@ def points_of(cache, reader) -> Points:
         lons = [cache.lon[single]] + [np.array([p[1] for p in cache.multi[d]]) for d in multi]
         several = np.zeros(sum(len(d) for d in docs), dtype=bool)
         several[single.size:] = True
-        found = Points(np.concatenate(docs), np.concatenate(lats).astype(np.float64),
-                       np.concatenate(lons).astype(np.float64), several)
+        docs, lats, lons = np.concatenate(docs), np.concatenate(lats), np.concatenate(lons)
+        real = ~(np.isnan(lats) | np.isnan(lons))  # (none is NaN: no box holds one anyway)
+        found = Points(docs[real], lats[real].astype(np.float64),
+                       lons[real].astype(np.float64), several[real])
         _grids[cache] = found
     return found

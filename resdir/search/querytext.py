@@ -223,13 +223,16 @@ def build(ws: list[str], require_all: bool, field: str = "content") -> query.Que
     return query.And(parts) if require_all else query.Or(parts)
 
 
-def terms_of(ws: list[str], groups: list | None = None) -> frozenset[str]:
-    """Every analysed term the query may match, for highlighting snippets (`groups`:
-    parse(ws), when the caller has it already)."""
+def terms_of(ws: list[str]) -> frozenset[str]:
+    """Every analysed term the query may match, for highlighting snippets."""
+    return _terms_of(tuple(ws))
+
+
+@lru_cache(maxsize=4096)
+def _terms_of(ws: tuple[str, ...]) -> frozenset[str]:
+    # Kept as _parse is (issue 12).
     return frozenset(
-        t for g in (parse(ws) if groups is None else groups) for alt in g.alternatives
-        for w in alt for t in analyse(w)
-    )
+        t for g in _parse(ws) for alt in g.alternatives for w in alt for t in analyse(w))
 
 
 def correct(ws: list[str], known, suggest) -> list[str] | None:

@@ -65,6 +65,7 @@ def _chosen(sentences: tuple[str, ...], terms: frozenset[str], limit: int) -> tu
 
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+MAYBE_END = re.compile(r"[.!?]\s")  # where SENTENCE_END can match, and more
 
 
 @lru_cache(maxsize=65536)
@@ -81,7 +82,11 @@ def _term(token: str) -> str | None:
 def _sentences(text: str) -> tuple[str, ...]:
     """A description's sentences, kept for the descriptions seen last."""
     text = " ".join(text.replace("\x02", "").replace("\x03", "").split())
-    return tuple(SENTENCE_END.split(text)) if text else ()
+    if not text:
+        return ()
+    if not MAYBE_END.search(text):  # one sentence: no split (SENTENCE_END is slow to scan)
+        return (text,)
+    return tuple(SENTENCE_END.split(text))
 
 
 @lru_cache(maxsize=4096)  # about 2.5 MB at most

@@ -23,7 +23,7 @@ from whoosh.scoring import BM25F
 
 from resdir.search.docvalues import DocumentValues
 from resdir.search.held import column
-from resdir.search.nearby import points_of
+from resdir.search.nearby import NearbyPoints
 from resdir.search.schema import VOCABULARY_FILE, VOCABULARY_STAMP
 from resdir.search.scored import ScoredTerms
 from resdir.search.segments import (
@@ -39,18 +39,7 @@ from resdir.search.spelled import SpelledValues
 from resdir.search.words import read_words
 
 
-def sorted_union(parts: list[np.ndarray]) -> np.ndarray:
-    """The sorted distinct values of several arrays. np.unique (numpy 2) hashes before it
-    sorts: ~10x slower here, a tenth of a search's time (issue 12)."""
-    joined = np.concatenate(parts)
-    joined.sort()
-    keep = np.empty(joined.size, dtype=bool)
-    keep[:1] = True
-    np.not_equal(joined[1:], joined[:-1], out=keep[1:])
-    return joined[keep]
-
-
-class View(SpelledValues, DocumentValues, ScoredTerms):
+class View(SpelledValues, DocumentValues, ScoredTerms, NearbyPoints):
     """One open searcher and what was read from it; replaced when the index changes."""
 
     def __init__(self, searcher, folder: Path | None = None, store: SegmentStore | None = None,
@@ -83,6 +72,8 @@ class View(SpelledValues, DocumentValues, ScoredTerms):
         self._average_lengths: dict[str, float] = {}
         self._starts = np.array([offset for _, _, offset, _ in self._leaves], dtype=np.int64)
         self._live: np.ndarray | None = None
+        self._derived: dict[str, object] = {}  # derived(): arrays made from masks ...
+        self._makers: dict[str, object] = {}  # ... and how (warm_from makes them again)
         self._multi: np.ndarray | None = None
         self._verified: np.ndarray | None = None
         self._vocabulary: bool | None = None
@@ -189,6 +180,15 @@ class View(SpelledValues, DocumentValues, ScoredTerms):
             self._masks[key] = found
         return found
 
+    def derived(self, name: str, make):
+        """What `make(view)` builds from this view's masks and values, built once per view
+        (published by one assignment: two threads may both build it, alike)."""
+        found = self._derived.get(name)
+        if found is None:
+            found = self._derived[name] = make(self)
+            self._makers[name] = make
+        return found
+
     def live(self) -> np.ndarray:
         """Docnums of the documents not deleted."""
         if self._live is None:
@@ -202,31 +202,6 @@ class View(SpelledValues, DocumentValues, ScoredTerms):
             found = [t.decode() if isinstance(t, bytes) else t for t in self.reader.lexicon(field)]
             self._lexicons[field] = found
         return found
-
-    def points_in(self, box: tuple[float, float, float, float]):
-        """The points inside the box: (docnums, latitudes, longitudes, whether the doc has
-        several points), one entry per point (a doc with several points may have several
-        entries), deleted docs left out; in no particular order."""
-        docs, lats, lons, several = [], [], [], []
-        for cache, reader, offset, deleted in self._leaves:
-            found = points_of(cache, reader)
-            pos = found.in_box(box)
-            if not pos.size:
-                continue
-            local = found.docs[pos]
-            if deleted is not None:
-                keep = ~deleted[local]
-                pos, local = pos[keep], local[keep]
-            docs.append(local + offset if offset else local)
-            lats.append(found.lats[pos])
-            lons.append(found.lons[pos])
-            several.append(found.several[pos])
-        if len(docs) == 1:
-            return docs[0], lats[0], lons[0], several[0]
-        if not docs:
-            return NO_IDS, NO_FLOATS, NO_FLOATS, np.zeros(0, dtype=bool)
-        return (np.concatenate(docs), np.concatenate(lats), np.concatenate(lons),
-                np.concatenate(several))
 
     def postings(self, text: str, field: str = "content") -> tuple[np.ndarray, np.ndarray]:
         """Docnums and term frequencies of a term of a scored field (content or title)."""
@@ -305,6 +280,8 @@ class View(SpelledValues, DocumentValues, ScoredTerms):
                 self.postings(rest[1], rest[0])
             elif kind == "scores":
                 self.warm_scores(*rest)
+            elif kind == "points":
+                self.warm_points()
         for key in list(old._masks):
             if key[0] == "term":
                 self.mask(key[1], key[2])
@@ -316,3 +293,5 @@ class View(SpelledValues, DocumentValues, ScoredTerms):
                 self.open_mask(key[1])
         if old._verified is not None:
             self.verified_days()
+        for name, make in list(old._makers.items()):
+            self.derived(name, make)
