@@ -552,3 +552,18 @@ def test_emergency_food_beside_material_goods_and_gifts_for_children():
     walk = Crosswalk(read_file())
     assert walk.term("anything", "PH-2950.3200") == (True, "financial")    # gifts and toys
     assert walk.term("anything", "PH-2950.8500-870") == (True, "food")     # holiday meals
+
+
+def test_category_benchmark_tells_first_from_later_guesses_and_missed_seconds():
+    """bench/categories.py --confusion: how often a first and a later suggestion is right, and
+    which misses are a second category of a program that has several (what the recall work
+    looks for)."""
+    bench = _bench()
+    rows = [{"name": "Pantry and Tutoring", "truth": {"food", "education"},
+             "scopes": {"food": {"food"}, "education": {"education"}}},
+            {"name": "Shelter", "truth": {"housing"}, "scopes": {"housing": {"housing"}}}]
+    said = {"Pantry and Tutoring": ("food", "legal"), "Shelter": ("health",)}
+    result = bench.judge(rows, lambda row: said[row["name"]])
+    assert result["order"] == {"first": [1, 2], "later": [0, 1]}
+    assert result["per"]["education"]["missed"] == 1 and result["per"]["education"]["beside"] == 1
+    assert result["per"]["housing"]["missed"] == 1 and result["per"]["housing"]["beside"] == 0
