@@ -446,3 +446,68 @@ def test_housing_law_and_visitation_are_legal_help():
                      "violence.")
     assert housing_law.categories[0] == "legal"
     assert set(visits.categories) == {"safety", "legal"}
+
+
+def test_jails_and_reentry_are_legal_help_not_housing_or_health():
+    """Invented listings: a county jail "houses" inmates and a reentry program helps people
+    leaving prison; both belong to the justice system (legal help), not to housing, health care
+    or safety."""
+    from resdir.categorize.classify import suggest
+
+    jail = suggest("Pretrial Detention Center", "A county facility that houses adult inmates "
+                   "awaiting trial. Family members may schedule visits online.")
+    reentry = suggest("Second Start", "Helps ex-offenders returning home after incarceration "
+                      "with re-entry planning and mentoring.")
+    assert jail.categories == ("legal",)
+    assert reentry.categories[0] == "legal"
+
+
+def test_the_settings_a_service_reaches_are_not_services():
+    """Invented listing: therapy delivered "in a variety of settings: homes, shelters, schools
+    and detention centers" is counseling; the places listed are not housing, schooling or
+    legal help."""
+    from resdir.categorize.classify import suggest
+
+    got = suggest("Kids in Focus", "Provides individual and family therapy for children in a "
+                  "variety of settings: foster homes, shelters, schools, day cares and detention "
+                  "centers.")
+    assert got.categories == ("mental-health",)
+
+
+def test_everyday_words_of_health_and_recovery_services():
+    """Invented listings with service words the classifier did not know: day care for older
+    adults is health care (an adult day program), not child care; birth control and abortion
+    care are health care; "psychotherapeutic" services and help for people addicted to
+    opioids are mental health and recovery; truancy help is education."""
+    from resdir.categorize.classify import suggest
+
+    seniors = suggest("Golden Years Senior Day Care", "Senior day care with meals, exercise "
+                      "and activities for frail elders while their caregivers work.")
+    women = suggest("Women's Choice Fund", "Helps low-income women pay for abortion care and "
+                    "long-acting birth control.")
+    therapy = suggest("Bright Minds", "Offers psychotherapeutic services to children at home.")
+    addicted = suggest("New Dawn", "Daily dosing for adults addicted to opioids.")
+    truancy = suggest("Back on Track", "Works with students and parents to end truancy.")
+    assert seniors.categories[0] == "health" and "childcare" not in seniors.categories
+    assert women.categories[0] == "health"
+    assert therapy.categories == ("mental-health",)
+    assert addicted.categories == ("mental-health",)
+    assert truancy.categories == ("education",)
+
+
+def test_crosswalk_sends_recreation_nowhere_and_school_nurses_to_health():
+    """A 211 file's sports leagues, parks and fitness groups are not Education (or Child care):
+    resdir has no recreation category, and Open Eligibility's Recreation already gives none.
+    Its arts and craft classes stay education, its camps child care; health services for
+    students are health care; minor home repairs are housing, as Open Eligibility's Maintenance
+    & Repairs."""
+    walk = Crosswalk(read_file())
+    assert walk.term("anything", "PL-7000.8900-100") == (True, None)    # a sports league
+    assert walk.term("anything", "PL-6400.6500") == (True, None)        # a public park
+    assert walk.term("anything", "PL-6600.9700") == (True, None)        # a fitness class
+    assert walk.term("anything", "PL-7400.1700") == (True, "education")  # dance classes
+    assert walk.term("anything", "PL-6400.1500-820") == (True, "childcare")  # a summer camp
+    assert walk.term("anything", "HL-8120.8030") == (True, "health")    # school nurses
+    assert walk.term("anything", "HL-8700") == (True, "education")      # tutoring
+    assert walk.term("anything", "PH-3300.2750-250") == (True, "housing")  # home repairs
+    assert walk.term("anything", "PH-3300.3000") == (True, "health")    # homemakers

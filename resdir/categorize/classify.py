@@ -28,8 +28,10 @@ files a second category is right about half the time, a first one about 80%: hen
 rule, which keeps the precision at 0.80 (bench/categories.py).
 
 What is not a service is not read: the place a group meets ("Group meets at Baptist
-Hospital", `_PLACE`), and sentences about what a program asks of others or lets out
-("Volunteers are needed", "accepts donations", "we rent out our hall", `_NOT_OFFERED`).
+Hospital", `_PLACE`), the list of settings a service reaches ("therapy in various settings:
+homes, shelters, schools", `_SETTINGS`), and sentences about what a program asks of others or
+lets out ("Volunteers are needed", "accepts donations", "we rent out our hall",
+`_NOT_OFFERED`).
 Illness and condition words (cancer, diabetes, dementia, mental illness) weigh little: they
 say who a program is for; the service words decide ("support group", "screening").
 
@@ -81,6 +83,13 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n|\\n")
 # a cue to the end of its clause are not read.
 _PLACE = re.compile(r"\b(?:meets?|meetings?|held|located|takes? place|hosted)\s+(?:at|in|on|inside)"
                     r"\b[^.,;:\n*()]*", re.IGNORECASE)
+# A list of the settings a service reaches is a list of places, not of services: "therapy in
+# various settings: homes, shelters, schools, detention centers" is counseling, not housing,
+# education or legal help. Read up to the end of the sentence.
+_SETTINGS = re.compile(r"\b(?:in|at|across|to)\s+(?:a\s+)?(?:variety\s+of\s+|various\s+|many\s+|"
+                       r"several\s+|different\s+|multiple\s+|the\s+following\s+)?(?:settings|"
+                       r"locations|sites|places)\s*(?:such\s+as|including|like|:)[^.!?\n]*",
+                       re.IGNORECASE)
 # A sentence about what a program asks for or lets out is not a service it gives: "Volunteers
 # are needed at our food pantry", "accepts diaper donations", "we rent out our hall".
 _NOT_OFFERED = re.compile(
@@ -109,7 +118,8 @@ def words(text: str | None) -> list[str]:
 def lead_and_rest(description: str | None) -> tuple[str, str]:
     """A description's first sentence and the rest, without what only names a place (`_PLACE`)
     and without sentences about what the program asks of others (`_NOT_OFFERED`)."""
-    parts = [p for p in _SENTENCE_END.split(_PLACE.sub(" ~ ", description or ""))
+    parts = [p for p in _SENTENCE_END.split(
+        _SETTINGS.sub(" ~ ", _PLACE.sub(" ~ ", description or "")))
              if p.strip() and not _NOT_OFFERED.search(p)]
     return (parts[0], " ".join(parts[1:])) if parts else ("", "")
 
