@@ -28,6 +28,7 @@ import os
 import random
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -127,17 +128,14 @@ def serve(args, tree: Path, queries: list[str], label: str) -> list[list]:
            "PYTHONPATH": str(tree), **dict(kv.split("=", 1) for kv in args.env)}
     log = Path(tempfile.mkdtemp(prefix="resdir-rss-")) / "gunicorn.log"
     server = Gunicorn(env, workers=args.workers, log=log)
-    if tree != ROOT:  # the other checkout's gunicorn.conf.py and code, this virtualenv
-        import subprocess
-
-        server._out = open(log, "ab")  # noqa: SIM115
-        server.process = subprocess.Popen(
-            [str(GUNICORN), "-c", str(tree / "gunicorn.conf.py"), "--bind",
-             f"127.0.0.1:{server.port}", "--workers", str(args.workers), "wsgi:app"],
-            cwd=tree, env=server.env, stdout=server._out, stderr=subprocess.STDOUT)
-        _wait_healthy(server)
-    else:
-        server.start(healthy_within=180)
+    # This virtualenv, `tree`'s gunicorn.conf.py and code (tests.servers.Gunicorn's socket).
+    server._out = open(log, "ab")  # noqa: SIM115
+    server.process = subprocess.Popen(
+        [str(GUNICORN), "-c", str(tree / "gunicorn.conf.py"), "--bind",
+         f"fd://{server.listener.fileno()}", "--workers", str(args.workers), "wsgi:app"],
+        cwd=tree, env=server.env, stdout=server._out, stderr=subprocess.STDOUT,
+        pass_fds=(server.listener.fileno(),))
+    _wait_healthy(server)
     rows = []
     try:
         pending = iter(queries)
@@ -271,7 +269,7 @@ def cache_sizes(index) -> list[tuple[str, int, int]]:
     for attr in ("postings", "cells"):
         items = [v for s in segments for v in getattr(s, attr).items.values()]
         out.append((f"segments: {attr}", len(items), sum(size(v) for v in items)))
-    for attr in ("ids", "lengths", "multi", "doc_ids", "hours", "names"):
+    for attr in ("ids", "lengths", "multi", "doc_ids", "closed", "names"):
         values = [getattr(s, attr) for s in segments]
         out.append((f"segments: {attr}", sum(len(v or ()) for v in values),
                     sum(size(v) for v in values if v is not None)))
