@@ -511,3 +511,23 @@ def test_crosswalk_sends_recreation_nowhere_and_school_nurses_to_health():
     assert walk.term("anything", "HL-8700") == (True, "education")      # tutoring
     assert walk.term("anything", "PH-3300.2750-250") == (True, "housing")  # home repairs
     assert walk.term("anything", "PH-3300.3000") == (True, "health")    # homemakers
+
+
+def test_a_kind_of_service_named_up_front_is_a_second_category():
+    """Invented listings: a senior center whose lead sentence names a hot meal beside its
+    parenting classes for grandparents gives both; a clinic listing primary care, dental care,
+    immunizations and mental health counseling is health care and mental health. A phrase that
+    names a kind of service (a meal, a support group, a class, a treatment, counseling) where a
+    program says what it is counts as a service it gives, even beside a longer list of another
+    category's words; a topic word alone ("dating violence" in a talk) does not."""
+    from resdir.categorize.classify import suggest
+
+    seniors = suggest("Riverside Senior Center", "Offers a hot meal at noon, bingo, exercise and "
+                      "parenting classes for grandparents raising grandchildren.")
+    clinic = suggest("Oak Street Clinic", "Primary care, dental care, immunizations and mental "
+                     "health counseling.")
+    topic = suggest("Westside Youth Center", "An after-school program with homework help, "
+                    "tutoring, sports, art and field trips. Talks on dating violence.")
+    assert set(seniors.categories) == {"childcare", "food"}
+    assert clinic.categories == ("health", "mental-health")
+    assert set(topic.categories) == {"childcare", "education"}
