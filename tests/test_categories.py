@@ -531,3 +531,24 @@ def test_a_kind_of_service_named_up_front_is_a_second_category():
     assert set(seniors.categories) == {"childcare", "food"}
     assert clinic.categories == ("health", "mental-health")
     assert set(topic.categories) == {"childcare", "education"}
+
+
+def test_emergency_food_beside_material_goods_and_gifts_for_children():
+    """Invented listings: a corps handing out clothing, furniture and household goods names
+    emergency food too: it is food help beside the material goods (financial), not only the
+    latter; Christmas gifts for children are material help, not child care. A 211 file's
+    holiday gifts and toys term is material goods too, not food."""
+    from resdir.categorize.classify import suggest
+
+    corps = suggest("Hope Corps", "Provides emergency food, clothing, furniture and household "
+                    "goods to families in crisis.")
+    pantry = suggest("Eastgate Church", "Clothing closet, furniture bank and a weekly food "
+                     "pantry for neighbors in need.")
+    gifts = suggest("Holiday Help", "Christmas gifts for children of families who are "
+                    "struggling this winter.")
+    assert corps.categories == ("financial", "food")
+    assert pantry.categories == ("financial", "food")
+    assert gifts.categories == ("financial",)
+    walk = Crosswalk(read_file())
+    assert walk.term("anything", "PH-2950.3200") == (True, "financial")    # gifts and toys
+    assert walk.term("anything", "PH-2950.8500-870") == (True, "food")     # holiday meals

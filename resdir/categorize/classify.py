@@ -81,10 +81,13 @@ _NEEDED = {"name": SECOND_SHARE, "keywords": SECOND_SHARE, "lead": SECOND_LEAD,
            "description": SECOND_ALONE, "service": SECOND_SERVICE}
 # A phrase ending in one of these words names a kind of service, not a topic: "support
 # group", "parenting classes", "substance abuse treatment", "crisis intervention", "hot
-# meal", "job training" (stemmed as `words` does). Said where a program is defined (its name,
+# meal", "job training", "emergency food", "emergency shelter", "bus pass" (stemmed as
+# `words` does). Said where a program is defined (its name,
 # keywords or lead sentence) it is a service the program gives, beside its first category.
 SERVICE_WORDS = frozenset(("group", "class", "classe", "treatment", "counseling", "therapy",
-                           "intervention", "preparation", "meal", "training", "workshop"))
+                           "intervention", "preparation", "meal", "training", "workshop",
+                           "food", "pantry", "kitchen", "distribution", "voucher", "shelter",
+                           "pass"))
 _WORD = re.compile(r"[a-z0-9]+")
 # A sentence ends at . ! ? before a space, or at a line break (a real one or an export's
 # literal backslash-n).
