@@ -567,3 +567,22 @@ def test_category_benchmark_tells_first_from_later_guesses_and_missed_seconds():
     assert result["order"] == {"first": [1, 2], "later": [0, 1]}
     assert result["per"]["education"]["missed"] == 1 and result["per"]["education"]["beside"] == 1
     assert result["per"]["housing"]["missed"] == 1 and result["per"]["housing"]["beside"] == 0
+
+
+def test_treatment_safety_and_first_aid_words():
+    """Invented listings: medication assisted treatment for opioid use is recovery (mental
+    health), not a clinic visit; a workshop on bullying is safety, not school; CPR and first
+    aid classes are health, not education; nutrition counseling is food help, not therapy."""
+    from resdir.categorize.classify import suggest
+
+    recovery = suggest("Harbor Recovery", "Medication assisted treatment for adults with an "
+                       "opioid use disorder, with daily dosing at our clinic.")
+    bullying = suggest("Stop Bullying Now", "Workshops for students, parents and teachers on "
+                       "bullying at school.")
+    first_aid = suggest("Community CPR", "CPR and first aid classes for parents and "
+                        "babysitters.")
+    nutrition = suggest("Pathways", "Nutrition counseling for families with young children.")
+    assert recovery.categories[0] == "mental-health"
+    assert bullying.categories[0] == "safety"
+    assert first_aid.categories[0] == "health"
+    assert nutrition.categories == ("food",)
