@@ -586,3 +586,18 @@ def test_treatment_safety_and_first_aid_words():
     assert bullying.categories[0] == "safety"
     assert first_aid.categories[0] == "health"
     assert nutrition.categories == ("food",)
+
+
+def test_renting_out_a_bus_or_a_desk_is_not_housing():
+    """Invented listings: a bus for hire is transportation and a desk for rent is no housing
+    help; "rental" alone is housing ("rental assistance"), not with what is rented before it."""
+    from resdir.categorize.classify import suggest
+
+    bus = suggest("Accessible Bus Rentals", "Community groups can rent our wheelchair-accessible "
+                  "buses for outings, with a driver.")
+    desks = suggest("Shared Workspace Rentals", "Desks and small offices by the month for "
+                    "start-ups and nonprofits.")
+    rent = suggest("Keep Your Home", "Rental assistance for families behind on rent.")
+    assert bus.categories == ("transportation",)
+    assert "housing" not in desks.categories
+    assert rent.categories == ("housing",)
