@@ -10,6 +10,7 @@ the tests that use them name the day they ask about."""
 from __future__ import annotations
 
 import csv
+import os
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -24,19 +25,24 @@ def as_of_today(day: date) -> date:
 
 
 def _mini_csv() -> Path:
-    """tests/data/mini.csv with its `assured_date` cells moved (as_of_today), in a folder
-    of this process's own."""
+    """tests/data/mini.csv with its `assured_date` cells moved (as_of_today), in one
+    folder per day shared by every test process (each writes the same content and swaps it
+    in whole), so runs leave no folder per process behind."""
     with SOURCE.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         fields, rows = reader.fieldnames, list(reader)
     for row in rows:
         if row["assured_date"]:
             row["assured_date"] = as_of_today(date.fromisoformat(row["assured_date"])).isoformat()
-    target = Path(tempfile.mkdtemp(prefix="resdir-fixtures-")) / SOURCE.name
-    with target.open("w", newline="", encoding="utf-8") as handle:
+    folder = Path(tempfile.gettempdir()) / f"resdir-fixtures-{date.today().isoformat()}"
+    folder.mkdir(exist_ok=True)
+    target = folder / SOURCE.name
+    partial = folder / f"{SOURCE.name}.{os.getpid()}"
+    with partial.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
+    partial.replace(target)
     return target
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-
-from tests.pgserver import _free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
@@ -44,10 +43,17 @@ def patch(url: str, headers: dict, body: dict, timeout: float = 60) -> int:
 
 
 class Gunicorn:
-    """gunicorn -c gunicorn.conf.py wsgi:app on a free loopback port, with RESDIR_* env."""
+    """gunicorn -c gunicorn.conf.py wsgi:app on a free loopback port, with RESDIR_* env.
+
+    The listening socket is bound here and handed to gunicorn (`--bind fd://N`): a port only
+    looked up as free and bound later by gunicorn can be taken meanwhile by another test's
+    server or outgoing connection, and the health check would then reach the wrong server."""
 
     def __init__(self, env: dict[str, str], workers: int = 1, log: Path | None = None):
-        self.port = _free_port()
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(128)
+        self.port = self.listener.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **env}
         self.workers = workers
@@ -59,9 +65,9 @@ class Gunicorn:
         self._out = open(self.log, "ab") if self.log else None  # noqa: SIM115
         self.process = subprocess.Popen(
             [str(GUNICORN), "-c", str(ROOT / "gunicorn.conf.py"), "--bind",
-             f"127.0.0.1:{self.port}", "--workers", str(self.workers), "wsgi:app"],
+             f"fd://{self.listener.fileno()}", "--workers", str(self.workers), "wsgi:app"],
             cwd=ROOT, env=self.env, stdout=self._out or subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
+            stderr=subprocess.STDOUT, pass_fds=(self.listener.fileno(),),
         )
         deadline = time.monotonic() + healthy_within
         while time.monotonic() < deadline and self.process.poll() is None:
@@ -86,6 +92,7 @@ class Gunicorn:
         if self._out:
             self._out.close()
             self._out = None
+        self.listener.close()
 
     def __enter__(self) -> Gunicorn:
         return self.start()

@@ -268,3 +268,30 @@ def _alert(response) -> str:
 
     found = re.search(r'role="alert">(.*?)</p>', response.get_data(as_text=True), re.S)
     return found.group(1) if found else response.get_data(as_text=True)[:300]
+
+
+def test_the_first_phone_stays_first_after_an_edit(app, make_service):
+    """The form, the program's JSON and search results show the program's first phone. Its
+    order must not depend on where the database keeps rows: PostgreSQL writes an updated row
+    anew, so a first phone read in storage order became the last once edited, and the next
+    save of the form's phone field changed the fax line."""
+    sid = make_service("Two Line Pantry", description="groceries")
+    other = make_service("Busy Line Pantry")
+    with app.app_context():
+        service = db.session.get(m.Service, sid)
+        service.phones = [m.Phone(number="412-555-0100", type="voice"),
+                          m.Phone(number="412-555-0101", type="fax")]
+        # Other programs' phones fill the table's first page, as in any real directory:
+        # PostgreSQL then writes an edited phone on a later page.
+        db.session.add_all(m.Phone(service_id=other, number=f"412-555-{n:04}", type="voice")
+                           for n in range(300))
+        indexing.commit()
+    admin = sign_in_admin(app)
+    for number in ("412-555-0199", "412-555-0177"):
+        assert edit_page(admin, sid)["phone"] != "412-555-0101"
+        assert save(admin, sid, edit_page(admin, sid), phone=number).status_code == 303
+        assert edit_page(admin, sid)["phone"] == number
+        assert [(p["number"], p["type"]) for p in api_json(admin, sid)["phones"]] == [
+            (number, "voice"), ("412-555-0101", "fax")]
+        found = admin.get("/api/v1/search?q=groceries").get_json()["results"]
+        assert [r["phone"] for r in found if r["id"] == sid] == [number]

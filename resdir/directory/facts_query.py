@@ -37,9 +37,9 @@ def _statements() -> dict:
         m.Service, m.Organization, m.Eligibility, m.Schedule, m.Language, m.ServiceArea,
         m.ServiceAtLocation, m.Location, m.Address, m.Attribute, m.TaxonomyTerm, m.Taxonomy,
         m.Phone))
-    # The first phone in the database's order, as the program's page lists them (the
-    # relationship has no order either).
-    phone = (select(ph.number).where(ph.service_id == s.id).limit(1)
+    # The first phone, as the program's page lists them.
+    phone = (select(ph.number).where(ph.service_id == s.id)
+             .order_by(ph.position, ph.id).limit(1)
              .correlate(m.Service.__table__).scalar_subquery())
     return {
         "programs": select(

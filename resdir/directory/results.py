@@ -76,7 +76,8 @@ def _statements() -> dict:
     ids = bindparam("ids", expanding=True)
     s, o, a, t = m.Service, m.Organization, m.Address, m.TaxonomyTerm
     sal, loc, at = m.ServiceAtLocation, m.Location, m.Attribute
-    phone = (select(m.Phone.number).where(m.Phone.service_id == s.id).limit(1)
+    phone = (select(m.Phone.number).where(m.Phone.service_id == s.id)
+             .order_by(*m.PHONE_ORDER).limit(1)
              .correlate(s).scalar_subquery())
     return {
         # One row per program and location (and address): a program has one location in

@@ -66,7 +66,8 @@ class Context:
             query = select(model).where(column.in_(keys[start:start + 500]))
             if model in (m.Phone, m.Language):
                 query = query.where(model.service_id.is_(None))
-            for row in db.session.scalars(query.order_by(order if order is not None
-                                                         else model.id)):
+            orders = m.PHONE_ORDER if model is m.Phone else (
+                (order,) if order is not None else (model.id,))
+            for row in db.session.scalars(query.order_by(*orders)):
                 out.setdefault(getattr(row, column.key), []).append(row)
         return out

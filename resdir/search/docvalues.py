@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from resdir.search.held import column
+from resdir.search.segments import opening
 
 
 class DocumentValues:
@@ -37,8 +38,14 @@ class DocumentValues:
         return [(float(cache.lat[local]), float(cache.lon[local]))]
 
     def opening(self, docnum: int) -> tuple[list, list]:
+        """The document's stored hours, ([weekly spans], [closures]), read each time."""
+        _, reader, local = self._leaf_of(docnum)
+        return opening(reader, local)
+
+    def closures(self, docnum: int) -> tuple[tuple[str, str], ...]:
+        """The document's dated closures ((first, last) ISO days), kept per segment."""
         cache, reader, local = self._leaf_of(docnum)
-        return cache.opening(reader, local)
+        return cache.closures(reader, local)
 
     def doc_id(self, docnum: int) -> str:
         cache, reader, local = self._leaf_of(docnum)

@@ -101,7 +101,7 @@ def open_now(view: View, open_at, cand: np.ndarray) -> np.ndarray:
         minute = local.weekday() * 1440 + local.hour * 60 + local.minute
         ok = in_zone & view.open_mask(minute)[cand]
         for i in np.flatnonzero(ok & view.mask("flags", "closures")[cand]).tolist():
-            if closed_on(view.opening(int(cand[i]))[1], local.date()):
+            if closed_on(view.closures(int(cand[i])), local.date()):
                 ok[i] = False
         out |= ok
     return out

@@ -25,26 +25,29 @@ import threading
 from collections import OrderedDict
 
 import numpy as np
-from whoosh.reading import TermNotFound
 
 from resdir.search.held import column
+from resdir.search.postings import postings_bytes, read_postings
 from resdir.search.schema import unpack_points
 
 NO_IDS = np.empty(0, dtype=np.int64)
 NO_FLOATS = np.empty(0, dtype=np.float64)
 POSTINGS_CACHE = 8192  # content/title terms whose postings a segment keeps ...
 # ... and postings in all: 40 per document of the segment (about all its content and title
-# postings), at least 400,000 (16 bytes each: 6.4 MB). A count alone was too few terms for
-# a small directory (at 10,000 programs, 5,000 varied queries touch 671 terms, 300,000
+# postings), at least 400,000, at 5 bytes each (resdir/search/postings.py: 20 MB at
+# 100,000 programs; 64 MB as int64 and float64). A count alone was too few terms for a
+# small directory (at 10,000 programs, 5,000 varied queries touch 671 terms, 300,000
 # postings: with 512 kept, every search re-read some from the index, a quarter of the
 # engine's time). 16 per document made searches at 100,000 programs re-read postings from
 # the index (engine p95 3 -> 14 ms), so the bound is memory against leaks, not a tuning.
 POSTINGS_PER_DOC = 40
 POSTINGS_FLOOR = 400_000
+POSTING_BYTES = 5  # an int32 docnum and a uint8 count
 
 
 def postings_budget(docs: int) -> int:
-    return max(POSTINGS_FLOOR, POSTINGS_PER_DOC * docs)
+    """Bytes of posting lists kept for `docs` documents (weighed by postings_size)."""
+    return POSTING_BYTES * max(POSTINGS_FLOOR, POSTINGS_PER_DOC * docs)
 
 
 CELLS_CACHE = 20000  # grid cells whose postings a segment keeps
@@ -96,15 +99,18 @@ class Bounded:
 
 
 def postings_size(postings: tuple[np.ndarray, np.ndarray]) -> int:
-    return int(postings[0].size)
+    """What a posting list weighs against postings_budget: its bytes."""
+    return postings_bytes(postings)
 
 
 def read_ids(reader, field: str, text: str) -> np.ndarray:
-    try:
-        matcher = reader.postings(field, text)
-    except TermNotFound:
-        return NO_IDS
-    return np.fromiter(matcher.all_ids(), dtype=np.int64)
+    """The term's docnums as int64 (deleted ones included: a view leaves them out)."""
+    return read_postings(reader, field, text)[0].astype(np.int64)
+
+
+def opening(reader, docnum: int) -> tuple[list, list]:
+    """A document's stored hours: ([weekly spans], [closures]) (not kept)."""
+    return tuple(json.loads(reader.stored_fields(docnum).get("hours") or "[[],[]]"))
 
 
 class Segment:
@@ -121,15 +127,22 @@ class Segment:
         self.lon = np.full(size, np.nan)
         self.geo_loaded = np.zeros(size, dtype=bool)
         self.multi: dict[int, list[tuple[float, float]]] = {}
-        self.doc_ids: dict[int, str] = {}
-        self.hours: dict[int, tuple[list, list]] = {}
+        # Ids as UTF-8 in one fixed-width array ("" until read; widened for a longer id):
+        # 36 bytes a program, where a dict of str took about 150.
+        self.doc_ids = np.zeros(size, dtype="S36")
+        # Dated closures by docnum, equal lists one shared tuple (the public holidays and
+        # an agency's closures repeat across programs): the parsed JSON of each program's
+        # hours took about 1.4 kB (17 MB after 6,000 varied searches at 100,000).
+        self.closed: dict[int, tuple] = {}
+        self.shared_closures: dict[tuple, tuple] = {}
         self.names: list[bytes] | None = None
 
     def term_ids(self, reader, field: str, text: str) -> np.ndarray:
+        """Docnums (int32) of a filter term; only ever used to fill masks."""
         key = (field, text)
         found = self.ids.get(key)
         if found is None:
-            found = self.ids[key] = read_ids(reader, field, text)
+            found = self.ids[key] = read_postings(reader, field, text)[0]
         return found
 
     def cell_ids(self, reader, cell: str) -> np.ndarray:
@@ -144,17 +157,7 @@ class Segment:
         got = self.postings.get(key)
         if got is not None:
             return got
-        try:
-            matcher = reader.postings(field, text)
-        except TermNotFound:
-            got = (NO_IDS, NO_FLOATS)
-        else:
-            ids, weights = [], []
-            while matcher.is_active():
-                ids.append(matcher.id())
-                weights.append(matcher.weight())
-                matcher.next()
-            got = (np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64))
+        got = read_postings(reader, field, text)  # int32 docnums, compact counts
         self.postings.put(key, got)
         return got
 
@@ -186,16 +189,24 @@ class Segment:
         self.geo_loaded[todo] = True
 
     def doc_id(self, reader, docnum: int) -> str:
-        got = self.doc_ids.get(docnum)
-        if got is None:
-            got = self.doc_ids[docnum] = reader.stored_fields(docnum)["id"]
-        return got
+        got = self.doc_ids[docnum]
+        if got:
+            return got.decode()
+        found = reader.stored_fields(docnum)["id"]
+        raw = found.encode()
+        if raw.endswith(b"\0"):  # numpy would drop it: not kept
+            return found
+        if len(raw) > self.doc_ids.dtype.itemsize:
+            self.doc_ids = self.doc_ids.astype(f"S{len(raw)}")
+        self.doc_ids[docnum] = raw
+        return found
 
-    def opening(self, reader, docnum: int) -> tuple[list, list]:
-        got = self.hours.get(docnum)
+    def closures(self, reader, docnum: int) -> tuple[tuple[str, str], ...]:
+        """The document's dated closures, ((first ISO day, last ISO day), ...)."""
+        got = self.closed.get(docnum)
         if got is None:
-            got = tuple(json.loads(reader.stored_fields(docnum).get("hours") or "[[],[]]"))
-            self.hours[docnum] = got
+            got = tuple(tuple(span) for span in opening(reader, docnum)[1])
+            got = self.closed[docnum] = self.shared_closures.setdefault(got, got)
         return got
 
     def sort_names(self, reader) -> list[bytes]:

@@ -10,6 +10,7 @@ them all on, so callers write `from resdir.directory import models as m` and `m.
 
 from resdir.directory.models.details import (
     INSURANCE_TYPES,
+    PHONE_ORDER,
     WEEKDAYS,
     Contact,
     CostOption,
@@ -38,7 +39,8 @@ from resdir.directory.models.taxonomy import (
 )
 
 __all__ = [
-    "CAPACITY_STATUSES", "CATEGORY_TAXONOMY_ID", "INSURANCE_TYPES", "SERVICE_STATUSES",
+    "CAPACITY_STATUSES", "CATEGORY_TAXONOMY_ID", "INSURANCE_TYPES", "PHONE_ORDER",
+    "SERVICE_STATUSES",
     "WEEKDAYS", "Address", "Attribute", "Contact", "CostOption", "Eligibility", "IndexChange",
     "IndexLogState", "IndexOutbox", "Language", "Location", "Organization", "Phone",
     "RequiredDocument", "Schedule", "Service", "ServiceArea", "ServiceAtLocation", "Taxonomy",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, time
 
 from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, Time
+from sqlalchemy.ext.orderinglist import ordering_list
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from resdir.basics import new_id
@@ -27,6 +28,14 @@ class Phone(db.Model):
     extension: Mapped[str | None] = mapped_column(String(20))
     type: Mapped[str | None] = mapped_column(String(20))
     description: Mapped[str | None] = mapped_column(Text)
+    # The order the source or the agency gave (the first is the one results show). Without
+    # it the order was where the database keeps rows, and PostgreSQL writes an edited row
+    # anew, often after the others.
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+# Phones in their given order; the id breaks ties between rows written before `position`.
+PHONE_ORDER = (Phone.position, Phone.id)
 
 
 class Contact(db.Model):
@@ -46,7 +55,9 @@ class Contact(db.Model):
     email: Mapped[str | None] = mapped_column(String(300))
     source_key: Mapped[str | None] = mapped_column(String(200), unique=True)
 
-    phones: Mapped[list[Phone]] = relationship(cascade="all, delete-orphan")
+    phones: Mapped[list[Phone]] = relationship(
+        cascade="all, delete-orphan", order_by=PHONE_ORDER,
+        collection_class=ordering_list("position"))
 
 
 class Schedule(db.Model):

@@ -17,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
 )
+from sqlalchemy.ext.orderinglist import ordering_list
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from resdir.basics import new_id, utcnow
@@ -144,7 +145,9 @@ class Service(db.Model):
     service_at_locations: Mapped[list[ServiceAtLocation]] = relationship(
         back_populates="service", cascade="all, delete-orphan"
     )
-    phones: Mapped[list[details.Phone]] = relationship(cascade="all, delete-orphan")
+    phones: Mapped[list[details.Phone]] = relationship(
+        cascade="all, delete-orphan", order_by=details.PHONE_ORDER,
+        collection_class=ordering_list("position"))
     schedules: Mapped[list[details.Schedule]] = relationship(
         cascade="all, delete-orphan", order_by="Schedule.position"
     )

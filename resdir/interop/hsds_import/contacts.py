@@ -103,7 +103,8 @@ def write(plan: Plan, report: ImportReport, org_ids: dict, loc_ids: dict) -> Non
             continue
         for phone in current:
             db.session.delete(phone)
-        added += [m.Phone(organization_id=org_id, **w) for w in wanted]
+        added += [m.Phone(organization_id=org_id, position=n, **w)
+                  for n, w in enumerate(wanted)]
     if added:
         db.session.flush()  # the old rows go first: the new ones may reuse their ids
         db.session.add_all(added)

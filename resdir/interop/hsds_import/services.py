@@ -155,7 +155,7 @@ def _child_rows(item, loc_ids: dict, term_objs: dict) -> dict[str, list[dict]]:
         "service_at_locations": [{"location_id": loc_ids[i]} for i in item.location_ids],
         "schedules": [{"freq": None, "byday": None, "opens_at": None, "closes_at": None,
                        **at(s), "position": n} for n, s in enumerate(item.schedules)],
-        "phones": [at(p) for p in item.phones],
+        "phones": [{**at(p), "position": n} for n, p in enumerate(item.phones)],
         "languages": [at(lang) for lang in item.languages],
         "service_areas": [{"extent_type": "text", **a} for a in item.areas],
         "required_documents": [{"document": d} for d in item.documents],
