@@ -1,30 +1,57 @@
-"""BM25 of a scored field's term (content or title) over a query's candidates, from scores
-worked out once per term and segment while a view is current.
+"""BM25 of a scored field's term (content or title) over a query's candidates.
 
-A term's BM25 for a document (Whoosh's BM25F: idf, the document's byte-quantised length,
-the field's average length, B and K1) is the same in every query until the index changes,
-so each segment's postings of the term get their scores once, beside the segment's own
-docnums (no joined copy), and a query only looks its candidates up (issue 12: computing
-them per query, with each hit's length looked up again, was most of the text scoring).
+Whoosh's BM25F for a term in a document is idf * f(tf, length), where tf is the term's
+count in the document (a small whole number: resdir/search/postings.py keeps counts as
+uint8) and length is the document's byte-quantised field length (one of 255 values, stored
+as that byte). So for each view and field, f is worked out once for every (count, length
+byte) pair, in Whoosh's order of operations (the same bits as computing it per hit), and a
+query looks each hit's value up: no per-hit lengths read, no formula per hit, and nothing
+kept per term (issue 12: scoring each query's hits was most of its text-matching time).
 """
 
 from __future__ import annotations
 
-import numpy as np
+import weakref
 
-from resdir.search.segments import NO_FLOATS
+import numpy as np
+from whoosh.codec import whoosh3
+from whoosh.util.numeric import byte_to_length
+
+# byte_to_length of each length byte; 0 is "no length" (a document without the field,
+# which has no postings in it either).
+_LENGTH_OF_BYTE = np.array([np.nan] + [byte_to_length(b) for b in range(1, 256)])
+_COUNTS = np.arange(256, dtype=np.float64)[:, None]  # every uint8 count, as floats
+_length_bytes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def length_bytes(cache, reader, field: str) -> np.ndarray:
+    """The segment's length byte of each document in the field (uint8; 0 for none), read
+    once per segment (resdir.search.segments.Segment `cache`) from Whoosh's length column."""
+    kept = _length_bytes.get(cache)
+    if kept is None:
+        kept = _length_bytes[cache] = {}
+    found = kept.get(field)
+    if found is None:
+        found = np.zeros(cache.size, dtype=np.uint8)
+        perdoc = getattr(reader, "_perdoc", None)  # None: an empty segment
+        column = (perdoc._cached_reader(whoosh3._lenfield(field), whoosh3.LENGTHS_COLUMN)
+                  if perdoc is not None else None)
+        if column is not None:
+            stored = np.frombuffer(bytes(column.load()), dtype=np.uint8)[: cache.size]
+            found[: stored.size] = stored
+        kept[field] = found
+    return found
 
 
 class ScoredTerms:
-    """Mixed into View, whose `_leaves`, `_starts`, `_scores`, `keys_used`, `idf`,
-    `average_length` and `bm25_parameters` these use."""
+    """Mixed into View, whose `_leaves`, `_starts`, `derived`, `idf`, `average_length` and
+    `bm25_parameters` these use."""
 
     def term_hits(self, text: str, field: str, cand: np.ndarray):
         """(hit, score) for each of `cand` (sorted docnums of documents not deleted): whether
         it has the term in the field, and its BM25 for it (0 where it has not)."""
         if not cand.size:
             return np.zeros(0, dtype=bool), np.zeros(0)
-        self.keys_used.add(("scores", field, text))
         # cand is sorted: each segment's candidates are one slice of it.
         cuts = cand.searchsorted(self._starts).tolist()
         cuts.append(cand.size)
@@ -34,43 +61,44 @@ class ScoredTerms:
         if not whole:
             hit, score = np.zeros(cand.size, dtype=bool), np.zeros(cand.size)
         for i, lo, hi in parts:
-            ids, scores = self._segment_scores(i, field, text)
+            cache, reader, offset, _ = self._leaves[i]
+            ids, counts = cache.term_postings(reader, field, text)
             if not ids.size:
                 if whole:
                     return np.zeros(cand.size, dtype=bool), np.zeros(cand.size)
                 continue
-            offset = self._leaves[i][2]
             local = cand[lo:hi] - offset if offset else cand[lo:hi]
             pos = ids.searchsorted(local)
             np.minimum(pos, ids.size - 1, out=pos)
             found = ids[pos] == local
-            got = np.where(found, scores[pos], 0.0)
+            got = self._bm25(text, field, cache, reader, counts, pos, local, found)
             if whole:
                 return found, got
             hit[lo:hi], score[lo:hi] = found, got
         return hit, score
 
-    def _segment_scores(self, i: int, field: str, text: str):
-        """The docnums (local to segment i) that have the term, and each one's BM25."""
-        key = (i, field, text)
-        found = self._scores.get(key)
-        if found is None:
-            cache, reader, _, _ = self._leaves[i]
-            ids, tfs = cache.term_postings(reader, field, text)
-            if ids.size:
-                b, k1 = self.bm25_parameters()
-                idf = self.idf(text, field)
-                avgfl = self.average_length(field)
-                fl = cache.field_lengths(reader, ids, field)
-                # Whoosh's formula, in the order scoring.evaluate computed it per query
-                # (the same bits).
-                found = ids, idf * ((tfs * (k1 + 1)) / (tfs + k1 * ((1 - b) + b * fl / avgfl)))
-            else:
-                found = ids, NO_FLOATS
-            self._scores.put(key, found)
-        return found
+    def _bm25(self, text, field, cache, reader, counts, pos, local, found) -> np.ndarray:
+        """BM25 of the term for each of `local` (a segment's docnums) where `found` (their
+        postings at `pos`), 0 elsewhere."""
+        idf = self.idf(text, field)
+        if counts.dtype == np.uint8:
+            table = self.derived(f"bm25 {field}", lambda view: view._bm25_table(field))
+            factor = table[counts[pos], length_bytes(cache, reader, field)[local]]
+            return np.where(found, idf * factor, 0.0)
+        # Counts that are not small whole numbers (never seen): Whoosh's formula per hit.
+        b, k1 = self.bm25_parameters()
+        avgfl = self.average_length(field)
+        tf = counts[pos[found]]
+        fl = _LENGTH_OF_BYTE[length_bytes(cache, reader, field)[local[found]]]
+        score = np.zeros(local.size)
+        score[found] = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
+        return score
 
-    def warm_scores(self, field: str, text: str) -> None:
-        """Work out a term's scores in every segment (View.warm_from)."""
-        for i in range(len(self._leaves)):
-            self._segment_scores(i, field, text)
+    def _bm25_table(self, field: str) -> np.ndarray:
+        """f(count, length byte) for every pair: Whoosh's BM25F without the idf, each value
+        computed as Whoosh's formula computes it for one hit."""
+        b, k1 = self.bm25_parameters()
+        avgfl = self.average_length(field)
+        tf, fl = _COUNTS, _LENGTH_OF_BYTE[None, :]
+        with np.errstate(invalid="ignore"):  # the NaN column: length byte 0, never a hit
+            return (tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl))

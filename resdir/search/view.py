@@ -64,10 +64,6 @@ class View(SpelledValues, DocumentValues, ScoredTerms, NearbyPoints):
         self._postings = Bounded(POSTINGS_CACHE, postings_budget(self.size) // 4,
                                  postings_size)
         self._frequencies = Bounded(4096)  # (field, text) -> documents with the term
-        # (segment, field, text) -> (the segment's docnums of the term, BM25 of each):
-        # scored.ScoredTerms. As many postings as a segment keeps (8 bytes each: the
-        # docnums are the segment's own array).
-        self._scores = Bounded(POSTINGS_CACHE, postings_budget(self.size), postings_size)
         self._idfs = Bounded(4096)  # (field, text) -> idf
         self._average_lengths: dict[str, float] = {}
         self._starts = np.array([offset for _, _, offset, _ in self._leaves], dtype=np.int64)
@@ -255,13 +251,6 @@ class View(SpelledValues, DocumentValues, ScoredTerms, NearbyPoints):
         weighting = self.searcher.weighting
         return (weighting.B, weighting.K1) if isinstance(weighting, BM25F) else (0.75, 1.2)
 
-    def lengths(self, docs: np.ndarray, field: str = "content") -> np.ndarray:
-        """Field lengths as Whoosh's scorer sees them (byte-quantised)."""
-        out = np.empty(docs.size)
-        for cache, reader, pos, local in self._split(docs):
-            out[pos] = cache.field_lengths(reader, local, field)
-        return out
-
     def words(self) -> tuple[list[str], dict[str, int]]:
         """Sorted words "did you mean" may suggest, with how many programs use each."""
         return read_words(self.folder)
@@ -278,8 +267,6 @@ class View(SpelledValues, DocumentValues, ScoredTerms, NearbyPoints):
                 self.ids(*rest)
             elif kind == "postings":
                 self.postings(rest[1], rest[0])
-            elif kind == "scores":
-                self.warm_scores(*rest)
             elif kind == "points":
                 self.warm_points()
         for key in list(old._masks):
