@@ -33,7 +33,9 @@ it is the plain (program, category) pair F1 with no scope, printed so the differ
 1.0 by construction on the judged programs; its informative number is coverage (how many of
 the programs the taxonomy leaves out the classifier picks up). `--confusion` prints, per
 category, the text-only mode's right, wrong and missed suggestions and the most frequent
-(source category -> suggestion) confusions.
+(source category -> suggestion) confusions; `beside` counts the misses of programs with
+several categories (a second category not found), and the last line how often a first and a
+later suggestion is right.
 
 Halves. Anyone tuning a weight or threshold of the classifier by reading these errors tunes on
 half `a` of each dataset and checks half `b`: a program is in half `a` when the CRC-32 of its
@@ -132,8 +134,10 @@ def judge(rows: list[dict], predict) -> dict:
     right = wrong = found = units = covered = judged = 0
     tp = fp = fn = 0
     misses, per, uncovered = [], {}, []
+    order = {"first": [0, 0], "later": [0, 0]}  # [right, suggested] by rank of the suggestion
     for row in rows:
-        got = set(predict(row))
+        ranked = list(predict(row))
+        got = set(ranked)
         covered += bool(got)
         if not got:
             uncovered.append((row["name"], " ".join((row.get("description") or "").split())[:40]))
@@ -142,6 +146,10 @@ def judge(rows: list[dict], predict) -> dict:
             continue
         judged += 1
         allowed = truth.union(*row["scopes"].values())
+        for rank, category in enumerate(ranked):
+            counts = order["first" if rank == 0 else "later"]
+            counts[0] += category in allowed
+            counts[1] += 1
         right += len(got & allowed)
         wrong += len(got - allowed)
         for category in truth:
@@ -149,11 +157,13 @@ def judge(rows: list[dict], predict) -> dict:
             found += bool(got & row["scopes"].get(category, {category}))
         tp, fp, fn = tp + len(got & truth), fp + len(got - truth), fn + len(truth - got)
         for category in got | truth:
-            counts = per.setdefault(category, {"right": 0, "wrong": 0, "missed": 0, "to": {}})
+            counts = per.setdefault(category, {"right": 0, "wrong": 0, "missed": 0, "beside": 0,
+                                               "to": {}})
             if category in got:
                 counts["right" if category in allowed else "wrong"] += 1
             elif not got & row["scopes"].get(category, {category}):
                 counts["missed"] += 1
+                counts["beside"] += len(truth) > 1
                 for other in got - allowed:
                     counts["to"][other] = counts["to"].get(other, 0) + 1
         if got - allowed or got != truth and not got:
@@ -163,7 +173,7 @@ def judge(rows: list[dict], predict) -> dict:
     strict = _f1(tp / (tp + fp) if tp + fp else 0.0, tp / (tp + fn) if tp + fn else 0.0)
     return {"programs": len(rows), "judged": judged, "coverage": covered / len(rows),
             "precision": precision, "recall": recall, "f1": _f1(precision, recall),
-            "strict": strict, "misses": misses, "per": per,
+            "strict": strict, "misses": misses, "per": per, "order": order,
             "uncovered": uncovered}
 
 
@@ -185,12 +195,19 @@ def calibration(rows: list[dict], suggest) -> None:
         print(f"    {f'>= {low:.2f}':<22} {n:>8} {total / n:>6.2f} {right / n:>6.2f}")
 
 
-def confusion(per: dict) -> None:
-    print(f"    {'category':<15} {'right':>6} {'wrong':>6} {'missed':>6}  missed, said instead")
+def confusion(per: dict, order: dict) -> None:
+    """Per category: right, wrong and missed suggestions; of the missed, how many belong to
+    programs with several categories (`beside`: a second category not found), and what was
+    said instead. Then how often a first and a later suggestion is right."""
+    print(f"    {'category':<15} {'right':>6} {'wrong':>6} {'missed':>6} {'beside':>6}  "
+          f"missed, said instead")
     for category, c in sorted(per.items(), key=lambda x: -(x[1]["wrong"] + x[1]["missed"])):
         instead = ", ".join(f"{k} {v}" for k, v in sorted(c["to"].items(),
                                                           key=lambda x: -x[1])[:3])
-        print(f"    {category:<15} {c['right']:>6} {c['wrong']:>6} {c['missed']:>6}  {instead}")
+        print(f"    {category:<15} {c['right']:>6} {c['wrong']:>6} {c['missed']:>6} "
+              f"{c['beside']:>6}  {instead}")
+    print("    " + "; ".join(f"{rank} suggestions right {r} of {n} ({r / n:.0%})"
+                             for rank, (r, n) in order.items() if n))
 
 
 def main() -> int:
@@ -264,7 +281,7 @@ def report(name: str, rows: list[dict], modes: dict, args) -> list[str]:
             for miss in r["misses"][:args.show]:
                 print("    miss:", miss)
         if args.confusion and mode == "text only":
-            confusion(r["per"])
+            confusion(r["per"], r["order"])
         if mode == "text only" and r["uncovered"]:
             shown = "; ".join(f"{n!r} ({d!r})" for n, d in r["uncovered"][:5])
             print(f"    uncovered: {len(r['uncovered'])} whose text names no topic the classifier "

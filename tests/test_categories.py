@@ -552,3 +552,52 @@ def test_emergency_food_beside_material_goods_and_gifts_for_children():
     walk = Crosswalk(read_file())
     assert walk.term("anything", "PH-2950.3200") == (True, "financial")    # gifts and toys
     assert walk.term("anything", "PH-2950.8500-870") == (True, "food")     # holiday meals
+
+
+def test_category_benchmark_tells_first_from_later_guesses_and_missed_seconds():
+    """bench/categories.py --confusion: how often a first and a later suggestion is right, and
+    which misses are a second category of a program that has several (what the recall work
+    looks for)."""
+    bench = _bench()
+    rows = [{"name": "Pantry and Tutoring", "truth": {"food", "education"},
+             "scopes": {"food": {"food"}, "education": {"education"}}},
+            {"name": "Shelter", "truth": {"housing"}, "scopes": {"housing": {"housing"}}}]
+    said = {"Pantry and Tutoring": ("food", "legal"), "Shelter": ("health",)}
+    result = bench.judge(rows, lambda row: said[row["name"]])
+    assert result["order"] == {"first": [1, 2], "later": [0, 1]}
+    assert result["per"]["education"]["missed"] == 1 and result["per"]["education"]["beside"] == 1
+    assert result["per"]["housing"]["missed"] == 1 and result["per"]["housing"]["beside"] == 0
+
+
+def test_treatment_safety_and_first_aid_words():
+    """Invented listings: medication assisted treatment for opioid use is recovery (mental
+    health), not a clinic visit; a workshop on bullying is safety, not school; CPR and first
+    aid classes are health, not education; nutrition counseling is food help, not therapy."""
+    from resdir.categorize.classify import suggest
+
+    recovery = suggest("Harbor Recovery", "Medication assisted treatment for adults with an "
+                       "opioid use disorder, with daily dosing at our clinic.")
+    bullying = suggest("Stop Bullying Now", "Workshops for students, parents and teachers on "
+                       "bullying at school.")
+    first_aid = suggest("Community CPR", "CPR and first aid classes for parents and "
+                        "babysitters.")
+    nutrition = suggest("Pathways", "Nutrition counseling for families with young children.")
+    assert recovery.categories[0] == "mental-health"
+    assert bullying.categories[0] == "safety"
+    assert first_aid.categories[0] == "health"
+    assert nutrition.categories == ("food",)
+
+
+def test_renting_out_a_bus_or_a_desk_is_not_housing():
+    """Invented listings: a bus for hire is transportation and a desk for rent is no housing
+    help; "rental" alone is housing ("rental assistance"), not with what is rented before it."""
+    from resdir.categorize.classify import suggest
+
+    bus = suggest("Accessible Bus Rentals", "Community groups can rent our wheelchair-accessible "
+                  "buses for outings, with a driver.")
+    desks = suggest("Shared Workspace Rentals", "Desks and small offices by the month for "
+                    "start-ups and nonprofits.")
+    rent = suggest("Keep Your Home", "Rental assistance for families behind on rent.")
+    assert bus.categories == ("transportation",)
+    assert "housing" not in desks.categories
+    assert rent.categories == ("housing",)
