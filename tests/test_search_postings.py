@@ -156,7 +156,7 @@ def test_ages_and_hours_with_the_same_terms_share_one_mask(tmp_path):
         return {h.id for h in ix.search(SearchRequest(
             text="food", statuses=[], per_page=100, **request)).hits}
 
-    for age in range(0, 100):
+    for age in range(100):
         assert found(age=age) == {d.id for d in docs if (d.minimum_age or 0) <= age <= (
             d.maximum_age if d.maximum_age is not None else 200)}, age
     monday = datetime(2026, 1, 5)
