@@ -249,3 +249,79 @@ def test_programs_that_score_the_same_are_listed_by_name_whatever_the_build_orde
     assert listed[0] == listed[1] == [["Acorn Pantry", "Birch Pantry", "Cedar Pantry"],
                                       ["Linden Pantry", "Maple Pantry", "Oak Pantry"],
                                       ["Zephyr Pantry"]]
+
+
+def test_a_radius_finds_programs_by_their_nearest_place(tmp_path):
+    """A program with several places is found by whichever is inside the radius (not only
+    its first), at that place's distance; what a radius search finds is exactly the
+    programs with a place within it, also across segments and deletions (the radius reads
+    each segment's points sorted by place, resdir/search/nearby.py)."""
+    from resdir.geo import distance_mi
+
+    rnd = random.Random(3)
+    docs = [Document(id=f"p{i}", stamp=str(i), name=f"Program {i}", text="food",
+                     points=[(40.44 + rnd.uniform(-0.4, 0.4), -79.99 + rnd.uniform(-0.5, 0.5))
+                             for _ in range(rnd.choice([0, 1, 1, 2, 3]))])
+            for i in range(160)]
+    ix = SearchIndex(tmp_path / "index")
+    ix.rebuild(docs[:120])
+    ix.update(docs[120:], delete_ids=["p7"])
+    ix.update([], delete_ids=["p130"])
+    live = [d for d in docs if d.id not in ("p7", "p130")]
+    try:
+        for _ in range(25):
+            point = (40.44 + rnd.uniform(-0.4, 0.4), -79.99 + rnd.uniform(-0.5, 0.5))
+            radius = rnd.choice([0.5, 2, 5, 10, 25])
+            found = ix.search(SearchRequest(point=point, radius_mi=radius, sort="distance",
+                                            per_page=200))
+            nearest = {d.id: min(distance_mi(point, p) for p in d.points)
+                       for d in live if d.points}
+            expected = {i: round(m, 2) for i, m in nearest.items() if m <= radius}
+            assert {h.id: h.distance_mi for h in found.hits} == expected
+            assert found.total == len(expected)
+    finally:
+        ix.close()
+
+
+def _eager_snippet(text: str, terms: frozenset[str], limit: int, marked: bool) -> str:
+    """snippets.snippet as it was before it analysed sentences lazily: every sentence's
+    terms, then the sentences that mention the query's."""
+    from whoosh.highlight import WholeFragmenter, highlight
+
+    from resdir.search import snippets
+
+    text = " ".join(text.replace("\x02", "").replace("\x03", "").split())
+    sentences = snippets.SENTENCE_END.split(text) if text else []
+    found = [tuple(t for t in map(snippets._term, snippets.TOKEN_RE.findall(s.lower())) if t)
+             for s in sentences]
+    hits = [s for s, words in zip(sentences, found, strict=True)
+            if terms and snippets._mentions(words, terms)]
+    chosen = snippets._fit(hits or sentences, limit)
+    if not terms or not hits or not marked:
+        return chosen
+    return highlight(chosen, terms, snippets.ANALYZER, WholeFragmenter(charlimit=None),
+                     snippets._MarkFormatter()) or chosen
+
+
+def test_snippets_read_sentences_lazily_and_say_the_same():
+    """A snippet analyses a description's sentences only until it is settled (and the API
+    none of a one-sentence description): the same snippet as analysing them all, marked or
+    not, whichever sentences mention the words and however long they are (issue 12)."""
+    from resdir.search import snippet
+
+    rnd = random.Random(11)
+    pool = ["Food pantry open on Tuesdays.", "Bring a bag!", "We help with rent and utility "
+            "bills for families in the county who qualify.", "Domestic violence shelter.",
+            "Call first?", "Free tax help (in season).", "Walk-ins welcome.",
+            "Job training and resume help for adults " + "and youth " * rnd.randint(1, 30)]
+    chosen = 0
+    for _ in range(400):
+        text = "  ".join(rnd.choice(pool) for _ in range(rnd.randint(0, 6)))
+        terms = frozenset(rnd.sample(["food", "pantri", "rent", "bill", "bag", "domest_violenc",
+                                      "tax", "youth", "call", "zzz"], rnd.randint(0, 3)))
+        for marked in (True, False):
+            limit = rnd.choice([20, 60, 200, 400])
+            got = snippet(text, terms, limit, marked)
+            assert got == _eager_snippet(text, terms, limit, marked), (text, terms, limit)
+            chosen += "\x02" in got
+    assert chosen > 100  # the words were found, and marked, in many of them

@@ -95,3 +95,32 @@ def test_a_document_written_without_a_result_document_is_shown_from_the_database
         doc.shown = ""
         indexing.search_index().update([doc])
     assert _result(client, "Hilltop Food Pantry", **PANTRY) == expected
+
+
+def test_search_answers_are_jsonify_byte_for_byte(app, client, mini):
+    """The search API writes its answers with orjson only where that gives jsonify's very
+    bytes (issue 12); anything else (non-ASCII, DEL, dates, debug) still goes to jsonify."""
+    from datetime import date
+
+    from flask import jsonify
+
+    from resdir.directory.api import search_json
+
+    answer = client.get("/api/v1/search", query_string=PANTRY).get_json()
+    assert answer["results"]
+    result = answer["results"][0]
+    variants = [answer] + [
+        {**answer, "results": [{**result, **change}]} for change in (
+            {"name": "Café Niño — ayuda"}, {"name": "Tab\there\x01\x1f"}, {"name": "del\x7f"},
+            {"distance_mi": 0.0}, {"distance_mi": 0.01}, {"distance_mi": 12345.67},
+            {"last_verified": date(2026, 1, 5)}, {"categories": []})]
+    with app.test_request_context():
+        for variant in variants:
+            ours, theirs = search_json(variant), jsonify(variant)
+            assert ours.get_data() == theirs.get_data()
+            assert ours.mimetype == theirs.mimetype
+        app.debug = True
+        try:
+            assert search_json(answer).get_data() == jsonify(answer).get_data()
+        finally:
+            app.debug = False

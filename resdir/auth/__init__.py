@@ -7,7 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from resdir.auth import policy
 from resdir.auth.forms import ConfirmForm
-from resdir.extensions import csrf, limiter
+from resdir.extensions import csrf, init_limiter
 
 
 def init_app(app: Flask) -> None:
@@ -22,7 +22,7 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     app.session_interface = sessions.SessionInterface()
     csrf.init_app(app)
-    limiter.init_app(app)
+    init_limiter(app)
     app.before_request(sessions.load_user)
     headers.init_app(app)
     app.register_blueprint(views.bp)

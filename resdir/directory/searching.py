@@ -6,11 +6,11 @@ parameters and give the same answers.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import orjson
 from flask import current_app
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
@@ -253,7 +253,9 @@ def _shown(hits: list) -> list[tuple[object, dict]]:
     is left out."""
     missing = [hit.id for hit in hits if not hit.shown]
     found = {i: shown_of(f) for i, f in load_facts(missing).items()} if missing else {}
-    return [(hit, json.loads(text)) for hit in hits
+    # orjson: the same objects as json.loads, in a fifth of the time (a page's 20 documents
+    # took ~0.3 ms; issue 12).
+    return [(hit, orjson.loads(text)) for hit in hits
             if (text := hit.shown or found.get(hit.id))]
 
 

@@ -122,9 +122,15 @@ def either(ws: list[str]) -> bool:
     return False
 
 
+@lru_cache(maxsize=1)
+def _qualified_by_term() -> dict:
+    # By index term: "shelters" is qualified like "shelter". Made once (issue 12: it was
+    # made for every new query's every group).
+    return {phrase_of(key): (key, longer) for key, longer in lexicon.QUALIFIED.items()}
+
+
 def _qualified(alternatives, typed: frozenset[str]):
-    # By index term: "shelters" is qualified like "shelter".
-    by_term = {phrase_of(key): (key, longer) for key, longer in lexicon.QUALIFIED.items()}
+    by_term = _qualified_by_term()
     out = []
     for alt in alternatives:
         key, longer = by_term.get(phrase_of(alt), ("", ()))
@@ -217,13 +223,16 @@ def build(ws: list[str], require_all: bool, field: str = "content") -> query.Que
     return query.And(parts) if require_all else query.Or(parts)
 
 
-def terms_of(ws: list[str], groups: list | None = None) -> frozenset[str]:
-    """Every analysed term the query may match, for highlighting snippets (`groups`:
-    parse(ws), when the caller has it already)."""
+def terms_of(ws: list[str]) -> frozenset[str]:
+    """Every analysed term the query may match, for highlighting snippets."""
+    return _terms_of(tuple(ws))
+
+
+@lru_cache(maxsize=4096)
+def _terms_of(ws: tuple[str, ...]) -> frozenset[str]:
+    # Kept as _parse is (issue 12).
     return frozenset(
-        t for g in (parse(ws) if groups is None else groups) for alt in g.alternatives
-        for w in alt for t in analyse(w)
-    )
+        t for g in _parse(ws) for alt in g.alternatives for w in alt for t in analyse(w))
 
 
 def correct(ws: list[str], known, suggest) -> list[str] | None:

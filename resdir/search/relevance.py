@@ -157,16 +157,21 @@ def match(view: View, groups: list[Group], cand: np.ndarray, either: bool = Fals
     return hit, relevance, mode
 
 
+def _capacity_factors(view: View) -> np.ndarray:
+    """open(p) of every doc of the view (worked out once per view)."""
+    factor = np.full(view.size, CAPACITY_FACTOR["unknown"])
+    for status, value in CAPACITY_FACTOR.items():
+        if status != "unknown":
+            factor[view.mask("capacity", status)] = value
+    return factor
+
+
 def adjusted(view: View, cand: np.ndarray, relevance: np.ndarray, dist, req: SearchRequest):
     """relevance * near * open * fresh (see the module docstring)."""
     score = relevance.copy()
     if dist is not None:
         score *= NEAR_FLOOR + (1 - NEAR_FLOOR) * np.exp(-np.asarray(dist) / NEAR_MILES)
-    factor = np.full(cand.size, CAPACITY_FACTOR["unknown"])
-    for status, value in CAPACITY_FACTOR.items():
-        if status != "unknown":
-            factor[view.mask("capacity", status)[cand]] = value
-    score *= factor
+    score *= view.derived("capacity factor", _capacity_factors)[cand]
     if req.fresh_since is not None:
         stale = view.verified_days()[cand] < req.fresh_since.toordinal()
         score[stale] *= STALE_FACTOR

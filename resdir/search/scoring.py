@@ -13,9 +13,6 @@ from whoosh.automata.fsa import find_all_matches
 from whoosh.automata.lev import levenshtein_automaton
 
 from resdir.geo import bounding_box, distance_mi, distances_mi
-from resdir.search.schema import (
-    cells_covering,
-)
 from resdir.search.segments import NO_FLOATS, NO_IDS
 from resdir.search.types import SearchRequest
 from resdir.search.view import View
@@ -52,24 +49,26 @@ def suggest(view: View, word: str) -> str | None:
 
 def geo_candidates(view: View, req: SearchRequest):
     """Docs within the radius (sorted docnums) and their distances, reading only the
-    cells near the point; (None, None) without a point."""
+    points inside the radius's box (View.points_in); (None, None) without a point."""
     if req.point is None or req.radius_mi is None:
         return None, None
     lat, lon = req.point
     box = bounding_box(lat, lon, req.radius_mi)
-    near = view.cell_ids(cells_covering(box))
-    if not near.size:
+    docs, lats, lons, several = view.points_in(box)
+    if not docs.size:
         return NO_IDS, NO_FLOATS
-    lats, lons = view.points(near)
-    min_lat, min_lon, max_lat, max_lon = box
-    with np.errstate(invalid="ignore"):
-        in_box = (min_lat <= lats) & (lats <= max_lat) & (min_lon <= lons) & (lons <= max_lon)
-    dist = np.full(near.size, np.inf)
-    dist[in_box] = distances_mi(lat, lon, lats[in_box], lons[in_box])
-    several = view.several_points()
-    if several.size:
-        for i in np.flatnonzero(np.isin(near, several)).tolist():
-            dist[i] = exact_distance(view, int(near[i]), req, box)
+    # A doc with one point: numpy's distance. One with several: its nearest point inside
+    # the box, by resdir.geo.distance_mi (it may have several entries here).
+    single = ~several
+    near = docs[single]
+    dist = distances_mi(lat, lon, lats[single], lons[single])
+    if several.any():
+        multi = np.unique(docs[several])
+        near = np.concatenate((near, multi))
+        dist = np.concatenate((dist, [exact_distance(view, int(d), req, box)
+                                      for d in multi.tolist()]))
+    order = near.argsort()
+    near, dist = near[order], dist[order]
     # numpy's sin/cos may differ from the C library's in the last bit: near the radius,
     # and for the distances shown, ask resdir.geo itself (see exact_distance).
     for i in np.flatnonzero(np.abs(dist - req.radius_mi) <= 1e-9 * req.radius_mi).tolist():
@@ -118,20 +117,7 @@ def evaluate(view: View, q: query.Query, cand: np.ndarray) -> tuple[np.ndarray, 
     quantised lengths, B and K1), summed over And/Or and multiplied by boosts as Whoosh's
     matchers do. Scores are 0 where a candidate does not match."""
     if isinstance(q, query.Term) and q.fieldname in SCORED_FIELDS:
-        field = q.fieldname
-        ids, tfs = view.postings(q.text, field)
-        if not ids.size or not cand.size:
-            return np.zeros(cand.size, dtype=bool), np.zeros(cand.size)
-        pos = np.minimum(np.searchsorted(ids, cand), ids.size - 1)
-        hit = ids[pos] == cand
-        score = np.zeros(cand.size)
-        if hit.any():
-            b, k1 = view.bm25_parameters()
-            idf = view.idf(q.text, field)
-            avgfl = view.average_length(field)
-            tf = tfs[pos[hit]]
-            fl = view.lengths(cand[hit], field)
-            score[hit] = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
+        hit, score = view.term_hits(q.text, q.fieldname, cand)
     elif isinstance(q, query.And | query.Or | query.DisjunctionMax) and q.subqueries:
         # DisjunctionMax is an Or whose score is its best part's, not their sum.
         best_only = isinstance(q, query.DisjunctionMax)

@@ -31,17 +31,41 @@ def snippet(text: str, terms: frozenset[str], limit: int = 200, marked: bool = T
     Sentences are kept whole so a snippet never stops mid-thought; only a single sentence
     longer than `limit` is cut, at a word, with "...".
     """
-    sentences, found = _analysed(text or "")
-    hits = [s for s, words in zip(sentences, found, strict=True)
-            if terms and _mentions(words, terms)]
-    chosen = _fit(hits or list(sentences), limit)
-    if not terms or not hits or not marked:
+    sentences = _sentences(text or "")
+    if not terms or (len(sentences) == 1 and not marked):
+        # No sentence can mention a word, or the one sentence is the snippet either way:
+        # no need to analyse it (issue 12: analysing each hit's description was most of
+        # a page of results' cost).
+        return _fit(list(sentences), limit)
+    found, chosen = _chosen(sentences, terms, limit)
+    if not found or not marked:
         return chosen
     return highlight(chosen, terms, ANALYZER, WholeFragmenter(charlimit=None),
                      _MarkFormatter()) or chosen
 
 
+def _chosen(sentences: tuple[str, ...], terms: frozenset[str], limit: int) -> tuple[bool, str]:
+    """(whether a sentence mentions the terms, the snippet): _fit of the sentences that
+    mention them, or of all when none does. Sentences are analysed in order only until the
+    snippet is settled."""
+    kept: list[str] = []
+    size = 0
+    for sentence in sentences:
+        if not _mentions(_sentence_terms(sentence), terms):
+            continue
+        if not kept and len(sentence) > limit:
+            return True, _fit([sentence], limit)
+        if kept and size + len(sentence) + len(kept) > limit:
+            break
+        kept.append(sentence)
+        size += len(sentence)
+    if kept:
+        return True, " ".join(kept)
+    return False, _fit(list(sentences), limit)
+
+
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+MAYBE_END = re.compile(r"[.!?]\s")  # where SENTENCE_END can match, and more
 
 
 @lru_cache(maxsize=65536)
@@ -54,15 +78,22 @@ def _term(token: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=1024)  # about 2.5 MB at most
-def _analysed(text: str) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
-    """A description's sentences and each one's word terms, kept for the descriptions seen
-    last: the same programs come back in many searches, and splitting and analysing their
-    descriptions again was most of a result page's cost after the search (issue 12)."""
+@lru_cache(maxsize=1024)  # about 1 MB at most
+def _sentences(text: str) -> tuple[str, ...]:
+    """A description's sentences, kept for the descriptions seen last."""
     text = " ".join(text.replace("\x02", "").replace("\x03", "").split())
-    sentences = tuple(SENTENCE_END.split(text)) if text else ()
-    return sentences, tuple(
-        tuple(t for t in map(_term, TOKEN_RE.findall(s.lower())) if t) for s in sentences)
+    if not text:
+        return ()
+    if not MAYBE_END.search(text):  # one sentence: no split (SENTENCE_END is slow to scan)
+        return (text,)
+    return tuple(SENTENCE_END.split(text))
+
+
+@lru_cache(maxsize=4096)  # about 2.5 MB at most
+def _sentence_terms(sentence: str) -> tuple[str, ...]:
+    """A sentence's word terms, kept for the sentences seen last: the same programs come
+    back in many searches (issue 12)."""
+    return tuple(t for t in map(_term, TOKEN_RE.findall(sentence.lower())) if t)
 
 
 def _mentions(found: tuple[str, ...], terms: frozenset[str]) -> bool:

@@ -63,7 +63,9 @@ class Hit:
     id: str
     score: float
     distance_mi: float | None
-    shown: str | None = None  # the Document's `shown`, when the request asked for it
+    # The Document's `shown` JSON as stored (UTF-8; b"" when written without one), when the
+    # request asked for it.
+    shown: bytes | None = None
 
 
 @dataclass

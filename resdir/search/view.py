@@ -14,6 +14,7 @@ by one dict assignment; the bounded caches (postings: `Bounded`; open masks) tak
 from __future__ import annotations
 
 import threading
+from bisect import bisect_right
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -21,7 +22,10 @@ import numpy as np
 from whoosh.scoring import BM25F
 
 from resdir.search.docvalues import DocumentValues
+from resdir.search.held import column
+from resdir.search.nearby import NearbyPoints
 from resdir.search.schema import VOCABULARY_FILE, VOCABULARY_STAMP
+from resdir.search.scored import ScoredTerms
 from resdir.search.segments import (
     NO_FLOATS,
     NO_IDS,
@@ -35,18 +39,7 @@ from resdir.search.spelled import SpelledValues
 from resdir.search.words import read_words
 
 
-def sorted_union(parts: list[np.ndarray]) -> np.ndarray:
-    """The sorted distinct values of several arrays. np.unique (numpy 2) hashes before it
-    sorts: ~10x slower here, a tenth of a search's time (issue 12)."""
-    joined = np.concatenate(parts)
-    joined.sort()
-    keep = np.empty(joined.size, dtype=bool)
-    keep[:1] = True
-    np.not_equal(joined[1:], joined[:-1], out=keep[1:])
-    return joined[keep]
-
-
-class View(SpelledValues, DocumentValues):
+class View(SpelledValues, DocumentValues, ScoredTerms, NearbyPoints):
     """One open searcher and what was read from it; replaced when the index changes."""
 
     def __init__(self, searcher, folder: Path | None = None, store: SegmentStore | None = None,
@@ -71,7 +64,12 @@ class View(SpelledValues, DocumentValues):
         self._postings = Bounded(POSTINGS_CACHE, postings_budget(self.size) // 4,
                                  postings_size)
         self._frequencies = Bounded(4096)  # (field, text) -> documents with the term
+        self._idfs = Bounded(4096)  # (field, text) -> idf
+        self._average_lengths: dict[str, float] = {}
+        self._starts = np.array([offset for _, _, offset, _ in self._leaves], dtype=np.int64)
         self._live: np.ndarray | None = None
+        self._derived: dict[str, object] = {}  # derived(): arrays made from masks ...
+        self._makers: dict[str, object] = {}  # ... and how (warm_from makes them again)
         self._multi: np.ndarray | None = None
         self._verified: np.ndarray | None = None
         self._vocabulary: bool | None = None
@@ -110,6 +108,24 @@ class View(SpelledValues, DocumentValues):
             if docnum >= offset:
                 return cache, reader, docnum - offset
         raise IndexError(docnum)
+
+    def page_of(self, docs: list[int], shown: bool) -> list[tuple[str, bytes | None]]:
+        """Each doc's id, with its `shown` JSON as stored (b"" when it was written without
+        one) if `shown`, else None: what a page of hits shows, read in one pass."""
+        out, starts = [], self._starts.tolist()
+        columns: dict[int, object] = {}
+        for docnum in docs:
+            i = bisect_right(starts, docnum) - 1
+            cache, reader, offset, _ = self._leaves[i]
+            local = docnum - offset
+            text = None
+            if shown:
+                col = columns.get(i, False)
+                if col is False:
+                    col = columns[i] = column(reader, "shown")
+                text = col[local] if col is not None else b""
+            out.append((cache.doc_id(reader, local), text))
+        return out
 
     def _split(self, docs: np.ndarray):
         """For each segment: (cache, reader, positions in `docs`, local docnums)."""
@@ -159,6 +175,15 @@ class View(SpelledValues, DocumentValues):
             found |= self.mask(field, text)
         return found
 
+    def derived(self, name: str, make):
+        """What `make(view)` builds from this view's masks and values, built once per view
+        (published by one assignment: two threads may both build it, alike)."""
+        found = self._derived.get(name)
+        if found is None:
+            found = self._derived[name] = make(self)
+            self._makers[name] = make
+        return found
+
     def live(self) -> np.ndarray:
         """Docnums of the documents not deleted."""
         if self._live is None:
@@ -172,20 +197,6 @@ class View(SpelledValues, DocumentValues):
             found = [t.decode() if isinstance(t, bytes) else t for t in self.reader.lexicon(field)]
             self._lexicons[field] = found
         return found
-
-    def cell_ids(self, cells: list[str]) -> np.ndarray:
-        """Docnums (sorted, unique) in any of the cells."""
-        # Each segment's cells together, then one join (not one join per cell: a radius
-        # covers up to 40 cells).
-        parts = []
-        for c, r, _, _ in self._leaves:
-            local = [found for found in (c.cell_ids(r, cell) for cell in cells) if found.size]
-            parts.append(NO_IDS if not local else local[0] if len(local) == 1
-                         else np.concatenate(local))
-        self.keys_used.update(("cell", cell) for cell in cells)
-        joined = self._join(parts)
-        # A program with several points can be in several cells.
-        return sorted_union([joined]) if len(cells) > 1 and joined.size else joined
 
     def postings(self, text: str, field: str = "content") -> tuple[np.ndarray, np.ndarray]:
         """Docnums and term frequencies of a term of a scored field (content or title)."""
@@ -221,22 +232,23 @@ class View(SpelledValues, DocumentValues):
         return self._vocabulary
 
     def idf(self, term: str, field: str) -> float:
-        return self.searcher.idf(field, term)
+        key = (field, term)
+        found = self._idfs.get(key)
+        if found is None:
+            found = self.searcher.idf(field, term)
+            self._idfs.put(key, found)
+        return found
 
     def average_length(self, field: str) -> float:
-        return self.searcher.avg_field_length(field) or 1
+        found = self._average_lengths.get(field)
+        if found is None:
+            found = self._average_lengths[field] = self.searcher.avg_field_length(field) or 1
+        return found
 
     def bm25_parameters(self) -> tuple[float, float]:
         """(B, K1) of the searcher's weighting (Whoosh's defaults if it is not BM25F)."""
         weighting = self.searcher.weighting
         return (weighting.B, weighting.K1) if isinstance(weighting, BM25F) else (0.75, 1.2)
-
-    def lengths(self, docs: np.ndarray, field: str = "content") -> np.ndarray:
-        """Field lengths as Whoosh's scorer sees them (byte-quantised)."""
-        out = np.empty(docs.size)
-        for cache, reader, pos, local in self._split(docs):
-            out[pos] = cache.field_lengths(reader, local, field)
-        return out
 
     def words(self) -> tuple[list[str], dict[str, int]]:
         """Sorted words "did you mean" may suggest, with how many programs use each."""
@@ -252,10 +264,10 @@ class View(SpelledValues, DocumentValues):
         for kind, *rest in old.keys_used.copy():
             if kind == "ids":
                 self.ids(*rest)
-            elif kind == "cell":
-                self.cell_ids(rest)
             elif kind == "postings":
                 self.postings(rest[1], rest[0])
+            elif kind == "points":
+                self.warm_points()
         for key in list(old._masks):
             if key[0] == "term":
                 self.mask(key[1], key[2])
@@ -265,3 +277,5 @@ class View(SpelledValues, DocumentValues):
                 self.open_mask(key[1])
         if old._verified is not None:
             self.verified_days()
+        for name, make in list(old._makers.items()):
+            self.derived(name, make)
