@@ -227,8 +227,9 @@ def inside(args, queries: list[str]) -> None:
         "RESDIR_INDEX_SYNC": False, "RESDIR_INDEX_POLL_SECONDS": 0, "TESTING": True})
     client = app.test_client()
     client.get("/api/v1/search?" + queries[0])
-    tracemalloc.start(8)
-    snap0 = tracemalloc.take_snapshot()
+    if args.trace:
+        tracemalloc.start(8)
+        snap0 = tracemalloc.take_snapshot()
     rss0 = memory_mb(os.getpid())[0]
     for n, query in enumerate(queries, 1):
         response = client.get("/api/v1/search?" + query)
@@ -237,15 +238,18 @@ def inside(args, queries: list[str]) -> None:
         if n % args.every == 0:
             traced = tracemalloc.get_traced_memory()[0] / 2**20
             print(f"{n} searches: RSS {memory_mb(os.getpid())[0]:.0f} MB (from {rss0:.0f}), "
-                  f"traced {traced:.0f} MB, load {os.getloadavg()[0]:.1f}", flush=True)
-    snap = tracemalloc.take_snapshot()
+                  + (f"traced {traced:.0f} MB, " if args.trace else "")
+                  + f"load {os.getloadavg()[0]:.1f}", flush=True)
     with app.app_context():
         index = indexing.search_index()
         print("\n| what | entries | MB |\n| --- | --- | --- |")
         for name, entries, size in cache_sizes(index):
             print(f"| {name} | {entries} | {size / 2**20:.1f} |")
+    print(malloc_mb())
+    if not args.trace:
+        return
     print("\nlargest growth by allocation site (tracemalloc, 8 frames, top 15):")
-    for stat in snap.compare_to(snap0, "traceback")[:15]:
+    for stat in tracemalloc.take_snapshot().compare_to(snap0, "traceback")[:15]:
         frames = [f"{Path(f.filename).name}:{f.lineno}" for f in reversed(stat.traceback[-5:])]
         print(f"  {stat.size_diff / 2**20:7.1f} MB {stat.count_diff:8d} blocks  "
               + " <- ".join(frames))
@@ -255,7 +259,12 @@ def cache_sizes(index) -> list[tuple[str, int, int]]:
     """(kind, entries, bytes) of what the index's segment caches and its view hold."""
     import numpy as np
 
+    seen: set[int] = set()  # each object once (equal masks and closures are shared)
+
     def size(value) -> int:
+        if id(value) in seen:
+            return 0
+        seen.add(id(value))
         if isinstance(value, np.ndarray):
             return value.nbytes
         if isinstance(value, tuple | list):
@@ -264,6 +273,11 @@ def cache_sizes(index) -> list[tuple[str, int, int]]:
             return sys.getsizeof(value) + sum(size(k) + size(v) for k, v in value.items())
         return sys.getsizeof(value)
 
+    def entries(value) -> int:
+        if isinstance(value, np.ndarray):
+            return int(np.count_nonzero(value))
+        return len(value or ())
+
     out = []
     segments = list(index._segments._segments.values())
     for attr in ("postings", "cells"):
@@ -271,7 +285,7 @@ def cache_sizes(index) -> list[tuple[str, int, int]]:
         out.append((f"segments: {attr}", len(items), sum(size(v) for v in items)))
     for attr in ("ids", "lengths", "multi", "doc_ids", "closed", "names"):
         values = [getattr(s, attr) for s in segments]
-        out.append((f"segments: {attr}", sum(len(v or ()) for v in values),
+        out.append((f"segments: {attr}", sum(entries(v) for v in values),
                     sum(size(v) for v in values if v is not None)))
     out.append(("segments: points", len(segments),
                 sum(s.lat.nbytes + s.lon.nbytes + s.geo_loaded.nbytes for s in segments)))
@@ -283,7 +297,31 @@ def cache_sizes(index) -> list[tuple[str, int, int]]:
         for attr in ("_postings", "_frequencies", "answers"):
             items = list(getattr(view, attr).items.values())
             out.append((f"view: {attr.lstrip('_')}", len(items), sum(size(v) for v in items)))
+    from resdir.search import snippets
+
+    for name in ("_analysed", "_term"):
+        out.append((f"snippets: {name} (entries only)", getattr(snippets, name).cache_info()
+                    .currsize, 0))
     return out
+
+
+def malloc_mb() -> str:
+    """glibc's view of the heap: in use, and free but kept by the allocator."""
+    import ctypes
+
+    class Info(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_size_t) for name in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+            "uordblks", "fordblks", "keepcost")]
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallinfo2.restype = Info
+    except (OSError, AttributeError):
+        return "-"
+    info = libc.mallinfo2()
+    return (f"malloc: heap {info.arena / 2**20:.0f} MB (in use {info.uordblks / 2**20:.0f}, "
+            f"free but kept {info.fordblks / 2**20:.0f}), mmapped {info.hblkhd / 2**20:.0f}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -302,7 +340,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="an environment variable for gunicorn (e.g. MALLOC_ARENA_MAX=2)")
     parser.add_argument("--inside", action="store_true",
-                        help="in this process: cache sizes and tracemalloc, no gunicorn")
+                        help="in this process (no gunicorn): what the index's caches hold")
+    parser.add_argument("--trace", action="store_true",
+                        help="with --inside: the largest allocation sites (tracemalloc; slow)")
     args = parser.parse_args(argv)
     meta = json.loads((args.workdir / "meta.json").read_text())
     queries = distinct_queries(args.searches, args.seed, args.filters)

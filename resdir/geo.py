@@ -12,7 +12,6 @@ import re
 from functools import lru_cache
 
 import numpy as np
-from geopy.distance import great_circle
 
 from resdir import gazetteer
 from resdir.gazetteer import Place
@@ -61,6 +60,10 @@ def distance_mi(a: tuple[float, float], b: tuple[float, float]) -> float:
     lat_a, lon_a, lat_b, lon_b = float(a[0]), float(a[1]), float(b[0]), float(b[1])
     if len(a) != 2 or len(b) != 2 or not (abs(lat_a) <= 90 and abs(lat_b) <= 90
                                           and abs(lon_a) <= 180 and abs(lon_b) <= 180):
+        # Imported here: `import geopy` loads every geocoder and requests (about 7 MB in
+        # each process, issue 12), and plain degrees never get here.
+        from geopy.distance import great_circle  # noqa: PLC0415
+
         return great_circle(a, b).miles
     d = _central_angle(math.radians(lat_a), math.radians(lon_a), math.radians(lat_b),
                        math.radians(lon_b), math)

@@ -136,3 +136,36 @@ def test_query_terms_without_postings_match_nothing(index):
     with index.using_view() as view:
         hit, _ = evaluate(view, query.Term("content", "zzzunknown"), view.live())
         assert not hit.any()
+
+
+def test_ages_and_hours_with_the_same_terms_share_one_mask(tmp_path):
+    """A view kept a mask over every document for each age (up to 121) and each minute of
+    the week asked (up to 64): 100 kB each at 100,000 programs. Ages and minutes that the
+    same age ranges and weekly hours include now share one; every answer stays right."""
+    from datetime import datetime, timedelta
+
+    spans = [(None, None), (0, 17), (18, 64), (60, None)]
+    weeks = [[(d * 1440 + 540, d * 1440 + 1020) for d in range(5)], [(0, 7 * 1440)]]
+    docs = [Document(id=f"p{n}", stamp="1", name=f"Pantry {n}", text="food",
+                     minimum_age=spans[n % 4][0], maximum_age=spans[n % 4][1],
+                     open_minutes=weeks[n % 2]) for n in range(40)]
+    ix = SearchIndex(tmp_path / "index")
+    ix.rebuild(docs)
+
+    def found(**request) -> set[str]:
+        return {h.id for h in ix.search(SearchRequest(
+            text="food", statuses=[], per_page=100, **request)).hits}
+
+    for age in range(100):
+        assert found(age=age) == {d.id for d in docs if (d.minimum_age or 0) <= age <= (
+            d.maximum_age if d.maximum_age is not None else 200)}, age
+    monday = datetime(2026, 1, 5)
+    for hour in range(0, 7 * 24, 3):
+        at = monday + timedelta(hours=hour)
+        minute = hour * 60
+        assert found(open_at=lambda tz, at=at: at) == {
+            d.id for d in docs if any(a <= minute < b for a, b in d.open_minutes)}, hour
+    with ix.using_view() as view:
+        arrays = {id(v) for v in view._masks.values() if v.size == 40}
+    assert len(arrays) <= 20, len(arrays)  # 100 ages and 56 hours asked
+    ix.close()

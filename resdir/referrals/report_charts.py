@@ -1,6 +1,10 @@
 """The referrals report's charts: `charts` draws the parts people would rather look at than
 read as SVG (matplotlib, Agg backend), and `chart_data_uri` makes an SVG embeddable as
-`<img src="data:...">` under our CSP."""
+`<img src="data:...">` under our CSP.
+
+matplotlib is imported when the first chart is drawn, not with the app: it adds about
+30 MB to a process, and every gunicorn worker (and the master it forks from) would carry
+it while almost all of them only search (issue 12: per-worker memory)."""
 
 from __future__ import annotations
 
@@ -8,14 +12,13 @@ import base64
 import io
 import threading
 from collections import Counter
-
-import matplotlib
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING
 
 from resdir.referrals.reports import NO_REASON, STATUS_LABELS, Report, reason_label
 from resdir.referrals.states import REASONS, STATUSES
 
-matplotlib.use("Agg")  # no GUI: charts are rendered to SVG text on the server
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 # Colour-blind-safe categorical palette (Okabe-Ito) plus greys, one per status.
 STATUS_COLOURS = dict(zip(STATUSES, (
@@ -40,6 +43,20 @@ RC = {
 _RC_LOCK = threading.Lock()
 
 
+def _matplotlib():
+    """matplotlib with the Agg backend (no GUI: charts are rendered to SVG text)."""
+    import matplotlib  # noqa: PLC0415  (see the module's docstring)
+
+    matplotlib.use("Agg")
+    return matplotlib
+
+
+def _figure(**options) -> Figure:
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
+    return Figure(**options)
+
+
 def _svg(fig: Figure) -> str:
     out = io.StringIO()
     fig.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
@@ -50,7 +67,7 @@ def _svg(fig: Figure) -> str:
 def _month_chart(report: Report) -> str:
     months = [m.month for m in report.months]
     present = [s for s in STATUSES if any(m.by_status.get(s) for m in report.months)]
-    fig = Figure(figsize=(7, 3.2), layout="constrained")
+    fig = _figure(figsize=(7, 3.2), layout="constrained")
     ax = fig.add_subplot()
     bottom = [0] * len(months)
     for status in present:
@@ -76,7 +93,7 @@ def _rejection_chart(report: Report) -> str:
     reasons = [code for code in (*REASONS, NO_REASON)
                if any(r.reason == code for r in report.rejections_by_need)]
     counts = {(r.label, r.reason): r.count for r in report.rejections_by_need}
-    fig = Figure(figsize=(7, 0.9 + 0.45 * len(needs)), layout="constrained")
+    fig = _figure(figsize=(7, 0.9 + 0.45 * len(needs)), layout="constrained")
     ax = fig.add_subplot()
     left = [0] * len(needs)
     for code in reasons:
@@ -95,7 +112,7 @@ def charts(report: Report) -> dict[str, str]:
     """SVG text per chart name (`by_month`, `rejections_by_need`); a chart with no data to
     show is left out. Deterministic: the same report gives the same bytes."""
     drawn = {}
-    with _RC_LOCK, matplotlib.rc_context(RC):
+    with _RC_LOCK, _matplotlib().rc_context(RC):
         if report.months:
             drawn["by_month"] = _month_chart(report)
         if report.rejections_by_need:
