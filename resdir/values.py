@@ -102,20 +102,22 @@ def refuse_unstorable_input() -> None:
     """before_request: a NUL character is never meaningful input and PostgreSQL text cannot
     hold one; an unpaired surrogate is no character and no database can store it. Say which
     parameter carries it instead of failing deep in the database."""
-    for name, value in (request.view_args or {}).items():
+    now = request._get_current_object()  # looked up once (before every request: issue 12)
+    for name, value in (now.view_args or {}).items():
         if isinstance(value, str):
             check_text(value, name)
     # request.form only when a form was sent: reading it builds an empty one otherwise.
-    sent_form = request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded")
-    for source in (request.args, request.form) if sent_form else (request.args,):
+    mimetype = now.mimetype
+    sent_form = mimetype in ("multipart/form-data", "application/x-www-form-urlencoded")
+    for source in (now.args, now.form) if sent_form else (now.args,):
         for name, values in source.lists():
             if name == "q":
                 continue  # search words only reach the index, which drops control characters
             clean = name.replace("\x00", "")[:40]
             if "\x00" in name or any("\x00" in v for v in values):
                 raise BadParameter(f"{clean} contains a NUL character.", clean)
-    if request.is_json:
-        body = request.get_json(silent=True)
+    if now.is_json:
+        body = now.get_json(silent=True)
         if body is not None:
             check_json(body)
 

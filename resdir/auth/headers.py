@@ -30,20 +30,31 @@ def content_security_policy(tile_url: str) -> str:
     ])
 
 
+# Sent on every response, the same each time.
+FIXED_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    ("X-Frame-Options", "DENY"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+
+
 def init_app(app: Flask) -> None:
     @app.after_request
     def security_headers(response):
-        response.headers["Content-Security-Policy"] = content_security_policy(
+        headers = response.headers
+        headers["Content-Security-Policy"] = content_security_policy(
             app.config["RESDIR_MAP_TILE_URL"])
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-        if request.is_secure:
-            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        for name, value in FIXED_HEADERS:
+            headers[name] = value
+        # The request and g looked up once each (this runs after every request: issue 12).
+        now = request._get_current_object()
+        if now.is_secure:
+            headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         # Anything shown to a signed-in person may hold client data: never store it.
-        if g.get("user") is not None or g.get("pending") is not None \
-                or request.headers.get("Authorization"):
-            response.headers["Cache-Control"] = "no-store"
-            response.headers["Pragma"] = "no-cache"
+        state = g._get_current_object()
+        if getattr(state, "user", None) is not None or getattr(state, "pending", None) \
+                is not None or now.environ.get("HTTP_AUTHORIZATION"):
+            headers["Cache-Control"] = "no-store"
+            headers["Pragma"] = "no-cache"
         return response

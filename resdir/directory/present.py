@@ -102,10 +102,12 @@ def is_stale(service: m.Service, today: date | None = None) -> bool:
     return stale(service.assured_date, today)
 
 
-def stale(verified: date | None, today: date | None = None) -> bool:
-    """Not verified within STALE_AFTER_DAYS (or never): the listing may be out of date."""
+def stale(verified: date | None, today: date | None = None, limit: int | None = None) -> bool:
+    """Not verified within STALE_AFTER_DAYS (or never): the listing may be out of date.
+    `limit`: that setting, when the caller has it (a page of results asks once)."""
     today = today or date.today()
-    limit = current_app.config["RESDIR_STALE_AFTER_DAYS"]
+    if limit is None:
+        limit = current_app.config["RESDIR_STALE_AFTER_DAYS"]
     return verified is None or (today - verified).days > limit
 
 

@@ -59,8 +59,27 @@ def _open_at(args: MultiDict, now: datetime):
     return None
 
 
+class _Given:
+    """Request parameters read as MultiDict reads them (get: the first value; getlist),
+    without the exception MultiDict builds for each parameter that was not sent (a
+    BadRequestKeyError: about ten a search, issue 12)."""
+
+    __slots__ = ("_lists",)
+
+    def __init__(self, args: MultiDict):
+        self._lists = dict(args.lists())
+
+    def get(self, name: str, default=None):
+        values = self._lists.get(name)
+        return values[0] if values else default
+
+    def getlist(self, name: str) -> list[str]:
+        return list(self._lists.get(name, ()))
+
+
 def parse(args: MultiDict, now: datetime | None = None) -> Query:
     """Check request parameters; raise BadParameter naming the first bad one."""
+    args = _Given(args)
     cfg = current_app.config
     now = now or datetime.now(UTC)
     cats = _categories(args)
@@ -214,6 +233,7 @@ def answer(query: Query) -> dict:
 def result_json(result: SearchResult, query: Query) -> dict:
     point = query.request.point
     today = date.today()
+    stale_after = current_app.config["RESDIR_STALE_AFTER_DAYS"]
     out = []
     for hit, shown in _shown(result.hits):
         # A `shown` place is [search point, confidential, address].
@@ -232,7 +252,8 @@ def result_json(result: SearchResult, query: Query) -> dict:
             "capacity": shown["capacity"],
             "last_verified": verified,
             # Today's answer, not the day the document was written.
-            "stale": stale(date.fromisoformat(verified) if verified else None, today),
+            "stale": stale(date.fromisoformat(verified) if verified else None, today,
+                           stale_after),
             "snippet": snippet(shown["description"], result.terms, marked=False),
         })
     return {

@@ -47,7 +47,7 @@ def _run(view: View, req: SearchRequest, ws: list[str]) -> SearchResult:
         ("capacity", req.capacities),
     ):
         if values:
-            keep = both(keep, view.any_mask(field, values)[cand])
+            keep = both(keep, view.any_at(field, values, cand))
     if req.age is not None:
         keep = both(keep, view.age_mask(req.age)[cand])
     if keep is not None:
@@ -75,7 +75,7 @@ def _run(view: View, req: SearchRequest, ws: list[str]) -> SearchResult:
         counts = np.count_nonzero(matrix[cand], axis=0).tolist() if names else ()
         facets = {c: n for c, n in zip(names, counts, strict=True) if n}
     if req.categories:
-        keep = view.any_mask("category", req.categories)[cand]
+        keep = view.any_at("category", req.categories, cand)
         cand = cand[keep]
         scores = scores[keep] if scores is not None else None
         dist = dist[keep] if dist is not None else None

@@ -128,9 +128,9 @@ def match(view: View, groups: list[Group], cand: np.ndarray, either: bool = Fals
         if group.categories:
             naming += 1
             # An animal shelter filed under housing is still not "shelter" for people.
-            in_category = view.any_mask("category", group.categories)[cand] & ~other
+            in_category = view.any_at("category", group.categories, cand) & ~other
             if uncategorized is None:
-                uncategorized = ~view.any_mask("category", view.lexicon("category"))[cand]
+                uncategorized = ~view.derived("categorized", _categorized)[cand]
             # The need is named by the program's category; for a program without any
             # category, by its name or the source's own taxonomy terms. (A categorized
             # "Bus Rentals" in transportation does not name the need "rent".)
@@ -155,6 +155,11 @@ def match(view: View, groups: list[Group], cand: np.ndarray, either: bool = Fals
         # "food and clothing": a program offering both comes before one offering one.
         relevance = relevance * parts / len(needed)
     return hit, relevance, mode
+
+
+def _categorized(view: View) -> np.ndarray:
+    """Which docs of the view have a category."""
+    return view.any_mask("category", view.lexicon("category"))
 
 
 def _capacity_factors(view: View) -> np.ndarray:

@@ -43,20 +43,21 @@ def length_bytes(cache, reader, field: str) -> np.ndarray:
     return found
 
 
+_TABLES = {"content": "bm25 content", "title": "bm25 title"}  # View.derived names
+_TABLE_MAKERS = {"content": lambda view: view._bm25_table("content"),
+                 "title": lambda view: view._bm25_table("title")}
+
+
 class ScoredTerms:
-    """Mixed into View, whose `_leaves`, `_starts`, `derived`, `idf`, `average_length` and
-    `bm25_parameters` these use."""
+    """Mixed into View, whose `_leaves`, `_starts`, `_last_parts`, `searcher`, `derived`,
+    `average_length` and `bm25_parameters` these use."""
 
     def term_hits(self, text: str, field: str, cand: np.ndarray):
         """(hit, score) for each of `cand` (sorted docnums of documents not deleted): whether
         it has the term in the field, and its BM25 for it (0 where it has not)."""
         if not cand.size:
             return np.zeros(0, dtype=bool), np.zeros(0)
-        # cand is sorted: each segment's candidates are one slice of it.
-        cuts = cand.searchsorted(self._starts).tolist()
-        cuts.append(cand.size)
-        parts = [(i, lo, hi) for i, (lo, hi) in enumerate(zip(cuts, cuts[1:], strict=False))
-                 if hi > lo]
+        parts = self._parts_of(cand)
         whole = len(parts) == 1
         if not whole:
             hit, score = np.zeros(cand.size, dtype=bool), np.zeros(cand.size)
@@ -77,12 +78,26 @@ class ScoredTerms:
             hit[lo:hi], score[lo:hi] = found, got
         return hit, score
 
+    def _parts_of(self, cand: np.ndarray) -> list[tuple[int, int, int]]:
+        """(segment, start, stop) of each segment's candidates: `cand` is sorted, so they
+        are one slice of it. Kept for the last `cand` (a search scores every term of its
+        query on the same candidates; a view is searched by one thread at a time)."""
+        last = self._last_parts
+        if last is not None and last[0] is cand:
+            return last[1]
+        cuts = cand.searchsorted(self._starts).tolist()
+        cuts.append(cand.size)
+        parts = [(i, lo, hi) for i, (lo, hi) in enumerate(zip(cuts, cuts[1:], strict=False))
+                 if hi > lo]
+        self._last_parts = (cand, parts)
+        return parts
+
     def _bm25(self, text, field, cache, reader, counts, pos, local, found) -> np.ndarray:
         """BM25 of the term for each of `local` (a segment's docnums) where `found` (their
         postings at `pos`), 0 elsewhere."""
-        idf = self.idf(text, field)
+        idf = self.searcher.idf(field, text)  # kept by Whoosh's searcher
         if counts.dtype == np.uint8:
-            table = self.derived(f"bm25 {field}", lambda view: view._bm25_table(field))
+            table = self.derived(_TABLES[field], _TABLE_MAKERS[field])
             factor = table[counts[pos], length_bytes(cache, reader, field)[local]]
             return np.where(found, idf * factor, 0.0)
         # Counts that are not small whole numbers (never seen): Whoosh's formula per hit.

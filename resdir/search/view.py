@@ -64,7 +64,7 @@ class View(SpelledValues, DocumentValues, ScoredTerms, NearbyPoints):
         self._postings = Bounded(POSTINGS_CACHE, postings_budget(self.size) // 4,
                                  postings_size)
         self._frequencies = Bounded(4096)  # (field, text) -> documents with the term
-        self._idfs = Bounded(4096)  # (field, text) -> idf
+        self._last_parts = None  # scored.ScoredTerms._parts_of
         self._average_lengths: dict[str, float] = {}
         self._starts = np.array([offset for _, _, offset, _ in self._leaves], dtype=np.int64)
         self._live: np.ndarray | None = None
@@ -175,6 +175,17 @@ class View(SpelledValues, DocumentValues, ScoredTerms, NearbyPoints):
             found |= self.mask(field, text)
         return found
 
+    def any_at(self, field: str, texts: Iterable[str], docs: np.ndarray) -> np.ndarray:
+        """any_mask(field, texts)[docs], from each term's kept mask at `docs` (a search's
+        candidates: far fewer than the view's documents, whose any-mask is not kept)."""
+        texts = sorted(set(texts))
+        if not texts:
+            return np.zeros(docs.size, dtype=bool)
+        out = self.mask(field, texts[0])[docs]
+        for text in texts[1:]:
+            out |= self.mask(field, text)[docs]
+        return out
+
     def derived(self, name: str, make):
         """What `make(view)` builds from this view's masks and values, built once per view
         (published by one assignment: two threads may both build it, alike)."""
@@ -232,12 +243,7 @@ class View(SpelledValues, DocumentValues, ScoredTerms, NearbyPoints):
         return self._vocabulary
 
     def idf(self, term: str, field: str) -> float:
-        key = (field, term)
-        found = self._idfs.get(key)
-        if found is None:
-            found = self.searcher.idf(field, term)
-            self._idfs.put(key, found)
-        return found
+        return self.searcher.idf(field, term)  # Whoosh keeps it
 
     def average_length(self, field: str) -> float:
         found = self._average_lengths.get(field)
