@@ -299,9 +299,13 @@ def cache_sizes(index) -> list[tuple[str, int, int]]:
             out.append((f"view: {attr.lstrip('_')}", len(items), sum(size(v) for v in items)))
     from resdir.search import snippets
 
-    for name in ("_analysed", "_term"):
-        out.append((f"snippets: {name} (entries only)", getattr(snippets, name).cache_info()
-                    .currsize, 0))
+    for name, kept in vars(snippets).items():
+        if hasattr(kept, "cache_info"):  # functools.lru_cache
+            out.append((f"snippets: {name} (entries only)", kept.cache_info().currsize, 0))
+    for attr in ("_derived",):
+        value = getattr(view, attr, None) if view is not None else None
+        if isinstance(value, dict):
+            out.append((f"view: {attr[1:]}", len(value), size(value)))
     return out
 
 
