@@ -12,7 +12,7 @@ distance, words only, place only, no category, language, age, capacity, any stat
 and a chosen opening time. Run it with the code before and after a change, then `compare`.
 `cpu` runs the distinct queries once through Flask's test client (kept answers on, as
 served: none can serve a distinct query) and prints the process's CPU per request (warm:
-the first 500 queries are not counted), optionally under a profiler.
+the first --warm queries are not counted), optionally under a profiler.
 """
 
 from __future__ import annotations
@@ -136,12 +136,12 @@ def compare(args) -> None:
 
 
 def cpu(args) -> None:
-    queries = distinct_queries(args.count + 500)
+    queries = distinct_queries(args.count + args.warm)
     urls = ["/api/v1/search?" + urllib.parse.urlencode(q) for q in queries]
     client = make_app(Path(args.workdir), keep_answers=True).test_client()
-    for url in urls[:500]:
+    for url in urls[: args.warm]:
         assert client.get(url).status_code == 200
-    urls = urls[500:]
+    urls = urls[args.warm :]
     profiler = None
     if args.profile == "cprofile":
         import cProfile
@@ -183,6 +183,7 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("cpu")
     p.add_argument("--workdir", required=True)
     p.add_argument("--count", type=int, default=3000)
+    p.add_argument("--warm", type=int, default=3000, help="queries first, not counted")
     p.add_argument("--profile", choices=["cprofile", "pyinstrument"])
     args = parser.parse_args(argv)
     {"dump": dump, "compare": compare, "cpu": cpu}[args.command](args)

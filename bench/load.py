@@ -485,10 +485,13 @@ def start_fts(server: Gunicorn, within: float = 120) -> None:
     from tests.servers import GUNICORN
 
     server._out = open(server.log, "ab")  # noqa: SIM115
+    # The socket Gunicorn() bound for it (tests/servers.py): the port itself is taken.
+    fd = server.listener.fileno()
     server.process = subprocess.Popen(
-        [str(GUNICORN), "-c", str(server.config), "--bind", f"127.0.0.1:{server.port}",
+        [str(GUNICORN), "-c", str(server.config), "--bind", f"fd://{fd}",
          "--workers", str(server.workers), server.app_spec],
-        cwd=server.config.parent, env=server.env, stdout=server._out, stderr=subprocess.STDOUT)
+        cwd=server.config.parent, env=server.env, stdout=server._out, stderr=subprocess.STDOUT,
+        pass_fds=(fd,))
     deadline = time.monotonic() + within
     probe = "/api/v1/search?q=food&zip=15213"
     while time.monotonic() < deadline and server.process.poll() is None:
