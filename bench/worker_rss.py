@@ -152,7 +152,8 @@ def serve(args, tree: Path, queries: list[str], label: str) -> list[list]:
             cpu = sum(cpu_seconds(pid) - cpu0.get(pid, 0.0) for pid in pids)
             rows.append([label, count, ", ".join(f"{r:.0f}" for r, _ in mem),
                          ", ".join(f"{p:.0f}" for _, p in mem),
-                         f"{1000 * cpu / count:.1f}", f"{os.getloadavg()[0]:.1f}",
+                         f"{1000 * cpu / count:.1f}" if count else "-",
+                         f"{os.getloadavg()[0]:.1f}",
                          f"{time.monotonic() - started:.0f}", ",".join(map(str, pids))])
             print("| " + " | ".join(map(str, rows[-1])) + " |", flush=True)
 
@@ -184,6 +185,7 @@ def serve(args, tree: Path, queries: list[str], label: str) -> list[list]:
                     note(count)
             conn.close()
 
+        note(0)  # the workers as started (the first request of each opens the index)
         threads = [threading.Thread(target=client) for _ in range(args.clients)]
         for thread in threads:
             thread.start()
@@ -203,7 +205,8 @@ def _wait_healthy(server: Gunicorn, within: float = 180) -> None:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline and server.process.poll() is None:
         try:
-            if get(server.url + "/healthz", timeout=2)[0] == 200:
+            if (get(server.url + "/healthz", timeout=2)[0] == 200
+                    and len(workers_of(server.process.pid)) == server.workers):
                 return
         except OSError:
             pass
@@ -299,9 +302,13 @@ def cache_sizes(index) -> list[tuple[str, int, int]]:
             out.append((f"view: {attr.lstrip('_')}", len(items), sum(size(v) for v in items)))
     from resdir.search import snippets
 
-    for name in ("_analysed", "_term"):
-        out.append((f"snippets: {name} (entries only)", getattr(snippets, name).cache_info()
-                    .currsize, 0))
+    for name, kept in vars(snippets).items():
+        if hasattr(kept, "cache_info"):  # functools.lru_cache
+            out.append((f"snippets: {name} (entries only)", kept.cache_info().currsize, 0))
+    for attr in ("_derived",):
+        value = getattr(view, attr, None) if view is not None else None
+        if isinstance(value, dict):
+            out.append((f"view: {attr[1:]}", len(value), size(value)))
     return out
 
 

@@ -174,8 +174,8 @@ SETTINGS: list[Setting] = [
     Setting(
         "SEARCH_CACHE_ENTRIES",
         1000,
-        "API search answers each app process keeps for repeated queries; any change to its "
-        "index starts afresh (0: none).",
+        "API search answers each app process keeps for repeated queries (compressed, at "
+        "most 6 MB of them); any change to its index starts afresh (0: none).",
         int,
     ),
     Setting(

@@ -169,3 +169,42 @@ def test_ages_and_hours_with_the_same_terms_share_one_mask(tmp_path):
         arrays = {id(v) for v in view._masks.values() if v.size == 40}
     assert len(arrays) <= 20, len(arrays)  # 100 ages and 56 hours asked
     ix.close()
+
+
+def test_kept_answers_are_compressed_and_bounded_in_bytes():
+    """API answers kept for repeated queries: the same bytes back, about a third of their
+    size kept, and never more than the byte budget however large the pages asked."""
+    import json
+    import random
+
+    from resdir.search.kept import PackedAnswers
+
+    rnd = random.Random(3)
+    words = "food pantry rent help clinic dental legal aid shelter seniors".split()
+
+    def answer(results: int) -> bytes:
+        return json.dumps({"results": [
+            {"id": f"{rnd.getrandbits(64):x}", "name": " ".join(rnd.choices(words, k=4)),
+             "description": " ".join(rnd.choices(words, k=40)), "distance_mi": 1.25}
+            for _ in range(results)]}).encode()
+
+    kept = PackedAnswers(1000, budget=200_000)
+    pages = {n: answer(20) for n in range(20)}
+    for n, body in pages.items():
+        kept.put(n, body)
+    assert all(kept.get(n) == body for n, body in pages.items())
+    assert kept.weight < sum(map(len, pages.values())) / 2
+    for n in range(20, 60):  # pages of 100 results
+        kept.put(n, answer(100))
+    assert kept.weight <= 200_000 and 0 < len(kept) < 40
+    assert kept.get(0) is None  # the oldest went first
+
+
+def test_packed_names_read_back_as_given():
+    from resdir.search.kept import PackedNames
+
+    names = [b"food bank", b"", "caf\u00e9 \u00e0 la carte".encode(), b"z" * 300, b""]
+    packed = PackedNames(names)
+    assert len(packed) == 5 and list(packed) == names
+    assert [packed[i] for i in range(5)] == names
+    assert list(PackedNames([])) == []

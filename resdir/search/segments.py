@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import json
 import threading
-from collections import OrderedDict
 
 import numpy as np
 
 from resdir.search.held import column
+from resdir.search.kept import Bounded, PackedNames
 from resdir.search.postings import postings_bytes, read_postings
 from resdir.search.schema import unpack_points
 
@@ -51,51 +51,6 @@ def postings_budget(docs: int) -> int:
 
 
 CELLS_CACHE = 20000  # grid cells whose postings a segment keeps
-
-
-class Bounded:
-    """At most `size` entries, the least recently used dropped first; safe across threads
-    (put takes the lock: it reorders, drops and keeps the weight in step). With
-    `weigh`, also at most `budget` in all by that measure (a posting list's length)."""
-
-    def __init__(self, size: int, budget: int | None = None, weigh=None):
-        self.size = size
-        self.budget, self.weigh, self.weight = budget, weigh, 0
-        self.lock = threading.Lock()
-        self.items: OrderedDict = OrderedDict()
-
-    def get(self, key):
-        # No lock: each OrderedDict call is atomic under the GIL, and an entry another
-        # thread drops between the two is simply not moved (a search asks for dozens).
-        found = self.items.get(key)
-        if found is not None:
-            try:  # noqa: SIM105 (contextlib.suppress costs more, on every cell of a search)
-                self.items.move_to_end(key)
-            except KeyError:
-                pass
-        return found
-
-    def put(self, key, value) -> list:
-        """Keep `value`; return the keys dropped to make room."""
-        dropped = []
-        with self.lock:
-            weigh = self.weigh
-            if weigh is not None:
-                old = self.items.get(key)
-                self.weight += weigh(value) - (weigh(old) if old is not None else 0)
-            self.items[key] = value
-            self.items.move_to_end(key)
-            while len(self.items) > 1 and (
-                    len(self.items) > self.size
-                    or (weigh is not None and self.weight > self.budget)):
-                gone, value = self.items.popitem(last=False)
-                if weigh is not None:
-                    self.weight -= weigh(value)
-                dropped.append(gone)
-        return dropped
-
-    def __len__(self) -> int:
-        return len(self.items)
 
 
 def postings_size(postings: tuple[np.ndarray, np.ndarray]) -> int:
@@ -135,7 +90,7 @@ class Segment:
         # hours took about 1.4 kB (17 MB after 6,000 varied searches at 100,000).
         self.closed: dict[int, tuple] = {}
         self.shared_closures: dict[tuple, tuple] = {}
-        self.names: list[bytes] | None = None
+        self.names: PackedNames | None = None
 
     def term_ids(self, reader, field: str, text: str) -> np.ndarray:
         """Docnums (int32) of a filter term; only ever used to fill masks."""
@@ -209,13 +164,12 @@ class Segment:
             got = self.closed[docnum] = self.shared_closures.setdefault(got, got)
         return got
 
-    def sort_names(self, reader) -> list[bytes]:
+    def sort_names(self, reader) -> PackedNames:
+        """Every document's casefolded name (indexable by local docnum, iterable)."""
         if self.names is None:
-            if self.size == 0:
-                self.names = []
-            else:
-                names = column(reader, "name_sort")
-                self.names = [names[d] if names is not None else b"" for d in range(self.size)]
+            names = column(reader, "name_sort") if self.size else None
+            self.names = PackedNames([names[d] for d in range(self.size)] if names is not None
+                                     else [b""] * self.size)
         return self.names
 
 

@@ -23,6 +23,7 @@ from whoosh.scoring import BM25F
 
 from resdir.search.docvalues import DocumentValues
 from resdir.search.held import column
+from resdir.search.kept import PackedAnswers
 from resdir.search.nearby import NearbyPoints
 from resdir.search.schema import VOCABULARY_FILE, VOCABULARY_STAMP
 from resdir.search.scored import ScoredTerms
@@ -79,7 +80,7 @@ class View(SpelledValues, DocumentValues, ScoredTerms, NearbyPoints):
         # The index folders' modification times when this view was last found current
         # (SearchIndex._fresh).
         self.folder_times: tuple[int, int] | None = None
-        self.answers = Bounded(answers)  # whole answers (SearchIndex.remembered)
+        self.answers = PackedAnswers(answers)  # whole answers (SearchIndex.remembered)
 
     # -- assembling per-segment arrays -----------------------------------------------
 
