@@ -83,20 +83,28 @@ ANSWER_BYTES = 6 * 2**20  # compressed answers a view keeps at most, besides the
 class PackedAnswers(Bounded):
     """Whole API answers (JSON bytes) for repeated queries, zlib-compressed (level 1): a
     page of 20 results is about 9-13 kB of JSON and a third of that compressed, so the
-    1,000 answers kept by default take 3-4 MB instead of 8-13 (compressing costs about
-    50 us when an answer is made, reading it back about 25 us). At most `size` answers and
-    ANSWER_BYTES in all (answers with 100 results a page are five times the size)."""
+    1,000 answers kept by default take 3-4 MB instead of 8-13. An answer is compressed when
+    it is first asked for again, not when it is made: compressing a 5 kB answer took 90-130
+    us here (zlib sets up its tables for each), a tenth of a search that no other asks for
+    (most, with varied queries; issue 12); reading one back takes about 25 us. At most
+    `size` answers and ANSWER_BYTES in all, counting the ones not yet compressed whole
+    (answers with 100 results a page are five times the size)."""
 
     def __init__(self, size: int, budget: int = ANSWER_BYTES):
         super().__init__(size, budget, _weight)
 
     def get(self, key):
         found = super().get(key)
+        if isinstance(found, tuple):  # (answer,): not asked for again until now
+            super().put(key, zlib.compress(found[0], 1))
+            return found[0]
         return zlib.decompress(found) if isinstance(found, bytes) else found
 
     def put(self, key, value) -> list:
-        return super().put(key, zlib.compress(value, 1) if isinstance(value, bytes) else value)
+        return super().put(key, (value,) if isinstance(value, bytes) else value)
 
 
 def _weight(value) -> int:
+    if isinstance(value, tuple):
+        return len(value[0])
     return len(value) if isinstance(value, bytes) else 0
