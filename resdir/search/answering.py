@@ -83,18 +83,22 @@ def _run(view: View, req: SearchRequest, ws: list[str]) -> SearchResult:
     start = (req.page - 1) * req.per_page
     order = rank(view, cand, scores, dist, req.sort, (start, start + req.per_page))
     page = order[start : start + req.per_page]
-    rows = page.tolist()
     docs = cand[page].tolist()
     found = view.page_of(docs, req.shown)
+    # The page's scores and distances as Python floats in one step each (the same values
+    # float() gives one at a time).
+    page_scores = scores[page].tolist() if scores is not None else [None] * len(docs)
+    page_dist = dist[page].tolist() if dist is not None else [None] * len(docs)
     hits = [
         Hit(
             id=doc_id,
-            score=round(float(scores[i]), 4) if scores is not None else 0.0,
-            distance_mi=(shown_distance(view, docnum, float(dist[i]), req)
-                         if dist is not None else None),
+            score=round(score, 4) if score is not None else 0.0,
+            distance_mi=(shown_distance(view, docnum, near, req) if near is not None
+                         else None),
             shown=text,
         )
-        for i, docnum, (doc_id, text) in zip(rows, docs, found, strict=True)
+        for docnum, (doc_id, text), score, near in zip(docs, found, page_scores, page_dist,
+                                                        strict=True)
     ]
     return SearchResult(
         total=int(cand.size),
