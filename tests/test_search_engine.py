@@ -251,13 +251,17 @@ def test_programs_that_score_the_same_are_listed_by_name_whatever_the_build_orde
                                       ["Zephyr Pantry"]]
 
 
-def test_a_radius_finds_programs_by_their_nearest_place(tmp_path):
+@pytest.mark.parametrize("span", [None, 0])
+def test_a_radius_finds_programs_by_their_nearest_place(tmp_path, monkeypatch, span):
     """A program with several places is found by whichever is inside the radius (not only
     its first), at that place's distance; what a radius search finds is exactly the
     programs with a place within it, also across segments and deletions (the radius reads
     each segment's points sorted by place, resdir/search/nearby.py)."""
     from resdir.geo import distance_mi
+    from resdir.search import nearby
 
+    if span is not None:  # a box's points found row by row, as in a large directory
+        monkeypatch.setattr(nearby, "SPAN", span)
     rnd = random.Random(3)
     docs = [Document(id=f"p{i}", stamp=str(i), name=f"Program {i}", text="food",
                      points=[(40.44 + rnd.uniform(-0.4, 0.4), -79.99 + rnd.uniform(-0.5, 0.5))

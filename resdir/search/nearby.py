@@ -24,6 +24,7 @@ from resdir.search.segments import NO_FLOATS, NO_IDS
 ROW = 0.1  # degrees of latitude per row
 STRIDE = 1000.0  # key = row * STRIDE + (lon + 180): rows never overlap (lon + 180 < 1000)
 FEW = 64  # points: fewer are all tested at once
+SPAN = 4096  # points between a box's first and last run: fewer are tested at once
 SLACK = 1e-7  # degrees: the binary searches take a little more; the box test decides
 
 NONE = np.empty(0, dtype=np.int64)
@@ -61,7 +62,16 @@ class Points:
             lats, lons = self.lats, self.lons
             return np.flatnonzero((min_lat <= lats) & (lats <= max_lat)
                                   & (min_lon <= lons) & (lons <= max_lon))
-        rows = np.arange(math.floor(min_lat / ROW), math.floor(max_lat / ROW) + 1) * STRIDE
+        first, last = math.floor(min_lat / ROW), math.floor(max_lat / ROW)
+        keys = self.keys
+        lo = int(keys.searchsorted(first * STRIDE + (min_lon + 180.0 - SLACK), "left"))
+        hi = int(keys.searchsorted(last * STRIDE + (max_lon + 180.0 + SLACK), "right"))
+        if hi - lo <= SPAN:  # few points from the box's first run to its last: test them all
+            lats, lons = self.lats[lo:hi], self.lons[lo:hi]
+            inside = ((min_lat <= lats) & (lats <= max_lat)
+                      & (min_lon <= lons) & (lons <= max_lon))
+            return np.flatnonzero(inside) + lo
+        rows = np.arange(first, last + 1) * STRIDE
         starts = self.keys.searchsorted(rows + (min_lon + 180.0 - SLACK), "left")
         ends = self.keys.searchsorted(rows + (max_lon + 180.0 + SLACK), "right")
         sizes = ends - starts
