@@ -39,8 +39,9 @@ VOCABULARY_STAMP = hashlib.sha256(
     "\n".join(sorted("_".join(t) for t in PHRASE_TERMS)).encode()).hexdigest()
 NEVER_VERIFIED = "never"
 
-# Grid cells in degrees, finest first. A radius query uses the finest size that covers
-# its box in a few dozen cells.
+# Grid cells in degrees, finest first, written into each document's `cell` field. Searches
+# no longer read them (a radius uses search/nearby.py's sorted points); the field stays so
+# that indexes built before keep their schema and need no rebuild.
 CELL_SIZES = (0.05, 0.2, 1.0, 5.0)
 MAX_AGE = 120
 ANY_AGE = "any"
@@ -93,18 +94,6 @@ def cell_key(level: int, lat: float, lon: float) -> str:
 
 def cells_for_points(points: list[tuple[float, float]]) -> set[str]:
     return {cell_key(level, lat, lon) for lat, lon in points for level in range(len(CELL_SIZES))}
-
-
-def cells_covering(box: tuple[float, float, float, float], max_cells: int = 40) -> list[str]:
-    """Cell keys covering a (min_lat, min_lon, max_lat, max_lon) box at the finest level
-    that needs no more than `max_cells` cells (the coarsest otherwise)."""
-    min_lat, min_lon, max_lat, max_lon = box
-    for level, size in enumerate(CELL_SIZES):
-        rows = range(math.floor(min_lat / size), math.floor(max_lat / size) + 1)
-        cols = range(math.floor(min_lon / size), math.floor(max_lon / size) + 1)
-        if len(rows) * len(cols) <= max_cells or level == len(CELL_SIZES) - 1:
-            return [f"{level}:{r}:{c}" for r in rows for c in cols]
-    raise AssertionError("unreachable")
 
 
 def week_key(open_minutes: list[tuple[int, int]] | None) -> str | None:

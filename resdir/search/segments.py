@@ -50,17 +50,11 @@ def postings_budget(docs: int) -> int:
     return POSTING_BYTES * max(POSTINGS_FLOOR, POSTINGS_PER_DOC * docs)
 
 
-CELLS_CACHE = 20000  # grid cells whose postings a segment keeps
 
 
 def postings_size(postings: tuple[np.ndarray, np.ndarray]) -> int:
     """What a posting list weighs against postings_budget: its bytes."""
     return postings_bytes(postings)
-
-
-def read_ids(reader, field: str, text: str) -> np.ndarray:
-    """The term's docnums as int64 (deleted ones included: a view leaves them out)."""
-    return read_postings(reader, field, text)[0].astype(np.int64)
 
 
 def opening(reader, docnum: int) -> tuple[list, list]:
@@ -74,7 +68,6 @@ class Segment:
     def __init__(self, size: int):
         self.size = size
         self.ids: dict[tuple[str, str], np.ndarray] = {}
-        self.cells = Bounded(CELLS_CACHE)  # cell -> docnums
         # (field, text) -> (docnums, frequencies)
         self.postings = Bounded(POSTINGS_CACHE, postings_budget(size), postings_size)
         self.lengths: dict[str, np.ndarray] = {}
@@ -99,13 +92,6 @@ class Segment:
         if found is None:
             found = self.ids[key] = read_postings(reader, field, text)[0]
         return found
-
-    def cell_ids(self, reader, cell: str) -> np.ndarray:
-        got = self.cells.get(cell)
-        if got is None:
-            got = read_ids(reader, "cell", cell)
-            self.cells.put(cell, got)
-        return got
 
     def term_postings(self, reader, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         key = (field, text)
