@@ -41,16 +41,8 @@ def distinct_queries(count: int, seed: int = 1) -> list[dict]:
     import load
 
     zips = load.search_bench.pa_zips()
-    seen = {urllib.parse.urlencode(q) for q in load.search_bench.make_queries(400, seed, zips)}
-    out = []
-    for query in load.search_bench.make_queries(count * 2, seed + 7, zips):
-        text = urllib.parse.urlencode(query)
-        if text not in seen:
-            seen.add(text)
-            out.append(query)
-            if len(out) == count:
-                break
-    return out
+    repeated = load.search_bench.make_queries(400, seed, zips)
+    return load.distinct_queries(repeated, count * 2, seed + 7, zips)[:count]
 
 
 def _typo(word: str, rnd: random.Random) -> str:

@@ -118,18 +118,24 @@ def prepare(args, workdir: Path, url: str) -> dict:
         db.engine.dispose()
     zips = search_bench.pa_zips()
     queries = search_bench.make_queries(400, args.seed, zips)
-    # Queries never repeated (a seed of their own, duplicates left out): every answer is
-    # worked out, none is one a worker kept (RESDIR_SEARCH_CACHE_ENTRIES).
-    seen = {urllib.parse.urlencode(q) for q in queries}
-    distinct = []
-    for query in search_bench.make_queries(DISTINCT, args.seed + 7, zips):
-        text = urllib.parse.urlencode(query)
-        if text not in seen:
-            seen.add(text)
-            distinct.append(query)
+    distinct = distinct_queries(queries, DISTINCT, args.seed + 7, zips)
     return {"url": url, "tokens": tokens, "own": own,
             "pages": pages, "signers": signers, "referrals": referrals, "queries": queries,
             "distinct": distinct, "versions": {}, "lock": threading.Lock()}
+
+
+def distinct_queries(repeated: list[dict], count: int, seed: int, zips) -> list[dict]:
+    """Of `count` queries drawn with a seed of their own, those equal to no other and to none
+    of `repeated`: every answer is worked out, none is one a worker kept
+    (RESDIR_SEARCH_CACHE_ENTRIES)."""
+    seen = {urllib.parse.urlencode(q) for q in repeated}
+    out = []
+    for query in search_bench.make_queries(count, seed, zips):
+        text = urllib.parse.urlencode(query)
+        if text not in seen:
+            seen.add(text)
+            out.append(query)
+    return out
 
 
 def _bearer(token: str) -> dict:

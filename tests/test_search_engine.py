@@ -55,6 +55,16 @@ def whoosh_scores(view, q) -> dict[int, float]:
     return {d: q.boost * combine(p[d] for p in parts if d in p) for d in docs}
 
 
+def assert_scores_as_whoosh(view, q) -> None:
+    """resdir's evaluation of `q` finds the documents Whoosh finds, with Whoosh's scores."""
+    expected = whoosh_scores(view, q)
+    hit, scores = evaluate(view, q, view.live())
+    ours = {int(d): float(s) for d, s, h in zip(view.live(), scores, hit, strict=True) if h}
+    assert set(ours) == set(expected), q
+    for docnum, score in expected.items():
+        assert ours[docnum] == pytest.approx(score, rel=1e-9), (q, docnum)
+
+
 QUERIES = ["food", "food pantry", "rent help", "dental clinic", "bus rides seniors",
            "legal aid", "therapy"]
 
@@ -72,13 +82,7 @@ def test_scores_equal_whoosh_search(index, text, field):
             q = querytext.build(querytext.words(text), require_all, field)
             if q is None:
                 continue
-            expected = whoosh_scores(view, q)
-            hit, scores = evaluate(view, q, view.live())
-            ours = {int(d): float(s) for d, s, h in zip(view.live(), scores, hit, strict=True)
-                    if h}
-            assert set(ours) == set(expected), q
-            for docnum, score in expected.items():
-                assert ours[docnum] == pytest.approx(score, rel=1e-9), (q, docnum)
+            assert_scores_as_whoosh(view, q)
 
 
 def test_whoosh_patch_target_still_exists():

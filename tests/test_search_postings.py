@@ -8,7 +8,7 @@ from whoosh import query
 from resdir.search import Document, SearchIndex, SearchRequest, querytext
 from resdir.search.postings import read_postings
 from resdir.search.scoring import evaluate
-from tests.test_search_engine import corpus, whoosh_scores
+from tests.test_search_engine import assert_scores_as_whoosh, corpus
 
 
 @pytest.fixture
@@ -62,13 +62,7 @@ def test_scores_from_compact_postings_equal_whoosh_search(index, text):
     with index.using_view() as view:
         for require_all in (True, False):
             q = querytext.build(querytext.words(text), require_all, "content")
-            expected = whoosh_scores(view, q)
-            hit, scores = evaluate(view, q, view.live())
-            ours = {int(d): float(s) for d, s, h in zip(view.live(), scores, hit, strict=True)
-                    if h}
-            assert set(ours) == set(expected), q
-            for docnum, score in expected.items():
-                assert ours[docnum] == pytest.approx(score, rel=1e-9), (q, docnum)
+            assert_scores_as_whoosh(view, q)
 
 
 def test_kept_postings_take_five_bytes_each(index):
