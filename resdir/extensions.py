@@ -32,7 +32,9 @@ migrate = Migrate(render_as_batch=True)  # batch mode lets SQLite alter tables
 csrf = CSRFProtect()
 # No default limits: only sign-in and similar routes are limited, each by its own rule.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
-_INJECT_HEADERS = Limiter._Limiter__inject_headers  # its after-request hook (a partial)
+# Flask-Limiter's private hook names (4.x): looked up with getattr so that a release that
+# renames them runs every hook as before, only not faster.
+_INJECT_HEADERS = getattr(Limiter, "_Limiter__inject_headers", None)  # after-request
 # Endpoints that have no limit and answer anonymous reads at a high rate (the search API):
 # the limiter's request hooks are not run for them at all (init_limiter), 0.15-0.2 ms of
 # every request before (issue 12). Never list an endpoint that has a limit of its own.
@@ -51,7 +53,8 @@ def init_limiter(app) -> None:
     hook then had no limit to put in headers, and its teardown only cleared what the first
     made: skipping all three changes nothing but the time (~55 us of a search)."""
     limiter.init_app(app)
-    ours = {limiter._check_request_limit: "before", limiter._Limiter__release_context: "teardown"}
+    ours = [hook for hook in (getattr(limiter, "_check_request_limit", None),
+                              getattr(limiter, "_Limiter__release_context", None)) if hook]
 
     def skipping(hook):
         @functools.wraps(hook)
@@ -65,5 +68,6 @@ def init_limiter(app) -> None:
                   app.teardown_request_funcs):
         hooks = funcs.get(None, [])
         for i, hook in enumerate(hooks):
-            if hook in ours or getattr(hook, "func", None) is _INJECT_HEADERS:
+            if hook in ours or (_INJECT_HEADERS is not None
+                                and getattr(hook, "func", None) is _INJECT_HEADERS):
                 hooks[i] = skipping(hook)
