@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import fcntl
+import http.client
 import json
 import os
 import re
@@ -45,7 +46,9 @@ def call(method: str, url: str, headers: dict | None = None, body: dict | None =
             return response.status, response.read().decode()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode()
-    except OSError as exc:  # refused, reset, timed out: no answer
+    except (OSError, http.client.HTTPException) as exc:
+        # Refused, reset, timed out, or cut off mid-answer (a worker killed while it wrote
+        # the body: IncompleteRead): no answer, so the edit's outcome is unknown.
         return None, type(exc).__name__
 
 
