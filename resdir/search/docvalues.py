@@ -1,4 +1,4 @@
-"""Per-document values of a view (points, opening hours, ids, result documents, names),
+"""Per-document values of a view (points, opening hours and closures, names),
 read from each segment's cache (resdir/search/segments.py)."""
 
 from __future__ import annotations
@@ -7,7 +7,6 @@ import math
 
 import numpy as np
 
-from resdir.search.held import column
 from resdir.search.segments import opening
 
 
@@ -46,16 +45,6 @@ class DocumentValues:
         """The document's dated closures ((first, last) ISO days), kept per segment."""
         cache, reader, local = self._leaf_of(docnum)
         return cache.closures(reader, local)
-
-    def doc_id(self, docnum: int) -> str:
-        cache, reader, local = self._leaf_of(docnum)
-        return cache.doc_id(reader, local)
-
-    def shown(self, docnum: int) -> str:
-        """The document's `shown` text ("" when it was written without one)."""
-        _, reader, local = self._leaf_of(docnum)
-        shown = column(reader, "shown")
-        return shown[local].decode() if shown is not None else ""
 
     def stored_fields(self, docnum: int) -> dict:
         return self.searcher.stored_fields(docnum)

@@ -44,8 +44,7 @@ def length_bytes(cache, reader, field: str) -> np.ndarray:
 
 
 _TABLES = {"content": "bm25 content", "title": "bm25 title"}  # View.derived names
-_TABLE_MAKERS = {"content": lambda view: view._bm25_table("content"),
-                 "title": lambda view: view._bm25_table("title")}
+_TABLE_MAKERS = {field: (lambda view, field=field: view._bm25_table(field)) for field in _TABLES}
 
 
 class ScoredTerms:

@@ -46,15 +46,8 @@ POSTING_BYTES = 5  # an int32 docnum and a uint8 count
 
 
 def postings_budget(docs: int) -> int:
-    """Bytes of posting lists kept for `docs` documents (weighed by postings_size)."""
+    """Bytes of posting lists kept for `docs` documents (weighed by postings_bytes)."""
     return POSTING_BYTES * max(POSTINGS_FLOOR, POSTINGS_PER_DOC * docs)
-
-
-
-
-def postings_size(postings: tuple[np.ndarray, np.ndarray]) -> int:
-    """What a posting list weighs against postings_budget: its bytes."""
-    return postings_bytes(postings)
 
 
 def opening(reader, docnum: int) -> tuple[list, list]:
@@ -69,7 +62,7 @@ class Segment:
         self.size = size
         self.ids: dict[tuple[str, str], np.ndarray] = {}
         # (field, text) -> (docnums, frequencies)
-        self.postings = Bounded(POSTINGS_CACHE, postings_budget(size), postings_size)
+        self.postings = Bounded(POSTINGS_CACHE, postings_budget(size), postings_bytes)
         self.lengths: dict[str, np.ndarray] = {}
         self.lat = np.full(size, np.nan)
         self.lon = np.full(size, np.nan)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from functools import lru_cache
+from itertools import chain
 
 from whoosh.highlight import Formatter, WholeFragmenter, highlight
 
@@ -36,7 +38,7 @@ def snippet(text: str, terms: frozenset[str], limit: int = 200, marked: bool = T
         # No sentence can mention a word, or the one sentence is the snippet either way:
         # no need to analyse it (issue 12: analysing each hit's description was most of
         # a page of results' cost).
-        return _fit(list(sentences), limit)
+        return _fit(sentences, limit)
     found, chosen = _chosen(sentences, terms, limit)
     if not found or not marked:
         return chosen
@@ -48,20 +50,11 @@ def _chosen(sentences: tuple[str, ...], terms: frozenset[str], limit: int) -> tu
     """(whether a sentence mentions the terms, the snippet): _fit of the sentences that
     mention them, or of all when none does. Sentences are analysed in order only until the
     snippet is settled."""
-    kept: list[str] = []
-    size = 0
-    for sentence in sentences:
-        if not _mentions(_sentence_terms(sentence), terms):
-            continue
-        if not kept and len(sentence) > limit:
-            return True, _fit([sentence], limit)
-        if kept and size + len(sentence) + len(kept) > limit:
-            break
-        kept.append(sentence)
-        size += len(sentence)
-    if kept:
-        return True, " ".join(kept)
-    return False, _fit(list(sentences), limit)
+    mentioning = (s for s in sentences if _mentions(_sentence_terms(s), terms))
+    first = next(mentioning, None)
+    if first is None:
+        return False, _fit(sentences, limit)
+    return True, _fit(chain((first,), mentioning), limit)
 
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
@@ -111,15 +104,15 @@ def _mentions(found: tuple[str, ...], terms: frozenset[str]) -> bool:
     return False
 
 
-def _fit(sentences: list[str], limit: int) -> str:
-    """As many whole sentences as fit in `limit` characters (at least part of the first)."""
-    if not sentences:
-        return ""
-    if len(sentences[0]) > limit:
-        return sentences[0][:limit].rsplit(" ", 1)[0] + " ..."
-    kept, size = [], 0
+def _fit(sentences: Iterable[str], limit: int) -> str:
+    """As many whole sentences as fit in `limit` characters (at least part of the first),
+    taken from `sentences` only as far as needed (_chosen analyses each as it is taken)."""
+    kept: list[str] = []
+    size = 0
     for sentence in sentences:
-        if size + len(sentence) + len(kept) > limit:
+        if not kept and len(sentence) > limit:
+            return sentence[:limit].rsplit(" ", 1)[0] + " ..."
+        if kept and size + len(sentence) + len(kept) > limit:
             break
         kept.append(sentence)
         size += len(sentence)

@@ -14,7 +14,6 @@ by one dict assignment; the bounded caches (postings: `Bounded`; open masks) tak
 from __future__ import annotations
 
 import threading
-from bisect import bisect_right
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from resdir.search.docvalues import DocumentValues
 from resdir.search.held import column
 from resdir.search.kept import PackedAnswers
 from resdir.search.nearby import NearbyPoints
+from resdir.search.postings import postings_bytes
 from resdir.search.schema import VOCABULARY_FILE, VOCABULARY_STAMP
 from resdir.search.scored import ScoredTerms
 from resdir.search.segments import (
@@ -34,7 +34,6 @@ from resdir.search.segments import (
     Bounded,
     SegmentStore,
     postings_budget,
-    postings_size,
 )
 from resdir.search.spelled import SpelledValues
 from resdir.search.words import read_words
@@ -63,7 +62,7 @@ class View(SpelledValues, DocumentValues, ScoredTerms, NearbyPoints):
         # one segment without deletions (no copy), joined copies otherwise: a quarter of
         # the segments' budget (joining again from their caches costs little).
         self._postings = Bounded(POSTINGS_CACHE, postings_budget(self.size) // 4,
-                                 postings_size)
+                                 postings_bytes)
         self._frequencies = Bounded(4096)  # (field, text) -> documents with the term
         self._last_parts = None  # scored.ScoredTerms._parts_of
         self._average_lengths: dict[str, float] = {}
@@ -113,17 +112,15 @@ class View(SpelledValues, DocumentValues, ScoredTerms, NearbyPoints):
     def page_of(self, docs: list[int], shown: bool) -> list[tuple[str, bytes | None]]:
         """Each doc's id, with its `shown` JSON as stored (b"" when it was written without
         one) if `shown`, else None: what a page of hits shows, read in one pass."""
-        out, starts = [], self._starts.tolist()
-        columns: dict[int, object] = {}
+        out = []
+        columns: dict[int, object] = {}  # id(reader) -> its shown column, once a page
         for docnum in docs:
-            i = bisect_right(starts, docnum) - 1
-            cache, reader, offset, _ = self._leaves[i]
-            local = docnum - offset
+            cache, reader, local = self._leaf_of(docnum)
             text = None
             if shown:
-                col = columns.get(i, False)
-                if col is False:
-                    col = columns[i] = column(reader, "shown")
+                if id(reader) not in columns:
+                    columns[id(reader)] = column(reader, "shown")
+                col = columns[id(reader)]
                 text = col[local] if col is not None else b""
             out.append((cache.doc_id(reader, local), text))
         return out
@@ -135,8 +132,7 @@ class View(SpelledValues, DocumentValues, ScoredTerms, NearbyPoints):
             if docs.size:
                 yield cache, reader, np.arange(docs.size), docs - offset if offset else docs
             return
-        starts = np.array([offset for _, _, offset, _ in self._leaves], dtype=np.int64)
-        which = np.searchsorted(starts, docs, side="right") - 1
+        which = np.searchsorted(self._starts, docs, side="right") - 1
         for i, (cache, reader, offset, _) in enumerate(self._leaves):
             pos = np.flatnonzero(which == i)
             if pos.size:
