@@ -75,6 +75,32 @@ def test_filler_words_do_not_shrink_the_results(client, everyday):
     assert names(client, q="help paying electric bill") == names(client, q="electric bill")
 
 
+def test_a_companys_bill_is_a_utility_bill(client, make_service):
+    # San Mateo's "help paying PG&E bill" found only the one program that says PG&E: the
+    # others that pay utility bills never name the company.
+    make_programs(make_service, [
+        ("Emergency Assistance", ("financial", "utilities"),
+         "Food, clothing and PG&E assistance through the REACH program."),
+        ("Energy Help Fund", ("utilities",), "Grants toward overdue gas and power accounts."),
+        ("Car Loans", ("financial",), "Low-interest loans to buy a used car."),
+    ])
+    found = names(client, q="help paying PG&E bill")
+    assert found[0] == "Emergency Assistance"
+    assert set(found) == {"Emergency Assistance", "Energy Help Fund"}
+    # A directory that never names the company still answers, and does not "correct" it.
+    body = search(client, q="my Comcast bill")
+    assert {r["name"] for r in body["results"]} == {"Energy Help Fund", "Emergency Assistance"}
+    assert body["suggestion"] is None and body["corrected"] is False
+
+
+def test_known_words_before_bill_keep_their_sense(client, make_service):
+    make_programs(make_service, [
+        ("Energy Help Fund", ("utilities",), "Grants toward overdue gas and power accounts."),
+        ("Hospital Bill Advocates", ("health",), "We negotiate medical bills with hospitals."),
+    ])
+    assert names(client, q="medical bills") == ["Hospital Bill Advocates"]
+
+
 def test_tonight_is_not_corrected_to_night(client, everyday):
     body = search(client, q="shelter tonight")
     assert body["suggestion"] is None and body["corrected"] is False

@@ -20,7 +20,7 @@ def _load(path: Path) -> dict:
     with path.open("rb") as handle:
         data = tomllib.load(handle)
     unknown = set(data) - {"optional", "needs", "topics", "synonyms", "senses", "stems",
-                           "qualified"}
+                           "qualified", "named"}
     if unknown:
         raise ValueError(f"{path}: unknown section(s) {', '.join(sorted(unknown))}")
     return data
@@ -35,6 +35,8 @@ SENSES: dict[str, frozenset[str]] = {
 }
 STEMS: dict[str, str] = dict(_DATA.get("stems", {}))
 QUALIFIED: dict[str, list[str]] = dict(_DATA.get("qualified", {}))
+# word -> phrase it stands for after words the vocabulary does not know ("PG&E bill").
+NAMED: dict[str, str] = dict(_DATA.get("named", {}))
 
 
 

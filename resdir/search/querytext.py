@@ -81,6 +81,11 @@ def _parse(ws: tuple[str, ...]) -> tuple[Group, ...]:
     typed = frozenset(ws)
     i = 0
     while i < len(ws):
+        named = _named(ws, i)
+        if named:
+            out.append(named[0])
+            i = named[1]
+            continue
         for size in range(min(lexicon.MAX_PHRASE, len(ws) - i), 0, -1):
             phrase = " ".join(ws[i : i + size])
             if size > 1 and phrase not in lexicon.PHRASES:
@@ -104,6 +109,46 @@ def _parse(ws: tuple[str, ...]) -> tuple[Group, ...]:
         out = [Group(g.alternatives, False, g.categories, g.wrong_sense, g.whole_need,
                      g.qualified) for g in out]
     return tuple(out)
+
+
+def _unknown(word: str) -> bool:
+    return word not in lexicon.KNOWN_WORDS and not word.isdigit()
+
+
+def _named(ws: tuple[str, ...], i: int) -> tuple[Group, int] | None:
+    """(group, next position) when ws[i:] starts with words the vocabulary does not know
+    followed by a word of lexicon.toml's [named] ("PG&E bill": pg, e, bill): one group of
+    the named phrase ("utility bill"), the unknown words (the company) its first
+    alternative. None otherwise."""
+    end = i
+    while end < len(ws) and _unknown(ws[end]):
+        end += 1
+    if end == i or end == len(ws) or ws[end] not in lexicon.NAMED:
+        return None
+    name = tuple(ws[i:end])
+    if not any(analyse(w) for w in name):  # only stop words before it: "pay the bill"
+        return None
+    phrase = lexicon.NAMED[ws[end]]
+    alternatives = [name, tuple(phrase.split())]
+    alternatives += [tuple(alt.split()) for alt in lexicon.SYNONYMS.get(phrase, [])]
+    return Group(alternatives=tuple(alternatives),
+                 categories=lexicon.NEEDS.get(phrase, frozenset())
+                 | lexicon.TOPICS.get(phrase, frozenset()),
+                 whole_need=phrase in lexicon.NEEDS), end + 1
+
+
+def _names(ws: tuple[str, ...]) -> set[int]:
+    """Positions of the words that name whose bill it is ("pg", "e" in "PG&E bill")."""
+    out: set[int] = set()
+    i = 0
+    while i < len(ws):
+        named = _named(ws, i)
+        if named:
+            out.update(range(i, named[1] - 1))
+            i = named[1]
+        else:
+            i += 1
+    return out
 
 
 # "food and clothing", "diapers or formula": the person asks for either kind of help.
@@ -240,13 +285,15 @@ def correct(ws: list[str], known, suggest) -> list[str] | None:
 
     `known(term)` tells whether an analysed term is in the index; `suggest(word)` returns
     the nearest indexed word or None. Words of the search vocabulary are never replaced
-    ("tonight" is not a typo of "night"). Returns the corrected words, or None if none
-    changed.
+    ("tonight" is not a typo of "night"), nor is the name before a [named] word (a
+    directory that never says "Comcast" does not make "Comcast bill" a "compass bill").
+    Returns the corrected words, or None if none changed.
     """
     fixed, changed = [], False
-    for w in ws:
+    names = _names(tuple(ws))
+    for i, w in enumerate(ws):
         terms = analyse(w)
-        if (len(w) >= 3 and terms and w not in lexicon.KNOWN_WORDS
+        if (len(w) >= 3 and terms and w not in lexicon.KNOWN_WORDS and i not in names
                 and not any(known(t) for t in terms) and not w.isdigit()):
             better = suggest(w)
             if better and better != w:
