@@ -513,6 +513,23 @@ def test_crosswalk_sends_recreation_nowhere_and_school_nurses_to_health():
     assert walk.term("anything", "PH-3300.3000") == (True, "health")    # homemakers
 
 
+def test_crosswalk_advocacy_interpreters_and_clubs_are_not_legal_or_mental_health():
+    """On the Miami 211 file, a climate campaign and a breast-cancer foundation (AIRS issue and
+    group advocacy) and a telephone relay service for deaf callers (AIRS interpretation) came
+    out Legal help, and knitting clubs and choirs (special interest clubs) Mental health: a
+    coordinator looking for legal aid or counseling found them. Legal advice, representation
+    and mediation stay legal."""
+    walk = Crosswalk(read_file())
+    assert walk.term("anything", "FP-0500.3500") == (True, None)        # issue advocacy
+    assert walk.term("anything", "FP-0500.2500") == (True, None)        # group advocacy
+    assert walk.term("anything", "PH-3500.8500") == (True, None)        # telephone relay
+    assert walk.term("anything", "PH-3500.4500") == (True, None)        # interpretation
+    assert walk.term("anything", "PS-8200.6000-400") == (True, None)    # knitting clubs
+    assert walk.term("anything", "FP-4500") == (True, "legal")          # legal representation
+    assert walk.term("anything", "FP-0700.5000") == (True, "legal")     # mediation
+    assert walk.term("anything", "PS-8000.1800") == (True, "mental-health")  # social clubs
+
+
 def test_a_kind_of_service_named_up_front_is_a_second_category():
     """Invented listings: a senior center whose lead sentence names a hot meal beside its
     parenting classes for grandparents gives both; a clinic listing primary care, dental care,
