@@ -156,6 +156,23 @@ def test_programs_without_terms_are_categorized_from_their_text(app, tmp_path):
         assert row.confidence < 0.6 and "toddler" in row.evidence
 
 
+def test_report_counts_coverage_of_the_programs_coordinators_see(app, tmp_path):
+    """San Mateo's export holds a defunct and an inactive test record ("just a test
+    service") that name no topic: 19 of 21 programs had a category, yet every program a
+    coordinator can find had one. The report says both."""
+    folder = _no_taxonomy(tmp_path / "plain")
+    with (folder / "services.csv").open("a", encoding="utf-8") as handle:
+        handle.write("s3,o1,Service for Admin Test Location,just a test service,inactive\n"
+                     "s4,o1,Old Pantry,Free groceries on Fridays.,defunct\n")
+    with app.app_context():
+        report = import_path(folder)
+        assert report.ok, str(report)
+        assert note(report, "3 programs categorized from their text")
+        assert note(report, "1 without a category")
+        assert note(report, "2 of 2 listed programs have a category (2 inactive or defunct "
+                            "not counted)")
+
+
 def test_admin_correction_is_kept_through_reimports(app, client, people, csrf_token, tmp_path):
     folder = _no_taxonomy(tmp_path / "plain")
     with app.app_context():

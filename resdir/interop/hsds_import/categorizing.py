@@ -10,6 +10,10 @@ from resdir.interop.hsds_import.plan import Plan
 from resdir.interop.hsds_import.report import ImportReport
 from resdir.interop.hsds_import.store import service_ids
 
+# Programs search and matching never show (the default search is active programs; a
+# temporarily closed one stays listed): coverage that counts for coordinators leaves them out.
+UNLISTED = ("inactive", "defunct")
+
 
 def fill(plan: Plan, report: ImportReport, found: dict) -> None:
     """Categorize the plan's programs that the taxonomy left without a category, keep
@@ -43,11 +47,16 @@ def fill(plan: Plan, report: ImportReport, found: dict) -> None:
             plan.suggestions[key] = guess
             unsure += 1
     left = total - sum(1 for s in plan.services.values() if s.categories)
+    listed = [s for s in plan.services.values() if s.values.get("status") not in UNLISTED]
     report.note("-", None, "categories", f"{from_terms:,} of {total:,} programs categorized "
                 f"from taxonomy terms; {total - from_terms:,} without a known term")
     report.note("-", None, "categories", f"{guessed:,} programs categorized from their text "
                 f"({unsure:,} uncertain, queued for review at /categories/review); "
                 f"{kept:,} kept as an admin decided; {left:,} without a category")
+    if len(listed) < total:
+        have = sum(1 for s in listed if s.categories)
+        report.note("-", None, "categories", f"{have:,} of {len(listed):,} listed programs "
+                    f"have a category ({total - len(listed):,} inactive or defunct not counted)")
 
 
 def queue(plan: Plan) -> None:
