@@ -81,9 +81,9 @@ TARGETS = {"text only": {"coverage": 0.95, "precision": 0.80, "f1": 0.75},
 def programs(path: Path) -> list[dict]:
     """name, texts and the source's categories of every program the importer would keep."""
     from resdir.interop.hsds_import import detect
+    from resdir.interop.hsds_import.categorizing import UNLISTED
     from resdir.interop.hsds_import.report import ImportReport
     from resdir.interop.hsds_import.resolve import resolve
-    from resdir.interop.hsds_import.categorizing import UNLISTED
     from resdir.interop.hsds_import.taxonomy import category_for
 
     report = ImportReport(str(path))
