@@ -81,7 +81,7 @@ STRONG_PHRASE = 3.0   # ... and a phrase of its own of at least this weight (not
 REVIEW_BELOW = 0.75   # a guess less likely than 3 in 4 to be right waits for an admin
 CONFIDENCE_BIAS, CONFIDENCE_SHARE, CONFIDENCE_SCORE = -2.5, 1.7, 1.2  # see _calibrated
 SECOND_SERVICE = 0.3  # ... or this share when the name or lead sentence names a kind of service
-SECOND_LISTED = 0.4   # ... or this share when a later sentence names one ("Services include ...")
+SECOND_LISTED = 0.35  # ... or this share when a later sentence names one ("Services include ...")
 # The share of the best score another category needs, by the most telling field naming it.
 _NEEDED = {"name": SECOND_SHARE, "keywords": SECOND_SHARE, "lead": SECOND_LEAD,
            "description": SECOND_ALONE, "service": SECOND_SERVICE, "listed": SECOND_LISTED}
