@@ -278,17 +278,23 @@ def test_after_school_care_is_child_care_not_a_school():
 
 
 def test_a_second_category_only_the_description_mentions_needs_more_weight():
-    """A real Washington DC youth shelter (its source term: housing) lists counseling among
-    its services: housing alone, unless the name says counseling too."""
+    """A real Washington DC youth shelter (its source term: housing): a later sentence that
+    only mentions counseling leaves it housing, unless the name says counseling too; one that
+    lists kinds of counseling service ("crisis intervention; individual, group, and family
+    counseling") names a service it gives, so mental health is added."""
     from resdir.categorize.classify import suggest
 
-    text = ("Our short-term program (up to 21 days) provides emergency shelter to homeless and "
-            "runaway youth, ages 12-17. Our long-term program helps older homeless youth, 18-21, "
-            "transition to adulthood in a loving home. These services include crisis "
-            "intervention; individual, group, and family counseling; mental health assessments; "
-            "advocacy; referrals; intensive case management; and transportation.")
-    assert suggest("Family-based Housing", text).categories == ("housing",)
-    assert set(suggest("Family-based Housing and Counseling", text).categories) == {
+    shelter = ("Our short-term program (up to 21 days) provides emergency shelter to homeless "
+               "and runaway youth, ages 12-17. Our long-term program helps older homeless youth, "
+               "18-21, transition to adulthood in a loving home.")
+    mention = " Staff can refer youth to counseling, advocacy and case management."
+    listed = (" These services include crisis intervention; individual, group, and family "
+              "counseling; mental health assessments; advocacy; referrals; intensive case "
+              "management; and transportation.")
+    assert suggest("Family-based Housing", shelter + mention).categories == ("housing",)
+    assert set(suggest("Family-based Housing and Counseling", shelter + mention).categories) == {
+        "housing", "mental-health"}
+    assert set(suggest("Family-based Housing", shelter + listed).categories) == {
         "housing", "mental-health"}
 
 
@@ -635,3 +641,59 @@ def test_renting_out_a_bus_or_a_desk_is_not_housing():
     assert bus.categories == ("transportation",)
     assert "housing" not in desks.categories
     assert rent.categories == ("housing",)
+
+
+def test_food_shelter_and_clothing_named_up_front_are_services_on_their_own():
+    """Invented listings: a corps whose lead sentence names food beside its emergency
+    assistance and clothing gives food help too; a center whose lead sentence names shelter
+    beside its meals gives housing too. "food", "shelter" and "clothing" need no longer phrase
+    ("emergency food") to name a service where a program says what it is; said only in a
+    later sentence they stay a mention."""
+    from resdir.categorize.classify import suggest
+
+    corps = suggest("Eastside Corps", "Provides emergency assistance including food and "
+                    "clothing for families in immediate need.")
+    mention = suggest("Eastside Corps", "Provides emergency assistance and clothing for "
+                      "families in immediate need. Volunteers sort donated food on Fridays.")
+    assert set(corps.categories) == {"financial", "food"}
+    assert mention.categories == ("financial",)
+
+
+def test_a_service_listed_in_a_later_sentence_is_a_second_category():
+    """Invented listings: a clinic whose later sentence lists a support group and substance
+    abuse treatment gives mental health help beside its health care; a later sentence naming
+    energy assistance beside emergency food and vouchers is utilities help. A single topic word
+    there ("counseling") is not enough: the listing must name a kind of service."""
+    from resdir.categorize.classify import suggest
+
+    clinic = suggest("Harbor Community Health Center", "Primary care and pediatrics for adults "
+                     "and children. Services also include a weekly support group and "
+                     "outpatient substance abuse treatment.")
+    corps = suggest("Harbor Corps", "Provides emergency food, clothing and furniture vouchers "
+                    "to low-income families. Administers energy assistance funds to prevent "
+                    "a shut-off of the heat.")
+    mention = suggest("Harbor Community Health Center", "Primary care and pediatrics for "
+                      "adults and children. Staff refer to counseling.")
+    assert clinic.categories == ("health", "mental-health")
+    assert "utilities" in corps.categories
+    assert mention.categories == ("health",)
+
+
+def test_twelve_step_fellowships_gambling_and_false_friends_of_court_and_recovery():
+    """Invented listings: a group for families of people with a drinking problem (Al-Anon,
+    Alateen) and a helpline for problem gambling are mental health and recovery; a basketball
+    court is no legal help and credit recovery is money help, not recovery from addiction."""
+    from resdir.categorize.classify import suggest
+
+    alanon = suggest("Al-Anon Family Groups", "Support for family and friends of people with "
+                     "a drinking problem. Alateen is for teenagers.")
+    gambling = suggest("Gambling Helpline", "A 24-hour line for people with a problem gambling "
+                       "habit and their families.")
+    center = suggest("Eastgate Community Center", "A gym with a basketball court, a computer "
+                     "lab and a weekly food pantry.")
+    credit = suggest("Credit Builders", "One-on-one coaching for credit recovery and a "
+                     "household budget.")
+    assert alanon.categories == ("mental-health",)
+    assert gambling.categories == ("mental-health",)
+    assert "legal" not in center.categories and center.categories[0] == "food"
+    assert credit.categories == ("financial",)
