@@ -69,6 +69,34 @@ def test_match_with_selected_needs_groups_results_and_explains(api):
     assert rent["score"] > 0
 
 
+def test_programs_that_say_what_the_need_is_about_come_first(api, make_service):
+    """On the Miami 211 import, a client's intimate partner violence need (Safety and Legal
+    help) listed a public defender, a court reporter and a neighborhood office first, all
+    nearer than any domestic violence program: the two categories also hold police, courts
+    and legal aid of every kind. The programs that say what the need is about come first."""
+    make_service("County Court Reporters", categories=("legal",), lat=40.4442, lon=-79.9557,
+                 description="Transcripts of court hearings for attorneys and the public.")
+    make_service("Zone 4 Police Station", categories=("safety",), lat=40.4450, lon=-79.9560,
+                 description="Non-emergency police reports and neighborhood patrols.")
+    make_service("Harbor House", categories=("safety", "housing"), lat=40.4800, lon=-79.9200,
+                 description="A 24-hour domestic violence shelter with safety planning.")
+    make_service("Family Law Clinic", categories=("legal",), lat=40.4700, lon=-79.9300,
+                 description="Protective orders and custody help for survivors of abuse.")
+    body = api("POST", "/api/v1/match", json={
+        "client": {"zip": "15213"}, "needs": ["intimate-partner-violence"]}).get_json()
+    names = [r["name"] for r in body["needs"][0]["results"]]
+    about = [names.index(n) for n in ("Harbor House", "Family Law Clinic")]
+    nearer = [names.index(n) for n in ("Zone 4 Police Station", "County Court Reporters")]
+    assert max(about) < min(nearer), names
+    harbor = next(r for r in body["needs"][0]["results"] if r["name"] == "Harbor House")
+    assert "Offers help with domestic violence" in harbor["why"]
+    # The coordinator's own words still decide when given.
+    worded = api("POST", "/api/v1/match", json={
+        "client": {"zip": "15213"}, "needs": ["intimate-partner-violence"],
+        "words": "police reports"}).get_json()
+    assert worded["needs"][0]["results"][0]["name"] == "Zone 4 Police Station"
+
+
 def test_ineligible_programs_are_listed_apart_with_the_failing_rule(api):
     body = api("POST", "/api/v1/match", json={
         "client": {"zip": "15213", "household_size": 1, "annual_income": 60000},

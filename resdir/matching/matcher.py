@@ -35,15 +35,19 @@ def match(user, facts: ClientFacts, needs: list[tuple[str, str]], words: str = "
         entry = {"code": code, "display": known[code].display, "source": source,
                  "categories": categories, "results": [], "ineligible": []}
         if categories:
-            searched.append((entry, _candidates(facts, categories, words, cfg)))
+            hits = _candidates(facts, categories, words, cfg)
+            topics = {} if words.strip() else _topics(facts, categories, known[code].words, cfg)
+            seen = {h.id for h in hits}
+            hits += [h for h, _ in topics.values() if h.id not in seen]
+            searched.append((entry, hits, {k: v for k, (_h, v) in topics.items()}))
         out.append(entry)
     # One read of the programs of every need (needs share categories, so programs too), and
     # one verdict per program: eligibility and hours do not depend on the need.
-    programs = load_facts({h.id for _, hits in searched for h in hits}, words=False)
+    programs = load_facts({h.id for _, hits, _t in searched for h in hits}, words=False)
     judged: dict[str, tuple] = {}
-    for entry, hits in searched:
+    for entry, hits, topics in searched:
         entry["results"], entry["ineligible"] = _match_need(facts, hits, programs, judged,
-                                                            words, now, cfg)
+                                                            words, now, cfg, topics)
     return {"needs": out, "poverty_guideline": poverty}
 
 
@@ -59,9 +63,37 @@ def _candidates(facts: ClientFacts, categories: list[str], words: str, cfg) -> l
     return indexing.search_index().search(request).hits
 
 
-def _match_need(facts, hits, programs, judged, words, now, cfg):
+TOPIC_DECAY = 0.8
+
+
+def _topics(facts: ClientFacts, categories: list[str], phrases: tuple[str, ...],
+            cfg) -> dict[str, tuple]:
+    """Programs of the need's categories near the client that say what the need is about
+    (Need.words), each searched alone: id -> (hit, (relevance 0-1, the phrase)). A phrase
+    counts only where a program has all its words (not "partner" for "intimate partner").
+    The phrases come most telling first ("elder abuse" before "abuse"): each counts
+    TOPIC_DECAY times the one before."""
+    found: dict[str, tuple] = {}
+    for i, phrase in enumerate(phrases):
+        result = indexing.search_index().search(SearchRequest(
+            text=phrase, categories=categories, point=facts.point,
+            radius_mi=cfg["RESDIR_MATCH_RADIUS_MI"] if facts.point else None,
+            sort="relevance", per_page=cfg["RESDIR_MATCH_CANDIDATES"], facets=False))
+        if result.matched != "all" or not result.hits:
+            continue
+        top = max(h.score for h in result.hits) or 1.0
+        for hit in result.hits:
+            fit = (round(hit.score / top * TOPIC_DECAY ** i, 4), phrase)
+            if hit.id not in found or fit[0] > found[hit.id][1][0]:
+                found[hit.id] = (hit, fit)
+    return found
+
+
+def _match_need(facts, hits, programs, judged, words, now, cfg, topics=None):
     """Rank one need's hits: (results, ineligible). `programs` holds the hits' ProgramFacts;
-    `judged` keeps each program's verdict across needs."""
+    `judged` keeps each program's verdict across needs; `topics` (from _topics, when the
+    coordinator gave no words) puts the programs that say what the need is about first."""
+    topics = topics or {}
     today = now.date()
     top = max((h.score for h in hits), default=0.0) or 1.0
     tz_default = cfg["RESDIR_DEFAULT_TIMEZONE"]
@@ -85,7 +117,7 @@ def _match_need(facts, hits, programs, judged, words, now, cfg):
         verdict, verdict_json, is_open = seen
         ranked = ranking.rank(program, verdict, hit.distance_mi,
                               hit.score / top if relevant else None, is_open, today,
-                              stale_after)
+                              stale_after, topic=topics.get(service_id))
         row = {
             "service_id": program.id,
             "name": program.name,
@@ -95,8 +127,12 @@ def _match_need(facts, hits, programs, judged, words, now, cfg):
             "capacity": program.capacity_status,
             "score": ranked.score,
             "why": ranked.why,
+            "about_need": service_id in topics,
         }
         (ineligible if verdict.status == "ineligible" else results).append(row)
-    results.sort(key=lambda r: (-r["score"], r["distance_mi"] or 0, r["name"]))
+    # Programs that say what the need is about come first: for intimate partner violence a
+    # domestic violence program 8 miles away before a court reporter's office next door.
+    results.sort(key=lambda r: (not r["about_need"], -r["score"], r["distance_mi"] or 0,
+                                r["name"]))
     ineligible.sort(key=lambda r: (r["distance_mi"] or 0, r["name"]))
     return results, ineligible

@@ -18,6 +18,10 @@ class Need:
     display: str
     categories: tuple[str, ...]
     open_eligibility: tuple[str, ...]
+    # What the need is about, in the words programs use ("domestic violence" for intimate
+    # partner violence): its categories are broader (Safety and Legal help also hold police
+    # and public defenders), so matching lists first the programs that say one of these.
+    words: tuple[str, ...] = ()
 
 
 def _split(text: str | None) -> tuple[str, ...]:
@@ -30,7 +34,8 @@ def _read(path: Path, mtime_ns: int) -> tuple[Need, ...]:
         return tuple(
             Need(code=row["code"].strip(), display=row["display"].strip(),
                  categories=_split(row["categories"]),
-                 open_eligibility=_split(row["open_eligibility"]))
+                 open_eligibility=_split(row["open_eligibility"]),
+                 words=_split(row.get("words")))
             for row in csv.DictReader(handle)
         )
 

@@ -2,7 +2,8 @@
 
 Weights are a product choice, written here so coordinators can be told: eligibility
 certainty counts most, then distance, capacity, freshness, the coordinator's own words, and
-whether the program is open now.
+whether the program is open now. Without the coordinator's words, how well a program says
+what the need is about (data/sdoh_needs.csv `words`) counts as the words would.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ from resdir.matching.eligibility import Verdict
 
 WEIGHTS = {"eligibility": 0.35, "distance": 0.25, "capacity": 0.15, "freshness": 0.10,
            "words": 0.10, "hours": 0.05}
+# Without the coordinator's words, how well a program says what the need is about counts as
+# much as distance: a domestic violence shelter 5 miles away before a prosecutor's office
+# next door that mentions domestic violence cases.
+TOPIC_WEIGHT = 0.25
 CERTAINTY = {"eligible": 1.0, "likely": 0.7, "unknown": 0.4, "ineligible": 0.0}
 CAPACITY = {"capacity": 1.0, None: 0.6, "additional-assessment-required": 0.5,
             "waitlist": 0.4, "no-capacity": 0.1}
@@ -62,7 +67,9 @@ def _minutes(byday: str, opens: time, closes: time) -> tuple[tuple[int, int], ..
 
 def rank(service: ProgramFacts, verdict: Verdict, distance_mi: float | None,
          relevance: float | None, is_open: bool | None, today: date,
-         stale_after_days: int) -> Ranked:
+         stale_after_days: int, topic: tuple[float, str] | None = None) -> Ranked:
+    """`relevance`: to the coordinator's words; without words, `topic` (relevance, phrase)
+    says how well the program fits what the need is about, and counts in their place."""
     why: list[str] = []
     unknown = len(verdict.unknown)
     certainty = CERTAINTY[verdict.status] - (0.05 * min(unknown, 4) if unknown else 0)
@@ -86,6 +93,9 @@ def rank(service: ProgramFacts, verdict: Verdict, distance_mi: float | None,
     words = relevance or 0.0
     if relevance:
         why.append("Matches your words" if relevance >= 0.5 else "Partly matches your words")
+    elif topic:
+        words = topic[0] * TOPIC_WEIGHT / WEIGHTS["words"]
+        why.append(f"Offers help with {topic[1]}")
     hours = {True: 1.0, False: 0.5, None: 0.3}[is_open]
     why.append({True: "Open now", False: "Closed now", None: "Hours unknown"}[is_open])
     score = (WEIGHTS["eligibility"] * certainty + WEIGHTS["distance"] * near
