@@ -727,3 +727,17 @@ def test_a_place_in_the_name_is_not_a_second_service():
                      "parents grieving the loss of a child.")
     assert group.categories == ("mental-health",)
     assert set(clinic.categories) == {"mental-health", "health"}
+
+
+def test_a_field_of_law_is_legal_help_and_survivors_say_who_it_is_for():
+    """Invented listings: a public benefits law practice is legal help, not money help beside
+    it (the benefits are what the cases are about); "survivors" says who a fund is for, so a
+    fund paying survivors' rent and deposits is housing help first."""
+    from resdir.categorize.classify import suggest
+
+    benefits = suggest("Public Benefits Law", "Our attorneys help clients who were denied food "
+                       "stamps, TANF or disability benefits.")
+    fund = suggest("Survivor Relief Fund", "Emergency grants that help survivors pay rent and a "
+                   "security deposit on a new apartment.")
+    assert benefits.categories == ("legal",)
+    assert fund.categories[0] == "housing"

@@ -44,8 +44,10 @@ homes, shelters, schools", `_SETTINGS`), and sentences about what a program asks
 lets out ("Volunteers are needed", "accepts donations", "we rent out our hall",
 `_NOT_OFFERED`).
 Illness, condition and situation words (cancer, diabetes, disease, dementia, mental illness,
-autism, trafficking) weigh little: they say who a program is for; the service words decide
-("support group", "screening", "domestic violence hotline"). "Counseling" alone is mental health
+autism, trafficking, survivor) weigh little: they say who a program is for; the service words
+decide ("support group", "screening", "domestic violence hotline"). A field of law ("family
+law", "public benefits law", "consumer law") is legal help: what the cases are about is not a
+second service. "Counseling" alone is mental health
 counseling, unless the program names another kind ("credit counseling", "foreclosure
 counseling"): then its bare "counseling" and "counselors" are that kind (`_other_counseling`).
 
