@@ -697,3 +697,47 @@ def test_twelve_step_fellowships_gambling_and_false_friends_of_court_and_recover
     assert gambling.categories == ("mental-health",)
     assert "legal" not in center.categories and center.categories[0] == "food"
     assert credit.categories == ("financial",)
+
+
+def test_counseling_of_another_kind_is_not_therapy():
+    """Invented listing: a program that names foreclosure counseling means that counseling by
+    its later "counselors" and "confidential counseling sessions", not mental health help;
+    "counseling" alone still is."""
+    from resdir.categorize.classify import suggest
+
+    foreclosure = suggest("Keep Your Home", "Foreclosure counseling for homeowners behind on "
+                          "their mortgage. Our counselors meet you one-on-one and offer "
+                          "confidential counseling sessions by phone.")
+    therapy = suggest("Second Wind", "Confidential counseling sessions for adults, in person or "
+                      "by phone.")
+    assert foreclosure.categories == ("housing",)
+    assert therapy.categories == ("mental-health",)
+
+
+def test_a_place_in_the_name_is_not_a_second_service():
+    """Invented listings: a grief support group named after the hospital that hosts it is mental
+    health help; the hospital in its name does not make it health care as well (a topic word of
+    the name needs SECOND_NAME_TOPIC of the best score). A name that names a clinic beside the
+    group says both."""
+    from resdir.categorize.classify import suggest
+
+    group = suggest("Eastside Hospital", "A support group and individual counseling for "
+                    "parents grieving the loss of a child.")
+    clinic = suggest("Eastside Hospital Clinic and Support Group", "A support group for "
+                     "parents grieving the loss of a child.")
+    assert group.categories == ("mental-health",)
+    assert set(clinic.categories) == {"mental-health", "health"}
+
+
+def test_a_field_of_law_is_legal_help_and_survivors_say_who_it_is_for():
+    """Invented listings: a public benefits law practice is legal help, not money help beside
+    it (the benefits are what the cases are about); "survivors" says who a fund is for, so a
+    fund paying survivors' rent and deposits is housing help first."""
+    from resdir.categorize.classify import suggest
+
+    benefits = suggest("Public Benefits Law", "Our attorneys help clients who were denied food "
+                       "stamps, TANF or disability benefits.")
+    fund = suggest("Survivor Relief Fund", "Emergency grants that help survivors pay rent and a "
+                   "security deposit on a new apartment.")
+    assert benefits.categories == ("legal",)
+    assert fund.categories[0] == "housing"
