@@ -9,7 +9,7 @@ from flask import current_app
 
 from resdir.directory import indexing
 from resdir.directory.facts_query import load_facts
-from resdir.matching import eligibility, ranking
+from resdir.matching import eligibility, ranking, topics
 from resdir.matching.facts import ClientFacts
 from resdir.matching.needs import load_needs
 from resdir.matching.operations import crosswalk
@@ -35,19 +35,19 @@ def match(user, facts: ClientFacts, needs: list[tuple[str, str]], words: str = "
         entry = {"code": code, "display": known[code].display, "source": source,
                  "categories": categories, "results": [], "ineligible": []}
         if categories:
-            hits = _candidates(facts, categories, words, cfg)
-            topics = {} if words.strip() else _topics(facts, categories, known[code].words, cfg)
-            seen = {h.id for h in hits}
-            hits += [h for h, _ in topics.values() if h.id not in seen]
-            searched.append((entry, hits, {k: v for k, (_h, v) in topics.items()}))
+            # The coordinator's words decide when given; else what the need is about.
+            phrases = () if words.strip() else known[code].words
+            hits, first = (_need_hits(facts, categories, phrases, cfg) if phrases
+                           else (_candidates(facts, categories, words, cfg), {}))
+            searched.append((entry, hits, (phrases, first)))
         out.append(entry)
     # One read of the programs of every need (needs share categories, so programs too), and
     # one verdict per program: eligibility and hours do not depend on the need.
-    programs = load_facts({h.id for _, hits, _t in searched for h in hits}, words=False)
+    programs = load_facts({h.id for _, hits, _p in searched for h in hits}, words=False)
     judged: dict[str, tuple] = {}
-    for entry, hits, topics in searched:
+    for entry, hits, topic in searched:
         entry["results"], entry["ineligible"] = _match_need(facts, hits, programs, judged,
-                                                            words, now, cfg, topics)
+                                                            words, now, cfg, topic)
     return {"needs": out, "poverty_guideline": poverty}
 
 
@@ -63,37 +63,35 @@ def _candidates(facts: ClientFacts, categories: list[str], words: str, cfg) -> l
     return indexing.search_index().search(request).hits
 
 
-TOPIC_DECAY = 0.8
+def _need_hits(facts: ClientFacts, categories: list[str], phrases: tuple[str, ...],
+               cfg) -> tuple[list, dict[str, float]]:
+    """One need's candidates, at most RESDIR_MATCH_CANDIDATES (as many are judged and ranked
+    as without them): the programs most about the need's most telling phrase (one search,
+    by relevance: "domestic violence" finds a DV shelter whose every source term says it
+    before a court that mentions its DV division), then the nearest others. Which of them
+    say what the need is about is read from each program (resdir/matching/topics.py).
+    Returns (hits, id -> relevance to the first phrase, 0-1)."""
+    limit = cfg["RESDIR_MATCH_CANDIDATES"]
+    result = indexing.search_index().search(SearchRequest(
+        text=phrases[0], categories=categories, point=facts.point,
+        radius_mi=cfg["RESDIR_MATCH_RADIUS_MI"] if facts.point else None,
+        sort="relevance", per_page=limit, facets=False))
+    # Only where a program has all the phrase's words ("partner" is not "intimate partner").
+    hits = list(result.hits) if result.matched == "all" else []
+    top = max((h.score for h in hits), default=0.0) or 1.0
+    first = {h.id: h.score / top for h in hits}
+    if len(hits) < limit:
+        hits += [h for h in _candidates(facts, categories, "", cfg)
+                 if h.id not in first][:limit - len(hits)]
+    return hits, first
 
 
-def _topics(facts: ClientFacts, categories: list[str], phrases: tuple[str, ...],
-            cfg) -> dict[str, tuple]:
-    """Programs of the need's categories near the client that say what the need is about
-    (Need.words), each searched alone: id -> (hit, (relevance 0-1, the phrase)). A phrase
-    counts only where a program has all its words (not "partner" for "intimate partner").
-    The phrases come most telling first ("elder abuse" before "abuse"): each counts
-    TOPIC_DECAY times the one before."""
-    found: dict[str, tuple] = {}
-    for i, phrase in enumerate(phrases):
-        result = indexing.search_index().search(SearchRequest(
-            text=phrase, categories=categories, point=facts.point,
-            radius_mi=cfg["RESDIR_MATCH_RADIUS_MI"] if facts.point else None,
-            sort="relevance", per_page=cfg["RESDIR_MATCH_CANDIDATES"], facets=False))
-        if result.matched != "all" or not result.hits:
-            continue
-        top = max(h.score for h in result.hits) or 1.0
-        for hit in result.hits:
-            fit = (round(hit.score / top * TOPIC_DECAY ** i, 4), phrase)
-            if hit.id not in found or fit[0] > found[hit.id][1][0]:
-                found[hit.id] = (hit, fit)
-    return found
-
-
-def _match_need(facts, hits, programs, judged, words, now, cfg, topics=None):
+def _match_need(facts, hits, programs, judged, words, now, cfg, topic=((), {})):
     """Rank one need's hits: (results, ineligible). `programs` holds the hits' ProgramFacts;
-    `judged` keeps each program's verdict across needs; `topics` (from _topics, when the
-    coordinator gave no words) puts the programs that say what the need is about first."""
-    topics = topics or {}
+    `judged` keeps each program's verdict across needs; `topic` is (the need's phrases, the
+    first phrase's relevance by id) when the coordinator gave no words: the programs that
+    say what the need is about come first."""
+    phrases, first = topic
     today = now.date()
     top = max((h.score for h in hits), default=0.0) or 1.0
     tz_default = cfg["RESDIR_DEFAULT_TIMEZONE"]
@@ -115,9 +113,10 @@ def _match_need(facts, hits, programs, judged, words, now, cfg, topics=None):
                 ranking.open_now(program, now, program.timezone or tz_default),
             )
         verdict, verdict_json, is_open = seen
+        about = topics.fit(program, phrases, first.get(service_id)) if phrases else None
         ranked = ranking.rank(program, verdict, hit.distance_mi,
                               hit.score / top if relevant else None, is_open, today,
-                              stale_after, topic=topics.get(service_id))
+                              stale_after, topic=about)
         row = {
             "service_id": program.id,
             "name": program.name,
@@ -127,7 +126,7 @@ def _match_need(facts, hits, programs, judged, words, now, cfg, topics=None):
             "capacity": program.capacity_status,
             "score": ranked.score,
             "why": ranked.why,
-            "about_need": service_id in topics,
+            "about_need": about is not None,
         }
         (ineligible if verdict.status == "ineligible" else results).append(row)
     # Programs that say what the need is about come first: for intimate partner violence a

@@ -10,6 +10,7 @@ from pathlib import Path
 from resdir.basics import ROOT
 
 NEEDS_FILE = ROOT / "data" / "sdoh_needs.csv"
+MAX_WORDS = 3  # phrases per need searched by matching (each costs one search per need)
 
 
 @dataclass(frozen=True)
@@ -18,9 +19,10 @@ class Need:
     display: str
     categories: tuple[str, ...]
     open_eligibility: tuple[str, ...]
-    # What the need is about, in the words programs use ("domestic violence" for intimate
-    # partner violence): its categories are broader (Safety and Legal help also hold police
-    # and public defenders), so matching lists first the programs that say one of these.
+    # What the need is about, in the words programs use, most telling first ("domestic
+    # violence" for intimate partner violence): its categories are broader (Safety and Legal
+    # help also hold police and public defenders), so matching lists first the programs that
+    # say one of these. At most MAX_WORDS are read: each is one search per match.
     words: tuple[str, ...] = ()
 
 
@@ -35,7 +37,7 @@ def _read(path: Path, mtime_ns: int) -> tuple[Need, ...]:
             Need(code=row["code"].strip(), display=row["display"].strip(),
                  categories=_split(row["categories"]),
                  open_eligibility=_split(row["open_eligibility"]),
-                 words=_split(row.get("words")))
+                 words=_split(row.get("words"))[:MAX_WORDS])
             for row in csv.DictReader(handle)
         )
 
