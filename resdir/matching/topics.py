@@ -6,9 +6,10 @@ also looks for the need's own words, most telling first ("domestic violence; bat
 protective order"), and lists first the programs that say one of them. The first phrase is
 searched (matcher._need_hits): its relevance, against the best program's, is the fit (a DV
 shelter whose every source term says it before a court that mentions its DV division). The
-later phrases are read in each candidate: said in its name or its source's taxonomy terms
-counts fully, only in its description MENTIONED of that, and each later phrase counts
-TOPIC_DECAY times the one before.
+later phrases are read in each candidate: said in its name counts fully, only in its
+description MENTIONED of that, and each later phrase counts TOPIC_DECAY times the one
+before. (Matching reads programs without their source terms, to stay fast; the search of the
+first phrase has them.)
 """
 
 from __future__ import annotations
@@ -36,8 +37,7 @@ def fit(program: ProgramFacts, phrases: tuple[str, ...],
         searched: float | None = None) -> tuple[float, str] | None:
     """(how well, the phrase) for the best phrase the program says, or None. `searched`:
     the program's relevance to the first phrase (0-1) when that search found it."""
-    named = words(" ".join(filter(None, (program.name, program.alternate_name,
-                                         *program.source_terms))))
+    named = words(" ".join(filter(None, (program.name, program.alternate_name))))
     told = words(program.description)
     best = (round(searched, 4), phrases[0]) if searched else None
     for i, phrase in enumerate(phrases[1:], start=1):
