@@ -10,7 +10,7 @@ from pathlib import Path
 from resdir.basics import ROOT
 
 NEEDS_FILE = ROOT / "data" / "sdoh_needs.csv"
-MAX_WORDS = 3  # phrases per need searched by matching (each costs one search per need)
+MAX_WORDS = 3  # phrases per need that matching reads (resdir/matching/topics.py)
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,8 @@ class Need:
     # What the need is about, in the words programs use, most telling first ("domestic
     # violence" for intimate partner violence): its categories are broader (Safety and Legal
     # help also hold police and public defenders), so matching lists first the programs that
-    # say one of these. At most MAX_WORDS are read: each is one search per match.
+    # say one of these. At most MAX_WORDS are read; the first is searched, the others are
+    # read in each candidate program.
     words: tuple[str, ...] = ()
 
 
