@@ -344,7 +344,7 @@ def benchmark(args) -> None:
     print(base._table(rows))
     e, m, o = result["engine"], result["match_rest"], result["outside"]
     print(f"\nper request, second run (p50 / p95 ms): search engine ({NEEDS_PER_MATCH} needs: "
-          f"one search each, two for a need with words) "
+          f"one search each, up to two for a need with words) "
           f"{e['p50_ms']:.1f} / {e['p95_ms']:.1f}; the rest of operations.match (programs from "
           f"the database, eligibility, ranking) {m['p50_ms']:.1f} / {m['p95_ms']:.1f}; outside "
           f"match (Flask, token, audit, JSON) {o['p50_ms']:.1f} / {o['p95_ms']:.1f}")
