@@ -6,8 +6,9 @@ facts, no coordinator words) twice: as before those words existed (the nearest p
 the need's categories, `nearest`) and as now (`need words`). A result is judged relevant
 when one of the source's own AIRS term names, which resdir's phrases never read, matches
 the need's regular expression below (written from the AIRS term names of the file, for
-this judgement only). Prints, per need, the judged programs within the radius and P@10 of
-both (judged in lists: how many of the programs in either list are relevant), and the means.
+this judgement only). Prints, per need, how many programs of either top 10 are judged
+relevant (`judged in lists`) and the P@10 of both, and the means.
+The ranking counts "open now", so figures move a little with the time of day of the run.
 
     python bench/match_needs.py [--zip 33125] [--workdir DIR] [--reuse]
 """
@@ -92,15 +93,18 @@ def main(argv: list[str] | None = None) -> int:
             pattern = re.compile(JUDGE[code], re.IGNORECASE)
             scores, judged = [], set()
             for table in (plain, needs):
+                # The matcher reads the needs through its module's load_needs.
                 matcher.load_needs = lambda table=table: table
-                entry = matcher.match(None, client, [(code, "selected")])["needs"][0]
+                try:
+                    entry = matcher.match(None, client, [(code, "selected")])["needs"][0]
+                finally:
+                    matcher.load_needs = load_needs
                 top = [r["service_id"] for r in entry["results"][:K]]
                 programs = load_facts(set(top))
                 relevant = {pid for pid, p in programs.items()
                             if any(pattern.search(t) for t in p.source_terms)}
                 judged |= relevant
                 scores.append(sum(pid in relevant for pid in top) / max(1, min(K, len(top))))
-            matcher.load_needs = load_needs
             for i, value in enumerate(scores):
                 means[i].append(value)
             print(f"{code:<34} {len(judged):>15} {scores[0]:>12.2f} {scores[1]:>15.2f}")

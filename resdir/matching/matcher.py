@@ -51,16 +51,20 @@ def match(user, facts: ClientFacts, needs: list[tuple[str, str]], words: str = "
     return {"needs": out, "poverty_guideline": poverty}
 
 
-def _candidates(facts: ClientFacts, categories: list[str], words: str, cfg) -> list:
-    """The search hits of one need: its categories near the client, nearest (or most
-    relevant to the words) first, at most RESDIR_MATCH_CANDIDATES."""
+def _search(facts: ClientFacts, categories: list[str], words: str, cfg):
+    """One need's search: its categories near the client, nearest (or most relevant to the
+    words) first, at most RESDIR_MATCH_CANDIDATES."""
     request = SearchRequest(
         text=words, categories=categories, point=facts.point,
         radius_mi=cfg["RESDIR_MATCH_RADIUS_MI"] if facts.point else None,
         sort="relevance" if words.strip() else ("distance" if facts.point else "relevance"),
         per_page=cfg["RESDIR_MATCH_CANDIDATES"], facets=False,
     )
-    return indexing.search_index().search(request).hits
+    return indexing.search_index().search(request)
+
+
+def _candidates(facts: ClientFacts, categories: list[str], words: str, cfg) -> list:
+    return _search(facts, categories, words, cfg).hits
 
 
 def _need_hits(facts: ClientFacts, categories: list[str], phrases: tuple[str, ...],
@@ -72,10 +76,7 @@ def _need_hits(facts: ClientFacts, categories: list[str], phrases: tuple[str, ..
     say what the need is about is read from each program (resdir/matching/topics.py).
     Returns (hits, id -> relevance to the first phrase, 0-1)."""
     limit = cfg["RESDIR_MATCH_CANDIDATES"]
-    result = indexing.search_index().search(SearchRequest(
-        text=phrases[0], categories=categories, point=facts.point,
-        radius_mi=cfg["RESDIR_MATCH_RADIUS_MI"] if facts.point else None,
-        sort="relevance", per_page=limit, facets=False))
+    result = _search(facts, categories, phrases[0], cfg)
     # Only where a program has all the phrase's words ("partner" is not "intimate partner").
     hits = list(result.hits) if result.matched == "all" else []
     top = max((h.score for h in hits), default=0.0) or 1.0
@@ -92,6 +93,7 @@ def _match_need(facts, hits, programs, judged, words, now, cfg, topic=((), {})):
     first phrase's relevance by id) when the coordinator gave no words: the programs that
     say what the need is about come first."""
     phrases, first = topic
+    about_need: set[str] = set()
     today = now.date()
     top = max((h.score for h in hits), default=0.0) or 1.0
     tz_default = cfg["RESDIR_DEFAULT_TIMEZONE"]
@@ -114,6 +116,8 @@ def _match_need(facts, hits, programs, judged, words, now, cfg, topic=((), {})):
             )
         verdict, verdict_json, is_open = seen
         about = topics.fit(program, phrases, first.get(service_id)) if phrases else None
+        if about:
+            about_need.add(service_id)
         ranked = ranking.rank(program, verdict, hit.distance_mi,
                               hit.score / top if relevant else None, is_open, today,
                               stale_after, topic=about)
@@ -126,12 +130,11 @@ def _match_need(facts, hits, programs, judged, words, now, cfg, topic=((), {})):
             "capacity": program.capacity_status,
             "score": ranked.score,
             "why": ranked.why,
-            "about_need": about is not None,
         }
         (ineligible if verdict.status == "ineligible" else results).append(row)
     # Programs that say what the need is about come first: for intimate partner violence a
     # domestic violence program 8 miles away before a court reporter's office next door.
-    results.sort(key=lambda r: (not r["about_need"], -r["score"], r["distance_mi"] or 0,
-                                r["name"]))
+    results.sort(key=lambda r: (r["service_id"] not in about_need, -r["score"],
+                                r["distance_mi"] or 0, r["name"]))
     ineligible.sort(key=lambda r: (r["distance_mi"] or 0, r["name"]))
     return results, ineligible

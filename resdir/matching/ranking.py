@@ -94,11 +94,11 @@ def rank(service: ProgramFacts, verdict: Verdict, distance_mi: float | None,
     if relevance:
         why.append("Matches your words" if relevance >= 0.5 else "Partly matches your words")
     elif topic:
-        words = topic[0] * TOPIC_WEIGHT / WEIGHTS["words"]
         why.append(f"Offers help with {topic[1]}")
     hours = {True: 1.0, False: 0.5, None: 0.3}[is_open]
     why.append({True: "Open now", False: "Closed now", None: "Hours unknown"}[is_open])
     score = (WEIGHTS["eligibility"] * certainty + WEIGHTS["distance"] * near
              + WEIGHTS["capacity"] * capacity + WEIGHTS["freshness"] * fresh
-             + WEIGHTS["words"] * words + WEIGHTS["hours"] * hours)
+             + WEIGHTS["words"] * words + WEIGHTS["hours"] * hours
+             + (TOPIC_WEIGHT * topic[0] if topic and not relevance else 0.0))
     return Ranked(round(score, 4), why)

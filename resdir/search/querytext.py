@@ -79,12 +79,12 @@ def _parse(ws: tuple[str, ...]) -> tuple[Group, ...]:
     # Kept: queries repeat a few thousand words and pairs (issue 12); Groups are frozen.
     out: list[Group] = []
     typed = frozenset(ws)
+    spans = _named_spans(ws)
     i = 0
     while i < len(ws):
-        named = _named(ws, i)
-        if named:
-            out.append(named[0])
-            i = named[1]
+        if i in spans:
+            out.append(_named_group(ws[i:spans[i]], ws[spans[i]]))
+            i = spans[i] + 1
             continue
         for size in range(min(lexicon.MAX_PHRASE, len(ws) - i), 0, -1):
             phrase = " ".join(ws[i : i + size])
@@ -115,40 +115,34 @@ def _unknown(word: str) -> bool:
     return word not in lexicon.KNOWN_WORDS and not word.isdigit()
 
 
-def _named(ws: tuple[str, ...], i: int) -> tuple[Group, int] | None:
-    """(group, next position) when ws[i:] starts with words the vocabulary does not know
-    followed by a word of lexicon.toml's [named] ("PG&E bill": pg, e, bill): one group of
-    the named phrase ("utility bill"), the unknown words (the company) its first
-    alternative. None otherwise."""
-    end = i
-    while end < len(ws) and _unknown(ws[end]):
-        end += 1
-    if end == i or end == len(ws) or ws[end] not in lexicon.NAMED:
-        return None
-    name = tuple(ws[i:end])
-    if not any(analyse(w) for w in name):  # only stop words before it: "pay the bill"
-        return None
-    phrase = lexicon.NAMED[ws[end]]
+@lru_cache(maxsize=4096)
+def _named_spans(ws: tuple[str, ...]) -> dict[int, int]:
+    """Where words the vocabulary does not know are followed by a word of lexicon.toml's
+    [named]: start of the unknown words -> position of the named word ("help paying PG&E
+    bill": {2: 4}). Only stop words before it ("pay the bill") are no name."""
+    spans: dict[int, int] = {}
+    i = 0
+    while i < len(ws):
+        end = i
+        while end < len(ws) and _unknown(ws[end]):
+            end += 1
+        if i < end < len(ws) and ws[end] in lexicon.NAMED and any(analyse(w)
+                                                                   for w in ws[i:end]):
+            spans[i] = end
+        i = max(end, i + 1)
+    return spans
+
+
+def _named_group(name: tuple[str, ...], word: str) -> Group:
+    """One group of the phrase the [named] word stands for ("utility bill": its synonyms and
+    need), the unknown words before it (the company) its first alternative."""
+    phrase = lexicon.NAMED[word]
     alternatives = [name, tuple(phrase.split())]
     alternatives += [tuple(alt.split()) for alt in lexicon.SYNONYMS.get(phrase, [])]
     return Group(alternatives=tuple(alternatives),
                  categories=lexicon.NEEDS.get(phrase, frozenset())
                  | lexicon.TOPICS.get(phrase, frozenset()),
-                 whole_need=phrase in lexicon.NEEDS), end + 1
-
-
-def _names(ws: tuple[str, ...]) -> set[int]:
-    """Positions of the words that name whose bill it is ("pg", "e" in "PG&E bill")."""
-    out: set[int] = set()
-    i = 0
-    while i < len(ws):
-        named = _named(ws, i)
-        if named:
-            out.update(range(i, named[1] - 1))
-            i = named[1]
-        else:
-            i += 1
-    return out
+                 whole_need=phrase in lexicon.NEEDS)
 
 
 # "food and clothing", "diapers or formula": the person asks for either kind of help.
@@ -280,6 +274,11 @@ def _terms_of(ws: tuple[str, ...]) -> frozenset[str]:
         t for g in _parse(ws) for alt in g.alternatives for w in alt for t in analyse(w))
 
 
+def _names_company(ws: list[str], i: int) -> bool:
+    """Whether ws[i] is one of the unknown words before a [named] word ("pg" in "PG&E bill")."""
+    return any(start <= i < end for start, end in _named_spans(tuple(ws)).items())
+
+
 def correct(ws: list[str], known, suggest) -> list[str] | None:
     """Replace words that match nothing by their nearest known word.
 
@@ -290,11 +289,11 @@ def correct(ws: list[str], known, suggest) -> list[str] | None:
     Returns the corrected words, or None if none changed.
     """
     fixed, changed = [], False
-    names = _names(tuple(ws))
     for i, w in enumerate(ws):
         terms = analyse(w)
-        if (len(w) >= 3 and terms and w not in lexicon.KNOWN_WORDS and i not in names
-                and not any(known(t) for t in terms) and not w.isdigit()):
+        if (len(w) >= 3 and terms and w not in lexicon.KNOWN_WORDS
+                and not any(known(t) for t in terms) and not w.isdigit()
+                and not _names_company(ws, i)):
             better = suggest(w)
             if better and better != w:
                 fixed.append(better)
