@@ -28,7 +28,15 @@ def _phrase(phrase: str) -> tuple[str, ...]:
     return tuple(words(phrase))
 
 
-def _says(tokens: list[str], phrase: tuple[str, ...]) -> bool:
+def _says(text: str, phrase: tuple[str, ...]) -> bool:
+    """Whether the text has the phrase's words in a row (as classify.words reads them)."""
+    # Most candidates do not have the words at all: a substring test spares the tokenizing
+    # (this runs for every candidate of every need with words, on the matching hot path).
+    # (A stem ending in "y" may stand for "-ies" in the text: "utility" for "utilities".)
+    lowered = text.lower()
+    if not all((word[:-1] if word.endswith("y") else word) in lowered for word in phrase):
+        return False
+    tokens = words(text)
     size = len(phrase)
     return any(tuple(tokens[i:i + size]) == phrase for i in range(len(tokens) - size + 1))
 
@@ -37,13 +45,13 @@ def fit(program: ProgramFacts, phrases: tuple[str, ...],
         searched: float | None = None) -> tuple[float, str] | None:
     """(how well, the phrase) for the best phrase the program says, or None. `searched`:
     the program's relevance to the first phrase (0-1) when that search found it."""
-    named = words(" ".join(filter(None, (program.name, program.alternate_name))))
-    told = words(program.description)
+    named = " ".join(filter(None, (program.name, program.alternate_name)))
+    told = program.description or ""
     best = (round(searched, 4), phrases[0]) if searched else None
     for i, phrase in enumerate(phrases[1:], start=1):
         said = _phrase(phrase)
-        if not said:
-            continue
+        if not said or (best and best[0] >= TOPIC_DECAY ** i):
+            continue  # nothing to find, or it could not beat what was found
         value = (1.0 if _says(named, said) else MENTIONED if _says(told, said) else 0.0)
         value *= TOPIC_DECAY ** i
         if value and (best is None or value > best[0]):
