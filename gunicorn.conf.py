@@ -96,3 +96,6 @@ def post_worker_init(worker):
 
     indexing.start_sync(app)
     gc.freeze()  # the worker's own start-up objects, likewise (see pre_fork)
+    # gunicorn logs a worker's boot at the fork; this says when it can take requests
+    # (operators reading a slow start, and tests that wait for every worker).
+    worker.log.info("Worker ready (pid: %s)", worker.pid)

@@ -131,7 +131,7 @@ def fault_worker_kill(run: Run, server: Gunicorn, ids, token) -> None:
     traffic = Traffic(run, server, ids, token, editors="w")
     editors = traffic.editors
     time.sleep(run.args.seconds / 2)
-    victim = support.worker_pids(run.log)[0]
+    victim = server.ready_workers()[0]
     support.kill9(victim)
     time.sleep(run.args.seconds / 2)
     errors = traffic.halt()

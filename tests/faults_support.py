@@ -169,20 +169,6 @@ def wait_caught_up(url: str, within: float = 30) -> dict:
     raise AssertionError(f"{url} not caught up within {within}s: {body}")
 
 
-def worker_pids(log: Path) -> list[int]:
-    """gunicorn workers booted (from its log) that are still running."""
-    pids = [int(p) for p in re.findall(r"Booting worker with pid: (\d+)", log.read_text())]
-    return [p for p in pids if alive(p)]
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 def kill9(pid: int) -> None:
     os.kill(pid, signal.SIGKILL)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -72,14 +73,33 @@ class Gunicorn:
         deadline = time.monotonic() + healthy_within
         while time.monotonic() < deadline and self.process.poll() is None:
             try:
-                if get(self.url + "/healthz", timeout=2)[0] == 200:
+                if (get(self.url + "/healthz", timeout=2)[0] == 200
+                        and len(self.ready_workers()) >= self.workers):
                     return self
             except OSError:
                 pass
             time.sleep(0.2)
         self.stop()  # never leave a server behind when the test fails here
-        raise AssertionError(f"gunicorn on {self.url} not healthy in {healthy_within}s "
-                             f"(exit code {self.process.returncode}; log: {self.log})")
+        raise AssertionError(f"gunicorn on {self.url} not healthy with {self.workers} "
+                             f"workers in {healthy_within}s (exit code "
+                             f"{self.process.returncode}; log: {self.log})")
+
+    def ready_workers(self) -> list[int]:
+        """Running workers that have said they take requests (gunicorn.conf.py's
+        post_worker_init). The master forks workers one after another: a test that counts
+        or kills workers must not start before the last is up. Without a log, the health
+        check alone is the sign."""
+        if not self.log:
+            return list(range(self.workers))
+        found = re.findall(r"Worker ready \(pid: (\d+)\)", self.log.read_text())
+        return [pid for pid in map(int, found) if alive(pid)]
+
+    def wait_workers(self, count: int, within: float = 30) -> list[int]:
+        """Wait until `count` workers are ready (after one was killed and is replaced)."""
+        deadline = time.monotonic() + within
+        while len(pids := self.ready_workers()) < count and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return pids
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -99,3 +119,12 @@ class Gunicorn:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def alive(pid: int) -> bool:
+    """The process runs (a zombie, killed but not yet reaped by its parent, does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

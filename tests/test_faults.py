@@ -28,7 +28,6 @@ from tests.faults_support import (
     kill9,
     start_threads,
     wait_caught_up,
-    worker_pids,
 )
 from tests.servers import Gunicorn
 
@@ -199,7 +198,7 @@ def test_kill_9_of_a_worker_during_a_burst_of_edits(app, people, runner, tmp_pat
         deadline = time.monotonic() + 20
         while sum(len(e.acknowledged) for e in editors) < 6 and time.monotonic() < deadline:
             time.sleep(0.05)
-        victim = worker_pids(log)[0]
+        victim = server.ready_workers()[0]
         kill9(victim)
         acknowledged_at_kill = sum(len(e.acknowledged) for e in editors)
         while (sum(len(e.acknowledged) for e in editors) < acknowledged_at_kill + 6
@@ -208,7 +207,7 @@ def test_kill_9_of_a_worker_during_a_burst_of_edits(app, people, runner, tmp_pat
         stop.set()
         for thread in threads:
             thread.join(30)
-        assert len(worker_pids(log)) == 2, "gunicorn did not replace the killed worker"
+        assert len(server.wait_workers(2)) == 2, "gunicorn did not replace the killed worker"
         caught_up = wait_caught_up(server.url)
         after = [journal.call("search", "GET", server.url + "/api/v1/search?q=edited&status=any")
                  for _ in range(10)]

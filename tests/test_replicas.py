@@ -14,8 +14,7 @@ from resdir.directory import changelog, index_state, indexing
 from resdir.directory import models as m
 from resdir.directory.changelog import Position
 from resdir.extensions import db
-from tests.faults_support import alive
-from tests.servers import Gunicorn, get, patch
+from tests.servers import Gunicorn, alive, get, patch
 
 
 def _service_id(app, name: str) -> str:
