@@ -101,6 +101,20 @@ def test_known_words_before_bill_keep_their_sense(client, make_service):
     assert names(client, q="medical bills") == ["Hospital Bill Advocates"]
 
 
+def test_a_soup_kitchen_is_any_free_meal_served_on_site(client, make_service):
+    # Near a Miami ZIP "soup kitchen" found 2 programs: the senior centers and churches
+    # serving meals there say "congregate meals" or "free meals", not "soup kitchen".
+    make_programs(make_service, [
+        ("Soup Kitchen", ("food",), "A hot lunch for anyone, no questions asked."),
+        ("Riverside Senior Center", ("food",), "Congregate meals and bingo for adults 60+."),
+        ("Grace Church Supper", ("food",), "Free meals every Tuesday evening in the hall."),
+        ("Meals on Wheels", ("food",), "Hot meals delivered to homebound elders."),
+    ])
+    found = names(client, q="soup kitchen")
+    assert found[0] == "Soup Kitchen"
+    assert set(found) == {"Soup Kitchen", "Riverside Senior Center", "Grace Church Supper"}
+
+
 def test_tonight_is_not_corrected_to_night(client, everyday):
     body = search(client, q="shelter tonight")
     assert body["suggestion"] is None and body["corrected"] is False
