@@ -115,6 +115,19 @@ def test_a_soup_kitchen_is_any_free_meal_served_on_site(client, make_service):
     assert set(found) == {"Soup Kitchen", "Riverside Senior Center", "Grace Church Supper"}
 
 
+def test_shelter_tonight_puts_emergency_shelter_first(client, make_service):
+    # Near Miami's 33125, "shelter tonight" led with a homeless prevention program and
+    # supportive housing: help for tonight is the shelter that takes people overnight.
+    make_programs(make_service, [
+        ("Family Stability Program", ("housing",),
+         "Shelter diversion and shelter referrals for families at risk of losing their home."),
+        ("Harbor House", ("housing",),
+         "Emergency shelter for families: overnight stays and case management."),
+    ])
+    assert names(client, q="shelter tonight") == ["Harbor House", "Family Stability Program"]
+    assert names(client, q="shelter")[0] == "Family Stability Program"  # no urgency, no boost
+
+
 def test_tonight_is_not_corrected_to_night(client, everyday):
     body = search(client, q="shelter tonight")
     assert body["suggestion"] is None and body["corrected"] is False
